@@ -1,0 +1,27 @@
+"""The one NinjaAPI under /api/v1; each bounded context brings its router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from heatdesk.api.auth import AUTH
+from heatdesk.api.errors import install_error_handlers
+from heatdesk.api.renderers import Utf8JSONRenderer
+from heatdesk.api.routers import accounts, geo, health, reports, sla, supervision, tickets
+
+api = NinjaAPI(
+    title="Heatdesk API",
+    version="1",
+    description="供热专席工单系统接口 / work-order API of the 12345 heating service desk",
+    auth=AUTH,
+    urls_namespace="api",
+    renderer=Utf8JSONRenderer(),
+)
+install_error_handlers(api)
+api.add_router("", health.router)
+api.add_router("", accounts.router)
+api.add_router("/geo", geo.router)
+api.add_router("/tickets", tickets.router)
+api.add_router("/sla", sla.router)
+api.add_router("/supervision", supervision.router)
+api.add_router("/reports", reports.router)

@@ -1,0 +1,21 @@
+from django.db import connection
+from ninja import Router, Schema
+
+router = Router(tags=["health"])
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+
+
+@router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut})
+def health(request):
+    """Liveness and database reachability, for load balancers and the demo's smoke test."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not ready", never a 500
+        return 503, {"status": "unavailable", "database": connection.vendor}
+    return 200, {"status": "ok", "database": connection.vendor}

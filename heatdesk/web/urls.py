@@ -1,0 +1,11 @@
+from django.urls import path
+
+from heatdesk.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("login/", views.LoginPage.as_view(), name="login"),
+    path("logout/", views.logout_page, name="logout"),
+    path("", views.home, name="home"),
+]

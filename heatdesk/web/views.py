@@ -1,0 +1,72 @@
+"""Pages. Views parse the request, call one service or selector, and render."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from heatdesk.accounts import selectors as account_selectors
+from heatdesk.accounts import services as account_services
+from heatdesk.api.auth import client_address
+from heatdesk.core.errors import DomainError
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("用户名或工号"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        self.request = request
+        self.user_cache = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.user_cache = account_services.credentials_check(
+                request=self.request,
+                username=cleaned["username"],
+                password=cleaned["password"],
+                ip_address=client_address(self.request),
+            )
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
+        return cleaned
+
+    def get_user(self):
+        return self.user_cache
+
+
+class LoginPage(LoginView):
+    template_name = "web/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        login(self.request, form.get_user())
+        return redirect(self.get_success_url())
+
+
+@require_POST
+def logout_page(request):
+    logout(request)
+    return redirect("web:login")
+
+
+@login_required
+def home(request):
+    scope = account_selectors.user_scope(user=request.user)
+    return render(request, "web/home.html", {"scope": scope})
