@@ -53,7 +53,7 @@ class Command(BaseCommand):
             ),
         ]
         if self._has_worker():
-            processes.append(subprocess.Popen([*heatdesk, "worker"], env=env))  # noqa: S603
+            processes.append(subprocess.Popen([*heatdesk, "worker"], env=env))
         url = f"http://127.0.0.1:{port}/"
         if not self._wait_healthy(url + "api/v1/health", processes[0]):
             for process in processes:
