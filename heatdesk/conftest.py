@@ -1,0 +1,105 @@
+"""Fixtures shared by every app's tests: the demo city, API clients, and a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from heatdesk.demo import DEMO_PASSWORD, demo_seed
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def demo_city(db):
+    """The seeded demo city and its demo accounts."""
+    return demo_seed()
+
+
+class ApiClient:
+    """A Django test client that speaks JSON to /api/v1 with a bearer token."""
+
+    def __init__(self, token: str | None = None, headers: dict[str, str] | None = None) -> None:
+        self.client = Client()
+        self.headers = dict(headers or {})
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def _call(self, method: str, path: str, body=None, headers=None, **kwargs):
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        all_headers = {**self.headers, **(headers or {})}
+        if body is not None:
+            kwargs.update(data=body, content_type="application/json")
+        return getattr(self.client, method)(url, headers=all_headers, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self._call("get", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        return self._call("post", path, body if body is not None else {}, **kwargs)
+
+    def put(self, path, body=None, **kwargs):
+        return self._call("put", path, body, **kwargs)
+
+
+def _token(username: str, password: str = DEMO_PASSWORD) -> str:
+    response = Client().post(
+        "/api/v1/auth/token", {"username": username, "password": password}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+@pytest.fixture
+def api_as(demo_city) -> Callable[[str], ApiClient]:
+    """api_as("80725") → an ApiClient signed in as that demo account."""
+    cache: dict[str, ApiClient] = {}
+
+    def make(username: str) -> ApiClient:
+        if username not in cache:
+            cache[username] = ApiClient(_token(username))
+        return cache[username]
+
+    return make
+
+
+@pytest.fixture
+def anonymous_api() -> ApiClient:
+    return ApiClient()
+
+
+def browser_available() -> bool:
+    return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright. Skips locally when absent; CI requires it."""
+    if not browser_available():
+        if os.environ.get("CI") or os.environ.get("HEATDESK_REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests need Debian chromium at {CHROMIUM}")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside one.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot_dir():
+    """Where browser tests leave screenshots; kept out of the repo (see .gitignore)."""
+    path = os.environ.get("HEATDESK_SCREENSHOT_DIR") or os.path.join(os.getcwd(), "artifacts", "screenshots")
+    os.makedirs(path, exist_ok=True)
+    return path
