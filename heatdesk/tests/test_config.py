@@ -5,8 +5,10 @@ import pytest
 from heatdesk import config
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("on", True), ("0", False),
-                                               ("no", False), ("", False), (None, True)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("TRUE", True), ("on", True), ("0", False), ("no", False), ("", False), (None, True)],
+)
 def test_booleans_accept_the_usual_words(raw, expected):
     assert config.parse_bool("HEATDESK_DEBUG", raw, default=True) is expected
 
@@ -30,10 +32,16 @@ def test_without_a_database_url_sqlite_in_wal_mode_lives_in_the_data_dir(tmp_pat
 
 
 def test_a_postgresql_url_selects_psycopg():
-    database = config.database({"HEATDESK_DATABASE_URL": "postgresql://desk:pw@db.internal:5433/heat"}, Path())
+    database = config.database(
+        {"HEATDESK_DATABASE_URL": "postgresql://desk:pw@db.internal:5433/heat"}, Path()
+    )
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["PORT"], database["NAME"], database["USER"]) == (
-        "db.internal", 5433, "heat", "desk")
+        "db.internal",
+        5433,
+        "heat",
+        "desk",
+    )
 
 
 def test_an_unknown_database_scheme_is_a_clear_error():

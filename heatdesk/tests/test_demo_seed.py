@@ -5,8 +5,10 @@ from heatdesk.geo.models import Company, Compound, CompoundAlias, District, Stat
 
 
 def _counts():
-    return {model.__name__: model.objects.count()
-            for model in (District, Company, Station, Substation, Compound, CompoundAlias, get_user_model())}
+    return {
+        model.__name__: model.objects.count()
+        for model in (District, Company, Station, Substation, Compound, CompoundAlias, get_user_model())
+    }
 
 
 def test_the_demo_city_has_the_four_urban_districts_and_the_named_organisations(demo_city):
@@ -17,7 +19,9 @@ def test_the_demo_city_has_the_four_urban_districts_and_the_named_organisations(
     assert Company.objects.get(name="城发热力").branches.filter(name__startswith="桥靠").exists()
     assert Company.objects.get(name="城发热力").branches.filter(name__startswith="金桥").exists()
     assert set(Station.objects.filter(company__name="富泰热力").values_list("name", flat=True)) >= {
-        "林站南路供暖所", "光华供暖所"}
+        "林站南路供暖所",
+        "光华供暖所",
+    }
     named = {"蓝爵小区", "万达广场二期", "翡翠梦溪苑二期", "外贸巷外运小区", "税苑小区"}
     assert named <= set(Compound.objects.values_list("name", flat=True))
     assert Compound.objects.filter(community__name="中山社区").count() >= 2

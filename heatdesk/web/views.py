@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from heatdesk.accounts import selectors as account_selectors
 from heatdesk.accounts import services as account_services
-from heatdesk.api.auth import client_address
 from heatdesk.core.errors import DomainError
+from heatdesk.core.http import client_address
 
 
 class LoginForm(forms.Form):

@@ -3,7 +3,7 @@ import datetime as dt
 from ninja import Router, Schema
 
 from heatdesk.accounts import selectors, services
-from heatdesk.api.auth import client_address
+from heatdesk.core.http import client_address
 
 router = Router(tags=["auth"])
 

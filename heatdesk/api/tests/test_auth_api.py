@@ -46,9 +46,13 @@ def test_throttling_ends_after_the_window(demo_city, anonymous_api, time_machine
     time_machine.move_to("2026-12-01 08:00:00+08:00", tick=False)
     for _ in range(MAX_FAILURES_PER_USERNAME):
         anonymous_api.post("auth/token", {"username": "lead", "password": "no"})
-    assert anonymous_api.post("auth/token", {"username": "lead", "password": "heatdesk-demo"}).status_code == 429
+    assert (
+        anonymous_api.post("auth/token", {"username": "lead", "password": "heatdesk-demo"}).status_code == 429
+    )
     time_machine.move_to("2026-12-01 08:16:00+08:00", tick=False)
-    assert anonymous_api.post("auth/token", {"username": "lead", "password": "heatdesk-demo"}).status_code == 200
+    assert (
+        anonymous_api.post("auth/token", {"username": "lead", "password": "heatdesk-demo"}).status_code == 200
+    )
     assert not LoginFailure.objects.filter(username="lead").exists()
 
 
@@ -65,13 +69,16 @@ def test_me_needs_authentication(anonymous_api, db):
     assert ApiClient("not-a-token").get("me").status_code == 401
 
 
-@pytest.mark.parametrize(("username", "role", "stations", "companies"), [
-    ("80725", "operator", [], []),
-    ("lead", "desk_lead", [], []),
-    ("regulator", "regulator", [], []),
-    ("station-ft-guanghua", "station", ["ft-guanghua"], ["futai"]),
-    ("company-chengfa", "company", ["cf-jinqiao", "cf-qiaokao", "cf-xincheng"], ["chengfa"]),
-])
+@pytest.mark.parametrize(
+    ("username", "role", "stations", "companies"),
+    [
+        ("80725", "operator", [], []),
+        ("lead", "desk_lead", [], []),
+        ("regulator", "regulator", [], []),
+        ("station-ft-guanghua", "station", ["ft-guanghua"], ["futai"]),
+        ("company-chengfa", "company", ["cf-jinqiao", "cf-qiaokao", "cf-xincheng"], ["chengfa"]),
+    ],
+)
 def test_me_reports_role_and_scope_codes(api_as, username, role, stations, companies):
     body = api_as(username).get("me").json()
     assert body["roles"] == [role]
