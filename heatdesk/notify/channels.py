@@ -1,0 +1,272 @@
+"""Payload formatting per channel kind: pure functions from a message to (url, headers, body).
+
+The chat formats follow the robots' documented webhook APIs:
+- WeCom 企业微信 group robot: `{"msgtype": "markdown", "markdown": {"content": ...}}` (≤ 4096 bytes);
+  replies `{"errcode": 0, "errmsg": "ok"}`.
+- DingTalk 钉钉 custom robot: `{"msgtype": "markdown", "markdown": {"title", "text"}}`; when signed
+  (加签), the URL gets `timestamp` (ms) and `sign` = urlencode(base64(HMAC-SHA256(key=secret,
+  msg="{timestamp}\\n{secret}"))); replies `{"errcode": 0, ...}`.
+- Feishu 飞书 custom bot: `{"msg_type": "interactive", "card": ...}` or `{"msg_type": "text",
+  "content": {"text": ...}}`; when signed, the body gets `timestamp` (s) and `sign` =
+  base64(HMAC-SHA256(key="{timestamp}\\n{secret}", msg=b"")); replies `{"code": 0, ...}`.
+Nothing here touches the network, the database or the clock: `now` is an argument.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+WECOM_MARKDOWN_MAX_BYTES = 4096
+DINGTALK_MARKDOWN_MAX_BYTES = 5000
+FEISHU_TEXT_MAX_BYTES = 20000
+LINK_LABEL = "查看工单"
+USER_AGENT = "heatdesk-notify/1"
+
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)\d{3,4}(\d{4})(?!\d)")
+
+# Card header colours (Feishu `template`) by topic; anything else is blue.
+FEISHU_TEMPLATES = {
+    "alert.warning": "orange",
+    "alert.overdue": "red",
+    "alert.escalated": "carmine",
+    "ticket.urged": "orange",
+}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What every formatter may use: the message as stored, without database objects."""
+
+    idempotency_key: str
+    topic: str
+    org_kind: str
+    org_code: str
+    created_at: dt.datetime
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def mask_phones(text: str) -> str:
+    """Mask mobile (138****5678) and landline numbers so a log line or error never carries them."""
+    text = _MOBILE.sub(r"\1****\2", text)
+    return _LANDLINE.sub(r"\1****\2", text)
+
+
+def truncate_utf8(text: str, max_bytes: int) -> str:
+    """Cut `text` to at most `max_bytes` of UTF-8 without splitting a character."""
+    raw = text.encode("utf-8")
+    if len(raw) <= max_bytes:
+        return text
+    return raw[: max_bytes - 3].decode("utf-8", errors="ignore") + "…"
+
+
+def json_bytes(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _title(payload: dict[str, Any]) -> str:
+    return str(payload.get("title") or "").strip()
+
+
+def _text(payload: dict[str, Any]) -> str:
+    return str(payload.get("text") or "").strip()
+
+
+def _ticket_line(payload: dict[str, Any]) -> str:
+    number = str(payload.get("ticket_number") or "").strip()
+    return f"工单编号：{number}" if number else ""
+
+
+def _link(payload: dict[str, Any]) -> str:
+    link = str(payload.get("link") or "").strip()
+    return link if link.startswith(("https://", "http://")) else ""
+
+
+# ---- WeCom 企业微信 -------------------------------------------------------------------------------
+
+
+def wecom_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """WeCom group-robot markdown message."""
+    lines = [f"**{_title(payload)}**"]
+    if text := _text(payload):
+        lines.append(text)
+    if ticket := _ticket_line(payload):
+        lines.append(f'> <font color="comment">{ticket}</font>')
+    if link := _link(payload):
+        lines.append(f"[{LINK_LABEL}]({link})")
+    content = truncate_utf8("\n".join(lines), WECOM_MARKDOWN_MAX_BYTES)
+    return {"msgtype": "markdown", "markdown": {"content": content}}
+
+
+# ---- DingTalk 钉钉 --------------------------------------------------------------------------------
+
+
+def dingtalk_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """DingTalk custom-robot markdown message; `title` is what the chat list shows."""
+    title = _title(payload)
+    # DingTalk markdown needs a blank line to break a line.
+    parts = [f"#### {title}"]
+    if text := _text(payload):
+        parts.append("\n\n".join(line for line in text.splitlines() if line.strip()))
+    if ticket := _ticket_line(payload):
+        parts.append(f"> {ticket}")
+    if link := _link(payload):
+        parts.append(f"[{LINK_LABEL}]({link})")
+    text_md = truncate_utf8("\n\n".join(parts), DINGTALK_MARKDOWN_MAX_BYTES)
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": text_md}}
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk 加签: urlencoded base64 of HMAC-SHA256(key=secret, msg="{timestamp}\\n{secret}")."""
+    string_to_sign = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode("utf-8"), string_to_sign, hashlib.sha256).digest()
+    return quote_plus(base64.b64encode(digest).decode("ascii"))
+
+
+def dingtalk_signed_url(url: str, secret: str, now: dt.datetime) -> str:
+    """The robot URL with `timestamp` (ms) and `sign`; DingTalk rejects a timestamp over 1 h old."""
+    timestamp_ms = int(now.timestamp() * 1000)
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
+
+
+# ---- Feishu 飞书 ----------------------------------------------------------------------------------
+
+
+def feishu_text_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """Feishu custom-bot plain text message."""
+    lines = [_title(payload), _text(payload), _ticket_line(payload), _link(payload)]
+    text = truncate_utf8("\n".join(line for line in lines if line), FEISHU_TEXT_MAX_BYTES)
+    return {"msg_type": "text", "content": {"text": text}}
+
+
+def feishu_card_body(payload: dict[str, Any], *, topic: str) -> dict[str, Any]:
+    """Feishu custom-bot interactive card: coloured header, lark_md body, a button to the ticket."""
+    body_lines = [line for line in (_text(payload), _ticket_line(payload)) if line]
+    elements: list[dict[str, Any]] = []
+    if body_lines:
+        content = truncate_utf8("\n".join(body_lines), FEISHU_TEXT_MAX_BYTES)
+        elements.append({"tag": "div", "text": {"tag": "lark_md", "content": content}})
+    if link := _link(payload):
+        button = {"tag": "button", "text": {"tag": "plain_text", "content": LINK_LABEL}}
+        button.update({"type": "primary", "url": link})
+        elements.append({"tag": "action", "actions": [button]})
+    header = {
+        "title": {"tag": "plain_text", "content": _title(payload)},
+        "template": FEISHU_TEMPLATES.get(topic, "blue"),
+    }
+    card = {"config": {"wide_screen_mode": True}, "header": header, "elements": elements}
+    return {"msg_type": "interactive", "card": card}
+
+
+def feishu_sign(secret: str, timestamp_s: int) -> str:
+    """Feishu 签名校验: base64 of HMAC-SHA256 keyed by "{timestamp}\\n{secret}" over an empty message."""
+    key = f"{timestamp_s}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")
+
+
+def feishu_signed_body(body: dict[str, Any], secret: str, now: dt.datetime) -> dict[str, Any]:
+    """The body with `timestamp` (s, as a string) and `sign` in front; Feishu allows 1 h of skew."""
+    timestamp_s = int(now.timestamp())
+    return {"timestamp": str(timestamp_s), "sign": feishu_sign(secret, timestamp_s), **body}
+
+
+# ---- Generic webhook ------------------------------------------------------------------------------
+
+
+def webhook_body(envelope: Envelope) -> dict[str, Any]:
+    """Generic JSON body: identical on every retry so the receiver can dedupe on it or on the key."""
+    return {
+        "idempotency_key": envelope.idempotency_key,
+        "topic": envelope.topic,
+        "org_kind": envelope.org_kind,
+        "org_code": envelope.org_code,
+        "created_at": envelope.created_at.isoformat(),
+        "payload": envelope.payload,
+    }
+
+
+def webhook_signature(secret: str, timestamp_s: int, body: bytes) -> str:
+    """`sha256=` + hex HMAC-SHA256(key=secret, msg=b"{timestamp}." + body); receivers recompute it."""
+    message = f"{timestamp_s}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+# ---- Requests and responses ---------------------------------------------------------------------
+
+
+def build_request(*, kind: str, url: str, secret: str, envelope: Envelope, now: dt.datetime) -> HttpRequest:
+    """The HTTP POST for a channel of `kind`; signatures are made at send time (robots check skew)."""
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Idempotency-Key": envelope.idempotency_key,
+        "User-Agent": USER_AGENT,
+    }
+    payload = envelope.payload
+    if kind == "wecom":
+        return HttpRequest(url, headers, json_bytes(wecom_body(payload)))
+    if kind == "dingtalk":
+        signed_url = dingtalk_signed_url(url, secret, now) if secret else url
+        return HttpRequest(signed_url, headers, json_bytes(dingtalk_body(payload)))
+    if kind == "feishu":
+        card = feishu_card_body(payload, topic=envelope.topic)
+        return HttpRequest(url, headers, json_bytes(feishu_signed_body(card, secret, now) if secret else card))
+    if kind == "webhook":
+        body = json_bytes(webhook_body(envelope))
+        if secret:
+            timestamp_s = int(now.timestamp())
+            headers["X-Heatdesk-Timestamp"] = str(timestamp_s)
+            headers["X-Heatdesk-Signature"] = webhook_signature(secret, timestamp_s, body)
+        return HttpRequest(url, headers, body)
+    raise ValueError(f"channel kind {kind!r} does not send HTTP")
+
+
+def response_error(*, kind: str, status: int, body: bytes) -> str | None:
+    """None when the receiver accepted the message, else a short reason (robots answer 200 + errcode)."""
+    excerpt = mask_phones(body[:300].decode("utf-8", errors="replace")).strip()
+    if not 200 <= status < 300:
+        return f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}"
+    if kind not in {"wecom", "dingtalk", "feishu"}:
+        return None
+    try:
+        reply = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return f"robot reply is not JSON: {excerpt}"
+    if not isinstance(reply, dict):
+        return f"robot reply is not an object: {excerpt}"
+    if kind == "feishu":
+        code = reply.get("code", reply.get("StatusCode", 0))
+        message = reply.get("msg", reply.get("StatusMessage", ""))
+    else:
+        code = reply.get("errcode", 0)
+        message = reply.get("errmsg", "")
+    if code in (0, "0", None):
+        return None
+    return f"robot error {code}: {mask_phones(str(message))}"[:500]
+
+
+def console_fields(envelope: Envelope) -> dict[str, str]:
+    """What the console channel logs: identifiers and the masked title, never the free text."""
+    payload = envelope.payload
+    return {
+        "key": envelope.idempotency_key,
+        "topic": envelope.topic,
+        "org": f"{envelope.org_kind}:{envelope.org_code}",
+        "ticket": str(payload.get("ticket_number") or ""),
+        "title": mask_phones(_title(payload)),
+    }

@@ -1,0 +1,394 @@
+"""Writes of the outbox: enqueue inside the caller's transaction, deliver outside any (STYLE 5).
+
+Delivery is at least once: a worker claims due messages with a lease, commits, sends, then records
+the result. A worker that dies mid-send loses its lease and another worker sends again with the same
+`Idempotency-Key`, so receivers may see a key twice but a message is never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.transaction import TransactionManagementError
+
+from heatdesk.core import clock
+from heatdesk.core.errors import Conflict, NotFound, ValidationFailed
+from heatdesk.notify import channels, transport
+from heatdesk.notify.models import Channel, ChannelKind, OrgKind, OutboxMessage, OutboxStatus
+
+logger = logging.getLogger("heatdesk.notify")
+
+_NEEDS_QUOTES = re.compile(r'[\s"=]')
+TOPIC_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
+MAX_TITLE_LENGTH = 200
+MAX_ERROR_LENGTH = 1000
+ERROR_INTERRUPTED = "上次投递中断，未记录结果 / the last attempt was interrupted before its result was recorded"
+ERROR_CHANNEL_INACTIVE = "渠道已停用 / the channel was deactivated"
+
+
+@dataclass(frozen=True)
+class OutboxOptions:
+    """Delivery knobs, from settings `HEATDESK_OUTBOX_*` read at call time (defaults in brackets)."""
+
+    max_attempts: int  # MAX_ATTEMPTS [12]: attempts before a message is marked failed
+    backoff_base_seconds: float  # BACKOFF_BASE_SECONDS [2]: wait after the first failed attempt
+    backoff_factor: float  # BACKOFF_FACTOR [2]: each further wait is this many times longer
+    backoff_cap_seconds: float  # BACKOFF_CAP_SECONDS [600]: no wait is longer than this
+    timeout_seconds: float  # TIMEOUT_SECONDS [10]: connect and read timeout of one POST
+    lease_seconds: float  # LEASE_SECONDS [300]: how long a claim lasts before another worker retries
+    concurrency: int  # CONCURRENCY [8]: POSTs in flight at once within one call
+
+
+def outbox_options() -> OutboxOptions:
+    """Current delivery options; settings are read on every call so tests can override them."""
+
+    def read(name: str, default: float) -> float:
+        return float(getattr(settings, f"HEATDESK_OUTBOX_{name}", default))
+
+    return OutboxOptions(
+        max_attempts=max(1, int(read("MAX_ATTEMPTS", 12))),
+        backoff_base_seconds=read("BACKOFF_BASE_SECONDS", 2),
+        backoff_factor=read("BACKOFF_FACTOR", 2),
+        backoff_cap_seconds=read("BACKOFF_CAP_SECONDS", 600),
+        timeout_seconds=read("TIMEOUT_SECONDS", 10),
+        lease_seconds=read("LEASE_SECONDS", 300),
+        concurrency=max(1, int(read("CONCURRENCY", 8))),
+    )
+
+
+def backoff_delay(attempts: int, *, options: OutboxOptions) -> dt.timedelta:
+    """Wait after the `attempts`-th failure: base × factor^(attempts-1), capped."""
+    exponent = max(0, attempts - 1)
+    try:
+        seconds = options.backoff_base_seconds * options.backoff_factor**exponent
+    except OverflowError:
+        seconds = options.backoff_cap_seconds
+    return dt.timedelta(seconds=min(seconds, options.backoff_cap_seconds))
+
+
+def _log(level: int, event: str, **fields: Any) -> None:
+    """One structured line: `event key=value …` (values with spaces are JSON-quoted)."""
+    parts = [event]
+    for key, value in fields.items():
+        text = str(value)
+        if not text or _NEEDS_QUOTES.search(text):
+            text = json.dumps(text, ensure_ascii=False)
+        parts.append(f"{key}={text}")
+    logger.log(level, " ".join(parts))
+
+
+# ---- Channels -----------------------------------------------------------------------------------
+
+
+def channel_create(
+    *,
+    org_kind: str,
+    org_code: str,
+    kind: str,
+    url: str = "",
+    secret: str = "",
+    name: str = "",
+    is_active: bool = True,
+) -> Channel:
+    """Add a delivery target to an organisation; every kind but `console` needs an http(s) URL."""
+    org_code = org_code.strip()
+    url = url.strip()
+    if org_kind not in OrgKind.values:
+        raise ValidationFailed(f"未知机构类型 / unknown org kind: {org_kind}")
+    if not org_code or len(org_code) > 60:
+        raise ValidationFailed("机构编码须为 1–60 个字符 / org code must be 1–60 characters")
+    if kind not in ChannelKind.values:
+        raise ValidationFailed(f"未知渠道类型 / unknown channel kind: {kind}")
+    if kind != ChannelKind.CONSOLE and not url.startswith(("https://", "http://")):
+        raise ValidationFailed("需要 http(s) Webhook 地址 / an http(s) webhook URL is required")
+    if len(url) > 500 or len(secret) > 200 or len(name) > 80:
+        raise ValidationFailed("地址、密钥或名称过长 / URL, secret or name is too long")
+    return Channel.objects.create(
+        org_kind=org_kind,
+        org_code=org_code,
+        kind=kind,
+        url=url,
+        secret=secret.strip(),
+        name=name.strip(),
+        is_active=is_active,
+        created_at=clock.now(),
+    )
+
+
+# ---- Enqueue ------------------------------------------------------------------------------------
+
+
+def _validate_message(*, topic: str, org_kind: str, org_code: str, payload: Any, key: str) -> None:
+    if not TOPIC_PATTERN.match(topic) or len(topic) > 60:
+        raise ValidationFailed(f"主题格式无效 / topic must be dotted lower-case words: {topic!r}")
+    if org_kind not in OrgKind.values:
+        raise ValidationFailed(f"未知机构类型 / unknown org kind: {org_kind}")
+    if not org_code or len(org_code) > 60:
+        raise ValidationFailed("机构编码须为 1–60 个字符 / org code must be 1–60 characters")
+    if not key or len(key) > 200:
+        raise ValidationFailed("幂等键须为 1–200 个字符 / idempotency key must be 1–200 characters")
+    if not isinstance(payload, dict):
+        raise ValidationFailed("消息内容须为对象 / payload must be a JSON object")
+    title = payload.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE_LENGTH:
+        raise ValidationFailed("消息须有 1–200 字的标题 / payload needs a title of 1–200 characters")
+    try:
+        json.dumps(payload)
+    except (TypeError, ValueError) as error:
+        raise ValidationFailed(f"消息内容须可转为 JSON / payload must be JSON: {error}") from error
+
+
+def outbox_enqueue(
+    *, topic: str, org_kind: str, org_code: str, payload: dict[str, Any], idempotency_key: str
+) -> list[OutboxMessage]:
+    """Queue one message per active channel of the org (a console message if it has none).
+
+    Must run inside the caller's `transaction.atomic()` so the message commits with the change it
+    announces; does no network. A key seen before returns the rows already queued, adding nothing.
+    """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("outbox_enqueue must run inside the caller's transaction.atomic()")
+    _validate_message(topic=topic, org_kind=org_kind, org_code=org_code, payload=payload, key=idempotency_key)
+    existing = list(OutboxMessage.objects.filter(request_key=idempotency_key).order_by("id"))
+    if existing:
+        return existing
+    targets: list[Channel | None] = list(
+        Channel.objects.filter(org_kind=org_kind, org_code=org_code, is_active=True).order_by("id")
+    )
+    now = clock.now()
+    max_attempts = outbox_options().max_attempts
+    rows = [
+        OutboxMessage(
+            idempotency_key=f"{idempotency_key}#{target.pk if target else 'console'}",
+            request_key=idempotency_key,
+            topic=topic,
+            org_kind=org_kind,
+            org_code=org_code,
+            channel=target,
+            payload=payload,
+            max_attempts=max_attempts,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for target in targets or [None]
+    ]
+    try:
+        # A savepoint, so losing a race with a concurrent enqueue of the same key leaves the
+        # caller's transaction usable.
+        with transaction.atomic():
+            OutboxMessage.objects.bulk_create(rows)
+    except IntegrityError:
+        existing = list(OutboxMessage.objects.filter(request_key=idempotency_key).order_by("id"))
+        if existing:
+            return existing
+        raise
+    _log(logging.DEBUG, "outbox.enqueued", key=idempotency_key, topic=topic, org=f"{org_kind}:{org_code}")
+    return rows
+
+
+def outbox_retry(*, message_id: int) -> OutboxMessage:
+    """Send a failed message again from scratch (attempts reset); only failed messages qualify."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            raise NotFound(f"消息不存在 / no outbox message {message_id}")
+        if message.status != OutboxStatus.FAILED:
+            raise Conflict("只能重发发送失败的消息 / only failed messages can be sent again")
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = clock.now()
+        message.claim_token = None
+        message.save(update_fields=["status", "attempts", "next_attempt_at", "claim_token"])
+    _log(logging.INFO, "outbox.retry_requested", key=message.idempotency_key, topic=message.topic)
+    return message
+
+
+# ---- Delivery -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    """What one `outbox_deliver_due` call did."""
+
+    claimed: int = 0  # messages taken for sending in this call
+    delivered: int = 0  # accepted by the receiver (or logged, for console)
+    retrying: int = 0  # failed this time, scheduled again with backoff
+    failed: int = 0  # gave up: out of attempts or channel deactivated
+    lost: int = 0  # result not recorded: another worker took the message over after our lease ran out
+
+
+@dataclass(frozen=True)
+class _Claim:
+    message_id: int
+    token: uuid.UUID
+    attempts: int  # including this one
+    max_attempts: int
+    kind: str
+    url: str
+    secret: str
+    envelope: channels.Envelope
+
+
+def _lease(options: OutboxOptions, limit: int) -> dt.timedelta:
+    # The lease must outlast the whole batch, or a live worker's messages would be sent twice.
+    rounds = math.ceil(max(1, limit) / options.concurrency)
+    return dt.timedelta(seconds=max(options.lease_seconds, rounds * options.timeout_seconds * 2 + 30))
+
+
+def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: DeliveryReport) -> list[_Claim]:
+    token = uuid.uuid4()
+    with transaction.atomic():
+        due = (
+            OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            .select_related("channel")
+            .order_by("next_attempt_at", "id")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        # On SQLite the IMMEDIATE transaction holds the write lock instead (one worker there).
+        rows = list(due[: max(0, limit)])
+        interrupted = [row.pk for row in rows if row.attempts >= row.max_attempts]
+        inactive = [row.pk for row in rows if row.channel and not row.channel.is_active]
+        inactive = [pk for pk in inactive if pk not in interrupted]
+        claimed = [row for row in rows if row.pk not in interrupted and row.pk not in inactive]
+        for pk in interrupted:
+            _log(logging.WARNING, "outbox.failed", message=pk, reason="interrupted_last_attempt")
+        for pk in inactive:
+            _log(logging.WARNING, "outbox.failed", message=pk, reason="channel_inactive")
+        for pk_list, error in ((interrupted, ERROR_INTERRUPTED), (inactive, ERROR_CHANNEL_INACTIVE)):
+            if pk_list:
+                OutboxMessage.objects.filter(pk__in=pk_list).update(
+                    status=OutboxStatus.FAILED, last_error=error, claim_token=None
+                )
+        report.failed += len(interrupted) + len(inactive)
+        if claimed:
+            OutboxMessage.objects.filter(pk__in=[row.pk for row in claimed]).update(
+                attempts=F("attempts") + 1,
+                claim_token=token,
+                claimed_at=now,
+                next_attempt_at=now + _lease(options, limit),
+            )
+    for row in claimed:
+        if row.claim_token is not None:
+            _log(logging.WARNING, "outbox.lease_expired", key=row.idempotency_key, attempt=row.attempts + 1)
+    report.claimed += len(claimed)
+    return [
+        _Claim(
+            message_id=row.pk,
+            token=token,
+            attempts=row.attempts + 1,
+            max_attempts=row.max_attempts,
+            kind=row.channel.kind if row.channel else ChannelKind.CONSOLE,
+            url=row.channel.url if row.channel else "",
+            secret=row.channel.secret if row.channel else "",
+            envelope=channels.Envelope(
+                idempotency_key=row.idempotency_key,
+                topic=row.topic,
+                org_kind=row.org_kind,
+                org_code=row.org_code,
+                created_at=row.created_at,
+                payload=row.payload,
+            ),
+        )
+        for row in claimed
+    ]
+
+
+def _send(claim: _Claim, *, sent_at: dt.datetime, timeout: float) -> str | None:
+    """Deliver one claim; None on success, else the reason. Never raises."""
+    if claim.kind == ChannelKind.CONSOLE:
+        _log(logging.INFO, "notify.console", **channels.console_fields(claim.envelope))
+        return None
+    try:
+        request = channels.build_request(
+            kind=claim.kind, url=claim.url, secret=claim.secret, envelope=claim.envelope, now=sent_at
+        )
+        result = transport.post(request, timeout=timeout)
+    except Exception as error:  # a formatting bug must fail one message, not the batch
+        return f"{type(error).__name__}: {channels.mask_phones(str(error))}"
+    if result.status is None:
+        return result.error
+    return channels.response_error(kind=claim.kind, status=result.status, body=result.body)
+
+
+def _record(
+    claim: _Claim, *, error: str | None, at: dt.datetime, options: OutboxOptions, report: DeliveryReport
+) -> None:
+    """Store one result. Each branch is a single UPDATE, so it is its own short transaction."""
+    key = claim.envelope.idempotency_key
+    pending = OutboxMessage.objects.filter(pk=claim.message_id, status=OutboxStatus.PENDING)
+    if error is None:
+        # A success counts even if our lease ran out meanwhile: the message did arrive.
+        updated = pending.update(status=OutboxStatus.DELIVERED, delivered_at=at, last_error="", claim_token=None)
+        if updated:
+            report.delivered += 1
+            _log(logging.INFO, "outbox.delivered", key=key, topic=claim.envelope.topic, attempt=claim.attempts)
+        else:
+            report.lost += 1
+            _log(logging.WARNING, "outbox.result_not_recorded", key=key, outcome="delivered")
+        return
+    error = error[:MAX_ERROR_LENGTH]
+    ours = pending.filter(claim_token=claim.token)
+    if claim.attempts >= claim.max_attempts:
+        updated = ours.update(status=OutboxStatus.FAILED, last_error=error, claim_token=None)
+        counter, event, level = "failed", "outbox.failed", logging.ERROR
+        retry_at = None
+    else:
+        retry_at = at + backoff_delay(claim.attempts, options=options)
+        updated = ours.update(next_attempt_at=retry_at, last_error=error, claim_token=None)
+        counter, event, level = "retrying", "outbox.retry_scheduled", logging.WARNING
+    if not updated:
+        report.lost += 1
+        _log(logging.WARNING, "outbox.result_not_recorded", key=key, outcome="error")
+        return
+    setattr(report, counter, getattr(report, counter) + 1)
+    fields: dict[str, Any] = {"key": key, "attempt": claim.attempts, "error": error[:200]}
+    if retry_at is not None:
+        fields["retry_at"] = retry_at.isoformat()
+    _log(level, event, **fields)
+
+
+def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 50) -> DeliveryReport:
+    """Send up to `limit` pending messages whose `next_attempt_at` ≤ now; call it outside transactions.
+
+    Claims with a lease (SKIP LOCKED on PostgreSQL, so several workers share the work), commits, sends
+    outside any transaction, then records each result: delivered; or retried after capped exponential
+    backoff; or failed once `max_attempts` is spent. One bad message or receiver never stops the rest.
+    `now` defaults to `clock.now()`; the worker loops while `claimed` > 0, then sleeps until
+    `outbox_next_due_at()`.
+    """
+    options = outbox_options()
+    started = now if now is not None else clock.now()
+    report = DeliveryReport()
+    claims = _claim_due(now=started, limit=limit, options=options, report=report)
+    if not claims:
+        return report
+
+    def recorded_at() -> dt.datetime:
+        return now if now is not None else clock.now()
+
+    remote = [claim for claim in claims if claim.kind != ChannelKind.CONSOLE]
+    for claim in claims:
+        if claim.kind == ChannelKind.CONSOLE:
+            error = _send(claim, sent_at=started, timeout=options.timeout_seconds)
+            _record(claim, error=error, at=recorded_at(), options=options, report=report)
+    if remote:
+        workers = min(options.concurrency, len(remote))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox-send") as pool:
+            futures = {
+                pool.submit(_send, claim, sent_at=started, timeout=options.timeout_seconds): claim for claim in remote
+            }
+            for future in as_completed(futures):
+                _record(futures[future], error=future.result(), at=recorded_at(), options=options, report=report)
+    return report
