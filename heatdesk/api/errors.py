@@ -25,9 +25,7 @@ def _field_errors(errors: list[dict]) -> list[dict]:
     cleaned = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")]
-        cleaned.append(
-            {"field": ".".join(location), "message": error.get("msg", ""), "type": error.get("type")}
-        )
+        cleaned.append({"field": ".".join(location), "message": error.get("msg", ""), "type": error.get("type")})
     return cleaned
 
 
@@ -41,9 +39,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request, error: ValidationError):
-        return _error(
-            api, request, 422, "validation_failed", "输入有误 / invalid input", _field_errors(error.errors)
-        )
+        return _error(api, request, 422, "validation_failed", "输入有误 / invalid input", _field_errors(error.errors))
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request, error):

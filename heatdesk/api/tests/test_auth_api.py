@@ -46,13 +46,9 @@ def test_throttling_ends_after_the_window(demo_city, anonymous_api, time_machine
     time_machine.move_to("2026-12-01 08:00:00+08:00", tick=False)
     for _ in range(MAX_FAILURES_PER_USERNAME):
         anonymous_api.post("auth/token", {"username": "lead", "password": "no"})
-    assert (
-        anonymous_api.post("auth/token", {"username": "lead", "password": "heatdesk-demo"}).status_code == 429
-    )
+    assert anonymous_api.post("auth/token", {"username": "lead", "password": "heatdesk-demo"}).status_code == 429
     time_machine.move_to("2026-12-01 08:16:00+08:00", tick=False)
-    assert (
-        anonymous_api.post("auth/token", {"username": "lead", "password": "heatdesk-demo"}).status_code == 200
-    )
+    assert anonymous_api.post("auth/token", {"username": "lead", "password": "heatdesk-demo"}).status_code == 200
     assert not LoginFailure.objects.filter(username="lead").exists()
 
 

@@ -1,0 +1,140 @@
+"""Ticket JSON (DESIGN §8), shaped for one viewer: phones masked outside the desk and the assigned station."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from heatdesk.accounts.models import User
+from heatdesk.tickets.models import Ticket
+from heatdesk.tickets.selectors import phone_masked, phone_visible_in_full
+from heatdesk.tickets.states import actions_allowed
+
+MILESTONES = (
+    "created_at",
+    "first_dispatched_at",
+    "dispatched_at",
+    "accepted_at",
+    "departed_at",
+    "arrived_at",
+    "resolved_at",
+    "closed_at",
+    "updated_at",
+)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _org(org) -> dict | None:
+    return {"code": org.code, "name": org.name} if org is not None else None
+
+
+def ticket_summary(ticket: Ticket, *, viewer: User) -> dict:
+    phone = ticket.caller_phone
+    if not phone_visible_in_full(user=viewer, ticket=ticket):
+        phone = phone_masked(phone)
+    compound = ticket.compound
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "status_label": str(ticket.get_status_display()),
+        "kind": ticket.kind,
+        "category": ticket.category,
+        "category_label": str(ticket.get_category_display()),
+        "urgency": ticket.urgency,
+        "channel": ticket.channel,
+        "owner": ticket.owner.username,
+        "station": _org(ticket.station),
+        "company": _org(ticket.station.company) if ticket.station else None,
+        "compound": {"code": compound.code, "name": compound.name, "district": compound.district.name}
+        if compound
+        else None,
+        "building": ticket.building,
+        "unit": ticket.unit,
+        "room": ticket.room,
+        "address": ticket.address,
+        "caller_phone": phone,
+        "deadlines": {
+            "dispatch": iso(ticket.dispatch_deadline),
+            "response": iso(ticket.response_deadline),
+            "resolution": iso(ticket.resolution_deadline),
+            "callback": iso(ticket.callback_deadline),
+        },
+        **{name: iso(getattr(ticket, name)) for name in MILESTONES},
+        "satisfaction": ticket.satisfaction or None,
+        "reopen_count": ticket.reopen_count,
+    }
+
+
+def event_json(event) -> dict:
+    return {
+        "kind": event.kind,
+        "at": iso(event.at),
+        "actor": event.actor.username if event.actor else None,
+        "actor_label": event.actor.label if event.actor else "系统",
+        "data": event.data,
+    }
+
+
+def ticket_detail(ticket: Ticket, *, viewer: User) -> dict:
+    body = ticket_summary(ticket, viewer=viewer)
+    events = ticket.events.select_related("actor").order_by("at", "id")
+    body.update(
+        {
+            "caller_name": ticket.caller_name,
+            "description": ticket.description,
+            "substation": _org(ticket.substation),
+            "routing_confidence": ticket.routing_confidence,
+            "phone_resolved": ticket.phone_resolved,
+            "guidance_steps": ticket.guidance_steps,
+            "resolution_cause": ticket.resolution_cause or None,
+            "resolution_note": ticket.resolution_note,
+            "arrival_indoor_temp": float(ticket.arrival_indoor_temp)
+            if ticket.arrival_indoor_temp is not None
+            else None,
+            "resolved_indoor_temp": float(ticket.resolved_indoor_temp)
+            if ticket.resolved_indoor_temp is not None
+            else None,
+            "extension_requested_until": iso(ticket.extension_requested_until),
+            "extension_count": ticket.extension_count,
+            "callback_attempts": ticket.callback_attempts,
+            "closed_unreached": ticket.closed_unreached,
+            "return_count": ticket.return_count,
+            "urge_count": ticket.urge_count,
+            "repeat_call_count": ticket.repeat_call_count,
+            "parent": ticket.parent.number if ticket.parent_id else None,
+            "sla": ticket.sla,
+            "attachments": [attachment_json(a) for a in ticket.attachments.all()],
+            "callbacks": [
+                {
+                    "at": iso(c.at),
+                    "actor": c.actor.username,
+                    "reached": c.reached,
+                    "contacted": c.contacted,
+                    "fixed": c.fixed,
+                    "satisfaction": c.satisfaction or None,
+                    "comment": c.comment,
+                    "outcome": c.outcome,
+                }
+                for c in ticket.callbacks.select_related("actor")
+            ],
+            "allowed_actions": actions_allowed(status=ticket.status, role=viewer.role),
+            "events": [event_json(e) for e in events],
+        }
+    )
+    return body
+
+
+def attachment_json(attachment) -> dict:
+    return {
+        "id": attachment.id,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": attachment.file.url,
+        "uploaded_by": attachment.uploaded_by.username,
+        "uploaded_at": iso(attachment.uploaded_at),
+    }

@@ -1,0 +1,53 @@
+"""The append-only event log: event kinds and the one function that writes an entry.
+
+`data` keys by kind (all optional unless the action needs them):
+- create: category, urgency, station, routed (bool), confidence
+- guide: solved, steps, note
+- dispatch: station, redispatch (bool)
+- accept / depart: —        arrive: indoor_temp
+- note: note                resolve: cause, indoor_temp, note
+- return: reason, station   extend: until, reason      approve-extension: approved, until, note
+- urge: note, repeat_call (bool), caller_phone_tail
+- callback: reached, contacted, fixed, satisfaction, comment, outcome (closed|redo|retry), attempt
+- close-unreached: attempts, note
+- transfer: from, to, reason             merge: into
+- attachment: name, size                 alert_<level>: stage, threshold_at
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from heatdesk.core import clock
+from heatdesk.tickets.models import Ticket, TicketEvent
+from heatdesk.tickets.states import Action
+
+
+class TicketEventKind(models.TextChoices):
+    CREATE = Action.CREATE.value, Action.CREATE.label
+    GUIDE = Action.GUIDE.value, Action.GUIDE.label
+    DISPATCH = Action.DISPATCH.value, Action.DISPATCH.label
+    ACCEPT = Action.ACCEPT.value, Action.ACCEPT.label
+    DEPART = Action.DEPART.value, Action.DEPART.label
+    ARRIVE = Action.ARRIVE.value, Action.ARRIVE.label
+    NOTE = Action.NOTE.value, Action.NOTE.label
+    RESOLVE = Action.RESOLVE.value, Action.RESOLVE.label
+    RETURN = Action.RETURN.value, Action.RETURN.label
+    EXTEND = Action.EXTEND.value, Action.EXTEND.label
+    APPROVE_EXTENSION = Action.APPROVE_EXTENSION.value, Action.APPROVE_EXTENSION.label
+    URGE = Action.URGE.value, Action.URGE.label
+    CALLBACK = Action.CALLBACK.value, Action.CALLBACK.label
+    CLOSE_UNREACHED = Action.CLOSE_UNREACHED.value, Action.CLOSE_UNREACHED.label
+    TRANSFER = Action.TRANSFER.value, Action.TRANSFER.label
+    MERGE = Action.MERGE.value, Action.MERGE.label
+    ATTACHMENT = "attachment", "上传照片"
+    ALERT_WARNING = "alert_warning", "预警"
+    ALERT_OVERDUE = "alert_overdue", "超时"
+    ALERT_ESCALATED = "alert_escalated", "升级"
+
+
+def event_record(*, ticket: Ticket, kind: str, actor=None, data: dict | None = None, at=None) -> TicketEvent:
+    """Append one event. Call it inside the transaction that makes the change it records."""
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=TicketEventKind(kind).value, actor=actor, data=data or {}, at=at or clock.now()
+    )

@@ -1,0 +1,369 @@
+"""What each action does to a locked ticket. Called only by `services.ticket_act`, inside its transaction.
+
+Each handler checks the payload, mutates the ticket (status, milestones, deadlines) and returns the
+event data. A handler that raises leaves the ticket untouched: the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from heatdesk.accounts.models import Role, User
+from heatdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from heatdesk.geo.models import Station
+from heatdesk.sla import policy
+from heatdesk.sla.models import Stage
+from heatdesk.tickets import notifications
+from heatdesk.tickets.models import ResolutionCause, Satisfaction, Ticket, TicketCallback
+from heatdesk.tickets.selectors import ticket_list_visible_to
+from heatdesk.tickets.states import Action, TicketStatus
+
+CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED = 3
+CALLBACK_RETRY_SPACING = dt.timedelta(minutes=30)
+MAX_TEXT = 2000
+
+
+@dataclass
+class ActionContext:
+    ticket: Ticket
+    actor: User
+    payload: dict[str, Any]
+    now: dt.datetime
+
+
+def _text(payload: dict, name: str, *, required: bool, label: str) -> str:
+    value = payload.get(name)
+    value = "" if value is None else str(value).strip()
+    if required and not value:
+        raise ValidationFailed(f"请填写{label} / {name} is required", details=[{"field": name}])
+    if len(value) > MAX_TEXT:
+        raise ValidationFailed(f"{label}过长 / {name} is too long", details=[{"field": name}])
+    return value
+
+
+def _temperature(payload: dict, name: str = "indoor_temp") -> Decimal | None:
+    raw = payload.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = Decimal(str(raw)).quantize(Decimal("0.1"))
+    except InvalidOperation as error:
+        raise ValidationFailed(f"室温不是数字 / {name} is not a number", details=[{"field": name}]) from error
+    if not Decimal(-30) <= value <= Decimal(45):
+        raise ValidationFailed(
+            f"室温应在 -30 到 45 °C 之间 / {name} must be between -30 and 45 °C", details=[{"field": name}]
+        )
+    return value
+
+
+def _bool(payload: dict, name: str, *, label: str) -> bool:
+    value = payload.get(name)
+    if not isinstance(value, bool):
+        raise ValidationFailed(f"请回答「{label}」 / {name} must be true or false", details=[{"field": name}])
+    return value
+
+
+def _start_cycle(ticket: Ticket, station: Station, now: dt.datetime) -> None:
+    """A (re)dispatch starts a new handling cycle: fresh response and resolution clocks."""
+    ticket.station = station
+    ticket.status = TicketStatus.DISPATCHED
+    ticket.dispatched_at = now
+    ticket.first_dispatched_at = ticket.first_dispatched_at or now
+    ticket.accepted_at = ticket.departed_at = ticket.arrived_at = ticket.resolved_at = None
+    ticket.arrival_indoor_temp = ticket.resolved_indoor_temp = None
+    ticket.resolution_cause = ""
+    ticket.resolution_note = ""
+    ticket.callback_deadline = None
+    ticket.extension_requested_until = None
+    ticket.extension_reason = ""
+    ticket.response_deadline = policy.deadline(start=now, snapshot=ticket.sla, stage=Stage.RESPONSE)
+    ticket.resolution_deadline = policy.deadline(start=now, snapshot=ticket.sla, stage=Stage.RESOLUTION)
+
+
+def _mark_resolved(ticket: Ticket, now: dt.datetime) -> None:
+    ticket.status = TicketStatus.RESOLVED
+    ticket.resolved_at = now
+    ticket.callback_deadline = policy.deadline(start=now, snapshot=ticket.sla, stage=Stage.CALLBACK)
+
+
+def guide(ctx: ActionContext) -> dict:
+    solved = _bool(ctx.payload, "solved", label="是否解决")
+    steps = ctx.payload.get("steps") or []
+    if not isinstance(steps, list) or not all(isinstance(step, str) for step in steps):
+        raise ValidationFailed("steps 应为文字列表 / steps must be a list of strings", details=[{"field": "steps"}])
+    note = _text(ctx.payload, "note", required=False, label="备注")
+    ticket = ctx.ticket
+    ticket.guidance_steps = [*ticket.guidance_steps, *[step[:200] for step in steps]]
+    if solved:
+        ticket.phone_resolved = True
+        ticket.resolution_cause = ResolutionCause.PHONE_GUIDANCE
+        ticket.resolution_note = note
+        _mark_resolved(ticket, ctx.now)
+    return {"solved": solved, "steps": steps, "note": note}
+
+
+def dispatch(ctx: ActionContext) -> dict:
+    ticket = ctx.ticket
+    code = ctx.payload.get("station")
+    if code:
+        station = Station.objects.filter(code=code).first()
+        if station is None:
+            raise ValidationFailed(f"未知供暖所 {code} / unknown station {code}", details=[{"field": "station"}])
+    else:
+        station = ticket.station
+    if station is None:
+        raise ValidationFailed(
+            "地址未匹配到供暖所，请选择供暖所 / no station routed: choose one",
+            code="station_required",
+            details=[{"field": "station"}],
+        )
+    redispatch = ticket.first_dispatched_at is not None
+    _start_cycle(ticket, station, ctx.now)
+    notifications.station_notify(
+        ticket=ticket,
+        topic="ticket.dispatched",
+        at=ctx.now,
+        text=f"新派单 {ticket.number}：{ticket.get_category_display()}",
+    )
+    return {"station": station.code, "redispatch": redispatch}
+
+
+def accept(ctx: ActionContext) -> dict:
+    ctx.ticket.status = TicketStatus.ACCEPTED
+    ctx.ticket.accepted_at = ctx.now
+    return {}
+
+
+def depart(ctx: ActionContext) -> dict:
+    if ctx.ticket.departed_at or ctx.ticket.arrived_at:
+        raise TransitionNotAllowed("已记录出发或到达 / departure or arrival already recorded")
+    ctx.ticket.departed_at = ctx.now
+    return {}
+
+
+def arrive(ctx: ActionContext) -> dict:
+    if ctx.ticket.arrived_at:
+        raise TransitionNotAllowed("已记录到达 / arrival already recorded")
+    temperature = _temperature(ctx.payload)
+    ctx.ticket.arrived_at = ctx.now
+    ctx.ticket.arrival_indoor_temp = temperature
+    return {"indoor_temp": None if temperature is None else float(temperature)}
+
+
+def note(ctx: ActionContext) -> dict:
+    return {"note": _text(ctx.payload, "note", required=True, label="备注")}
+
+
+def resolve(ctx: ActionContext) -> dict:
+    cause = _text(ctx.payload, "cause", required=True, label="处置原因")
+    if cause not in ResolutionCause.values or cause == ResolutionCause.PHONE_GUIDANCE:
+        raise ValidationFailed(f"未知处置原因 {cause} / unknown cause", details=[{"field": "cause"}])
+    temperature = _temperature(ctx.payload)
+    text = _text(ctx.payload, "note", required=False, label="处置说明")
+    ticket = ctx.ticket
+    ticket.resolution_cause = cause
+    ticket.resolved_indoor_temp = temperature
+    ticket.resolution_note = text
+    _mark_resolved(ticket, ctx.now)
+    return {"cause": cause, "indoor_temp": None if temperature is None else float(temperature), "note": text}
+
+
+def return_(ctx: ActionContext) -> dict:
+    reason = _text(ctx.payload, "reason", required=True, label="退单原因")
+    ticket = ctx.ticket
+    station_code = ticket.station.code if ticket.station else None
+    ticket.status = TicketStatus.RETURNED
+    ticket.return_count += 1
+    return {"reason": reason, "station": station_code}
+
+
+def _datetime(payload: dict, name: str) -> dt.datetime:
+    value = payload.get(name)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise ValidationFailed(
+            f"{name} 须为带时区的时间 / {name} must be an ISO 8601 time with offset", details=[{"field": name}]
+        )
+    return value
+
+
+def extend(ctx: ActionContext) -> dict:
+    until = _datetime(ctx.payload, "until")
+    reason = _text(ctx.payload, "reason", required=True, label="延期原因")
+    ticket = ctx.ticket
+    if ticket.extension_requested_until is not None:
+        raise TransitionNotAllowed("已有待批准的延期申请 / an extension request is already pending")
+    if until <= ctx.now or (ticket.resolution_deadline and until <= ticket.resolution_deadline):
+        raise ValidationFailed(
+            "延期时间须晚于当前处置时限 / until must be after the current deadline", details=[{"field": "until"}]
+        )
+    ticket.extension_requested_until = until
+    ticket.extension_reason = reason[:200]
+    return {"until": until.isoformat(), "reason": reason}
+
+
+def approve_extension(ctx: ActionContext) -> dict:
+    ticket = ctx.ticket
+    if ticket.extension_requested_until is None:
+        raise TransitionNotAllowed("没有待批准的延期申请 / no extension request is pending")
+    approved = ctx.payload.get("approved", True)
+    if not isinstance(approved, bool):
+        raise ValidationFailed("approved 须为 true 或 false / approved must be true or false")
+    until = ticket.extension_requested_until
+    if approved:
+        ticket.resolution_deadline = until
+        ticket.extension_count += 1
+    ticket.extension_requested_until = None
+    ticket.extension_reason = ""
+    return {
+        "approved": approved,
+        "until": until.isoformat(),
+        "note": _text(ctx.payload, "note", required=False, label="备注"),
+    }
+
+
+def urge(ctx: ActionContext) -> dict:
+    ticket = ctx.ticket
+    text = _text(ctx.payload, "note", required=False, label="催办说明")
+    repeat_call = bool(ctx.payload.get("repeat_call"))
+    ticket.urge_count += 1
+    data: dict[str, Any] = {"note": text, "repeat_call": repeat_call}
+    if repeat_call:
+        ticket.repeat_call_count += 1
+        ticket.last_repeat_call_at = ctx.now
+        phone = str(ctx.payload.get("caller_phone") or "")
+        data["caller_phone_tail"] = phone[-4:]
+        if ctx.payload.get("idempotency_key"):
+            data["idempotency_key"] = ctx.payload["idempotency_key"]
+    if ticket.station is not None:
+        label = "重复来电催办" if repeat_call else "催办"
+        notifications.station_notify(
+            ticket=ticket,
+            topic="ticket.urged",
+            at=ctx.now,
+            text=f"{label} {ticket.number}（第{ticket.urge_count}次）{text}",
+        )
+    return data
+
+
+def callback(ctx: ActionContext) -> dict:
+    ticket, payload, actor = ctx.ticket, ctx.payload, ctx.actor
+    if actor.role == Role.OPERATOR and ticket.owner_id != actor.id:
+        raise PermissionDenied("只有首问负责人可以回访 / only the owner may call back")
+    reached = _bool(payload, "reached", label="是否接通")
+    comment = _text(payload, "comment", required=False, label="市民意见")
+    answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": ""}
+    if not reached:
+        last = ticket.last_callback_attempt_at
+        if last is not None and ctx.now - last < CALLBACK_RETRY_SPACING:
+            raise TransitionNotAllowed(
+                "未接通回访须间隔 30 分钟再试 / retry the callback at a different time (30 min apart)",
+                code="callback_retry_too_soon",
+            )
+        ticket.callback_attempts += 1
+        ticket.last_callback_attempt_at = ctx.now
+        outcome = "retry"
+    else:
+        answers["contacted"] = _bool(payload, "contacted", label="供暖所是否联系")
+        answers["fixed"] = _bool(payload, "fixed", label="是否解决")
+        satisfaction = payload.get("satisfaction")
+        if satisfaction not in Satisfaction.values:
+            raise ValidationFailed(
+                "请选择满意度 / satisfaction must be one of " + ", ".join(Satisfaction.values),
+                details=[{"field": "satisfaction"}],
+            )
+        answers["satisfaction"] = satisfaction
+        station_controllable = payload.get("station_controllable", True) is not False
+        unhappy = satisfaction == Satisfaction.NOT_SATISFIED and station_controllable
+        ticket.satisfaction = satisfaction
+        ticket.last_callback_attempt_at = ctx.now
+        if answers["fixed"] and not unhappy:
+            ticket.status = TicketStatus.CLOSED
+            ticket.closed_at = ctx.now
+            outcome = "closed"
+        else:
+            ticket.reopen_count += 1
+            _start_cycle(ticket, ticket.station, ctx.now)
+            notifications.station_notify(
+                ticket=ticket, topic="ticket.redo", at=ctx.now, text=f"重办 {ticket.number}：回访未解决或不满意"
+            )
+            outcome = "redo"
+    TicketCallback.objects.create(
+        ticket=ticket, at=ctx.now, actor=actor, reached=reached, comment=comment, outcome=outcome, **answers
+    )
+    return {"reached": reached, **answers, "comment": comment, "outcome": outcome, "attempt": ticket.callbacks.count()}
+
+
+def close_unreached(ctx: ActionContext) -> dict:
+    ticket = ctx.ticket
+    if ticket.callback_attempts < CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED:
+        raise TransitionNotAllowed(
+            f"回访未接通需满 {CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED} 次 / needs "
+            f"{CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED} unreached callbacks first",
+            code="callback_tries_needed",
+        )
+    ticket.status = TicketStatus.CLOSED
+    ticket.closed_at = ctx.now
+    ticket.closed_unreached = True
+    return {"attempts": ticket.callback_attempts, "note": _text(ctx.payload, "note", required=False, label="备注")}
+
+
+def transfer(ctx: ActionContext) -> dict:
+    reason = _text(ctx.payload, "reason", required=True, label="转交原因")
+    username = _text(ctx.payload, "to", required=True, label="接收人")
+    new_owner = (
+        get_user_model()
+        .objects.filter(username=username, is_active=True, role__in=[Role.OPERATOR, Role.DESK_LEAD])
+        .first()
+    )
+    if new_owner is None:
+        raise ValidationFailed(
+            f"接收人 {username} 不是话务员 / {username} is not an operator", details=[{"field": "to"}]
+        )
+    ticket = ctx.ticket
+    if new_owner.id == ticket.owner_id:
+        raise ValidationFailed("接收人已是负责人 / already the owner", details=[{"field": "to"}])
+    previous = ticket.owner.username
+    ticket.owner = new_owner
+    return {"from": previous, "to": new_owner.username, "reason": reason}
+
+
+def merge(ctx: ActionContext) -> dict:
+    number = _text(ctx.payload, "into", required=True, label="合并目标工单号")
+    ticket = ctx.ticket
+    target = ticket_list_visible_to(user=ctx.actor).filter(number=number).first()
+    if target is None or target.id == ticket.id:
+        raise ValidationFailed(f"合并目标 {number} 无效 / cannot merge into {number}", details=[{"field": "into"}])
+    if not target.is_open:
+        raise ValidationFailed("合并目标已办结或已合并 / target ticket is not open", details=[{"field": "into"}])
+    ticket.parent = target
+    ticket.status = TicketStatus.MERGED
+    return {"into": target.number}
+
+
+HANDLERS = {
+    Action.GUIDE: guide,
+    Action.DISPATCH: dispatch,
+    Action.ACCEPT: accept,
+    Action.DEPART: depart,
+    Action.ARRIVE: arrive,
+    Action.NOTE: note,
+    Action.RESOLVE: resolve,
+    Action.RETURN: return_,
+    Action.EXTEND: extend,
+    Action.APPROVE_EXTENSION: approve_extension,
+    Action.URGE: urge,
+    Action.CALLBACK: callback,
+    Action.CLOSE_UNREACHED: close_unreached,
+    Action.TRANSFER: transfer,
+    Action.MERGE: merge,
+}
