@@ -17,6 +17,7 @@ from heatdesk.accounts.models import Role, User
 from heatdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from heatdesk.geo.models import Station
 from heatdesk.sla import policy
+from heatdesk.sla import services as sla
 from heatdesk.sla.models import Stage
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import ResolutionCause, Satisfaction, Ticket, TicketCallback
@@ -68,6 +69,23 @@ def _bool(payload: dict, name: str, *, label: str) -> bool:
     return value
 
 
+def clock_start(ticket: Ticket, stage: str, start: dt.datetime) -> dt.datetime:
+    """Start a stage's SLA clock from the ticket's policy snapshot; returns the deadline."""
+    due = policy.deadline(start=start, snapshot=ticket.sla, stage=stage)
+    station = ticket.station
+    sla.sla_clock_start(
+        ticket_id=ticket.id,
+        stage=stage,
+        urgency=ticket.urgency,
+        started_at=start,
+        due_at=due,
+        warn_share=ticket.sla[stage]["warn_at"],
+        station_code=station.code if station else "",
+        company_code=station.company.code if station else "",
+    )
+    return due
+
+
 def _start_cycle(ticket: Ticket, station: Station, now: dt.datetime) -> None:
     """A (re)dispatch starts a new handling cycle: fresh response and resolution clocks."""
     ticket.station = station
@@ -81,14 +99,18 @@ def _start_cycle(ticket: Ticket, station: Station, now: dt.datetime) -> None:
     ticket.callback_deadline = None
     ticket.extension_requested_until = None
     ticket.extension_reason = ""
-    ticket.response_deadline = policy.deadline(start=now, snapshot=ticket.sla, stage=Stage.RESPONSE)
-    ticket.resolution_deadline = policy.deadline(start=now, snapshot=ticket.sla, stage=Stage.RESOLUTION)
+    sla.sla_clock_meet(ticket_id=ticket.id, stage=Stage.DISPATCH, at=now)
+    sla.sla_clock_meet(ticket_id=ticket.id, stage=Stage.CALLBACK, at=now)
+    ticket.response_deadline = clock_start(ticket, Stage.RESPONSE, now)
+    ticket.resolution_deadline = clock_start(ticket, Stage.RESOLUTION, now)
 
 
 def _mark_resolved(ticket: Ticket, now: dt.datetime) -> None:
     ticket.status = TicketStatus.RESOLVED
     ticket.resolved_at = now
-    ticket.callback_deadline = policy.deadline(start=now, snapshot=ticket.sla, stage=Stage.CALLBACK)
+    for stage in (Stage.DISPATCH, Stage.RESPONSE, Stage.RESOLUTION):
+        sla.sla_clock_meet(ticket_id=ticket.id, stage=stage, at=now)
+    ticket.callback_deadline = clock_start(ticket, Stage.CALLBACK, now)
 
 
 def guide(ctx: ActionContext) -> dict:
@@ -136,6 +158,7 @@ def dispatch(ctx: ActionContext) -> dict:
 def accept(ctx: ActionContext) -> dict:
     ctx.ticket.status = TicketStatus.ACCEPTED
     ctx.ticket.accepted_at = ctx.now
+    sla.sla_clock_meet(ticket_id=ctx.ticket.id, stage=Stage.RESPONSE, at=ctx.now)
     return {}
 
 
@@ -179,6 +202,9 @@ def return_(ctx: ActionContext) -> dict:
     station_code = ticket.station.code if ticket.station else None
     ticket.status = TicketStatus.RETURNED
     ticket.return_count += 1
+    # The station has answered (by returning); the desk's redispatch starts fresh clocks.
+    for stage in (Stage.RESPONSE, Stage.RESOLUTION):
+        sla.sla_clock_meet(ticket_id=ticket.id, stage=stage, at=ctx.now)
     return {"reason": reason, "station": station_code}
 
 
@@ -222,6 +248,12 @@ def approve_extension(ctx: ActionContext) -> dict:
     if approved:
         ticket.resolution_deadline = until
         ticket.extension_count += 1
+        sla.sla_clock_move_due(
+            ticket_id=ticket.id,
+            stage=Stage.RESOLUTION,
+            due_at=until,
+            warn_share=ticket.sla[Stage.RESOLUTION]["warn_at"],
+        )
     ticket.extension_requested_until = None
     ticket.extension_reason = ""
     return {
@@ -289,6 +321,7 @@ def callback(ctx: ActionContext) -> dict:
         if answers["fixed"] and not unhappy:
             ticket.status = TicketStatus.CLOSED
             ticket.closed_at = ctx.now
+            sla.sla_clocks_stop_all(ticket_id=ticket.id, at=ctx.now)
             outcome = "closed"
         else:
             ticket.reopen_count += 1
@@ -314,6 +347,7 @@ def close_unreached(ctx: ActionContext) -> dict:
     ticket.status = TicketStatus.CLOSED
     ticket.closed_at = ctx.now
     ticket.closed_unreached = True
+    sla.sla_clocks_stop_all(ticket_id=ticket.id, at=ctx.now)
     return {"attempts": ticket.callback_attempts, "note": _text(ctx.payload, "note", required=False, label="备注")}
 
 
@@ -347,6 +381,7 @@ def merge(ctx: ActionContext) -> dict:
         raise ValidationFailed("合并目标已办结或已合并 / target ticket is not open", details=[{"field": "into"}])
     ticket.parent = target
     ticket.status = TicketStatus.MERGED
+    sla.sla_clocks_stop_all(ticket_id=ticket.id, at=ctx.now)
     return {"into": target.number}
 
 

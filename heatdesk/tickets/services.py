@@ -178,6 +178,7 @@ def ticket_create(
                 idempotency_key=key,
                 idempotency_fingerprint=fingerprint if key else "",
             )
+            handlers.clock_start(ticket, Stage.DISPATCH, now)
             event_record(
                 ticket=ticket,
                 kind=TicketEventKind.CREATE,

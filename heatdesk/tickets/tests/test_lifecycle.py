@@ -255,3 +255,24 @@ def test_company_and_community_may_note_but_not_act_for_the_station(make_ticket,
         username__startswith="community-", community=ticket.compound.community
     )
     act(community.username, ticket, "note", note="网格员已上门看过")
+
+
+def test_each_stage_runs_its_sla_clock_in_step_with_the_ticket(make_ticket, act):
+    from heatdesk.sla.models import SlaClock
+
+    ticket = make_ticket()
+    clocks = {c.stage: c for c in SlaClock.objects.filter(ticket=ticket)}
+    assert set(clocks) == {"dispatch"}
+    assert clocks["dispatch"].due_at == ticket.dispatch_deadline
+    assert clocks["dispatch"].next_threshold_at == clocks["dispatch"].warn_at
+    act("80725", ticket, "dispatch")
+    act(QIAOKAO, ticket, "accept")
+    clocks = {c.stage: c for c in SlaClock.objects.filter(ticket=ticket)}
+    assert clocks["dispatch"].met_at is not None
+    assert clocks["response"].met_at is not None
+    assert clocks["resolution"].met_at is None
+    assert clocks["resolution"].station_code == "cf-qiaokao"
+    assert clocks["resolution"].company_code == "chengfa"
+    act(QIAOKAO, ticket, "resolve", cause="valve")
+    assert SlaClock.objects.get(ticket=ticket, stage="callback").met_at is None
+    assert SlaClock.objects.get(ticket=ticket, stage="resolution").next_threshold_at is None
