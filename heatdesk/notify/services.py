@@ -206,7 +206,7 @@ def outbox_retry(*, message_id: int) -> OutboxMessage:
         if message.status != OutboxStatus.FAILED:
             raise Conflict("只能重发发送失败的消息 / only failed messages can be sent again")
         message.status = OutboxStatus.PENDING
-        message.attempts = 0
+        message.attempts = 0  # last_error stays until the next attempt, as a record of why it failed
         message.next_attempt_at = clock.now()
         message.claim_token = None
         message.save(update_fields=["status", "attempts", "next_attempt_at", "claim_token"])
@@ -258,19 +258,20 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
             due = due.select_for_update(skip_locked=True, of=("self",))
         # On SQLite the IMMEDIATE transaction holds the write lock instead (one worker there).
         rows = list(due[: max(0, limit)])
-        interrupted = [row.pk for row in rows if row.attempts >= row.max_attempts]
-        inactive = [row.pk for row in rows if row.channel and not row.channel.is_active]
-        inactive = [pk for pk in inactive if pk not in interrupted]
-        claimed = [row for row in rows if row.pk not in interrupted and row.pk not in inactive]
-        for pk in interrupted:
-            _log(logging.WARNING, "outbox.failed", message=pk, reason="interrupted_last_attempt")
-        for pk in inactive:
-            _log(logging.WARNING, "outbox.failed", message=pk, reason="channel_inactive")
-        for pk_list, error in ((interrupted, ERROR_INTERRUPTED), (inactive, ERROR_CHANNEL_INACTIVE)):
-            if pk_list:
-                OutboxMessage.objects.filter(pk__in=pk_list).update(
+        # Out of attempts here means the final attempt's worker died before recording it.
+        interrupted = [row for row in rows if row.attempts >= row.max_attempts]
+        inactive = [row for row in rows if row not in interrupted and row.channel and not row.channel.is_active]
+        claimed = [row for row in rows if row not in interrupted and row not in inactive]
+        for given_up, reason, error in (
+            (interrupted, "interrupted_last_attempt", ERROR_INTERRUPTED),
+            (inactive, "channel_inactive", ERROR_CHANNEL_INACTIVE),
+        ):
+            if given_up:
+                OutboxMessage.objects.filter(pk__in=[row.pk for row in given_up]).update(
                     status=OutboxStatus.FAILED, last_error=error, claim_token=None
                 )
+            for row in given_up:
+                _log(logging.ERROR, "outbox.failed", key=row.idempotency_key, reason=reason)
         report.failed += len(interrupted) + len(inactive)
         if claimed:
             OutboxMessage.objects.filter(pk__in=[row.pk for row in claimed]).update(
@@ -365,8 +366,8 @@ def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 50) -> De
     Claims with a lease (SKIP LOCKED on PostgreSQL, so several workers share the work), commits, sends
     outside any transaction, then records each result: delivered; or retried after capped exponential
     backoff; or failed once `max_attempts` is spent. One bad message or receiver never stops the rest.
-    `now` defaults to `clock.now()`; the worker loops while `claimed` > 0, then sleeps until
-    `outbox_next_due_at()`.
+    `now` defaults to `clock.now()`. The worker calls again while `claimed` > 0, then sleeps until
+    `outbox_next_due_at()` (at once if that is already past).
     """
     options = outbox_options()
     started = now if now is not None else clock.now()
