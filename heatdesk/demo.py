@@ -16,6 +16,7 @@ from heatdesk.accounts.models import Role
 from heatdesk.accounts.services import user_upsert
 from heatdesk.geo.models import Community, Company, Station
 from heatdesk.geo.services import ImportReport, gazetteer_import_rows
+from heatdesk.guidance.services import guidance_demo_seed
 
 DEMO_PASSWORD = "heatdesk-demo"  # noqa: S105 - published demo password, demo mode only
 DEMO_OPERATORS = (("80725", "话务员80725"), ("80720", "话务员80720"), ("80734", "话务员80734"))
@@ -44,7 +45,8 @@ def demo_accounts() -> list[dict]:
         for number, name in DEMO_OPERATORS
     ]
     accounts += [
-        {"username": "lead", "role": Role.DESK_LEAD, "display_name": "专席负责人"},
+        # The desk lead edits SLA rules and guidance scripts in the admin, so is staff.
+        {"username": "lead", "role": Role.DESK_LEAD, "display_name": "专席负责人", "is_staff": True},
         {"username": "regulator", "role": Role.REGULATOR, "display_name": "市供热办"},
         {"username": "admin", "role": Role.ADMIN, "display_name": "系统管理员", "is_superuser": True},
     ]
@@ -86,4 +88,5 @@ def demo_seed() -> SeedReport:
             raise RuntimeError(f"demo city rows rejected: {report.rejected}")
         password_hash = _demo_password_hash()
         changed = sum(user_upsert(password_hash=password_hash, **account)[1] for account in demo_accounts())
+        guidance_demo_seed()
     return SeedReport(gazetteer=report, users_changed=changed)
