@@ -1,8 +1,13 @@
-from ninja import Router, Schema
+from typing import Annotated
+
+from ninja import Query, Router, Schema
+from pydantic import Field, StringConstraints
 
 from heatdesk.geo import selectors
 
 router = Router(tags=["geo"])
+
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class CompanyOut(Schema):
@@ -21,6 +26,57 @@ class StationOut(Schema):
         return station.branch.name if station.branch else None
 
 
+class OrgOut(Schema):
+    code: str
+    name: str
+
+
+class CompoundRefOut(Schema):
+    code: str
+    name: str
+    district: str
+
+
+class CandidateOut(Schema):
+    compound: CompoundRefOut
+    station: OrgOut
+    score: float
+
+
+class ResolveOut(Schema):
+    compound: CompoundRefOut | None
+    building: str | None
+    unit: str | None
+    room: str | None
+    station: OrgOut | None
+    substation: OrgOut | None
+    confidence: float
+    confident: bool
+    candidates: list[CandidateOut]
+
+
+class ResolveQuery(Schema):
+    address: NonBlank = Field(description="地址原文 / the address as typed or said")
+    district: str | None = Field(None, max_length=40, description="区名或区划代码 / district name or code")
+
+
+class CompoundSuggestionOut(Schema):
+    code: str
+    name: str
+    district: str
+    station: OrgOut
+
+    @staticmethod
+    def resolve_district(compound):
+        return compound.district.name
+
+
+class CompoundQuery(Schema):
+    q: NonBlank = Field(description="名称、别名、全拼或首字母 / name, alias, pinyin or initials")
+    limit: int = Field(10, ge=1, le=50)
+    district: str | None = Field(None, max_length=40)
+
+
 @router.get("/stations", response=list[StationOut])
 def stations(request):
     """Every heating station (供暖所) with its code, name and company."""
@@ -31,3 +87,15 @@ def stations(request):
 def companies(request):
     """Every heating company (供热企业) with its code and name."""
     return list(selectors.company_list())
+
+
+@router.get("/resolve", response=ResolveOut)
+def resolve(request, filters: Query[ResolveQuery]):
+    """Parse an address and propose the compound and serving station; route only when `confident`."""
+    return selectors.address_resolve(address=filters.address, district=filters.district).as_json()
+
+
+@router.get("/compounds", response=list[CompoundSuggestionOut])
+def compounds(request, filters: Query[CompoundQuery]):
+    """Compounds for autocomplete: name or alias prefix/contains, full pinyin or initials."""
+    return selectors.compound_autocomplete(query=filters.q, limit=filters.limit, district=filters.district)

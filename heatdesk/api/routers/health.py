@@ -1,5 +1,5 @@
 from django.db import connection
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 router = Router(tags=["health"])
 
@@ -17,5 +17,5 @@ def health(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:  # any database failure means "not ready", never a 500
-        return 503, {"status": "unavailable", "database": connection.vendor}
-    return 200, {"status": "ok", "database": connection.vendor}
+        return Status(503, {"status": "unavailable", "database": connection.vendor})
+    return Status(200, {"status": "ok", "database": connection.vendor})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from ninja import Body, File, Header, Query, Router, Schema
+from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -71,7 +72,7 @@ def ticket_create(request, payload: TicketCreateIn, idempotency_key: str = Heade
     body = ticket_detail(result.ticket, viewer=user)
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open]
-    return (201 if result.created else 200), body
+    return Status(201 if result.created else 200, body)
 
 
 @router.get("", response=dict)
@@ -119,7 +120,7 @@ def ticket_events(request, number: str):
 def ticket_attachment_upload(request, number: str, file: File[UploadedFile]):
     """Upload a photo (multipart field `file`; JPEG, PNG, GIF, WebP or HEIC)."""
     attachment = services.ticket_attachment_add(actor=request.auth, number=number, upload=file)
-    return 201, attachment_json(attachment)
+    return Status(201, attachment_json(attachment))
 
 
 @router.get("/{number}/attachments", response=list[dict])
@@ -128,13 +129,29 @@ def ticket_attachment_list(request, number: str):
     return [attachment_json(a) for a in ticket.attachments.select_related("uploaded_by")]
 
 
-@router.post("/{number}/{action}", response=dict)
-def ticket_action(request, number: str, action: str, payload: Body[dict[str, Any]] | None = None):
+def _json_object(request) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationFailed("请求体不是合法 JSON / body is not valid JSON") from error
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求体须为 JSON 对象 / body must be a JSON object")
+    return body
+
+
+@router.post(
+    "/{number}/{action}",
+    response=dict,
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": False}},
+)
+def ticket_action(request, number: str, action: str):
     """Apply a lifecycle action: guide, dispatch, accept, depart, arrive, note, resolve, return, extend,
     approve-extension, urge, callback, close-unreached, transfer, merge. Body fields per DESIGN §8."""
-    if payload is not None and not isinstance(payload, dict):
-        raise ValidationFailed("请求体须为 JSON 对象 / body must be a JSON object")
     ticket = services.ticket_act(
-        actor=request.auth, number=number, action=action.replace("_", "-"), payload=payload or {}
+        actor=request.auth, number=number, action=action.replace("_", "-"), payload=_json_object(request)
     )
     return ticket_detail(ticket, viewer=request.auth)
