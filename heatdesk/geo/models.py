@@ -27,9 +27,7 @@ class Company(models.Model):
 class Branch(models.Model):
     code = models.SlugField(_("编码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=80)
-    company = models.ForeignKey(
-        Company, verbose_name=_("供热企业"), on_delete=models.PROTECT, related_name="branches"
-    )
+    company = models.ForeignKey(Company, verbose_name=_("供热企业"), on_delete=models.PROTECT, related_name="branches")
 
     class Meta:
         verbose_name = _("分公司")
@@ -46,9 +44,7 @@ class Station(models.Model):
 
     code = models.SlugField(_("编码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=80)
-    company = models.ForeignKey(
-        Company, verbose_name=_("供热企业"), on_delete=models.PROTECT, related_name="stations"
-    )
+    company = models.ForeignKey(Company, verbose_name=_("供热企业"), on_delete=models.PROTECT, related_name="stations")
     branch = models.ForeignKey(
         Branch,
         verbose_name=_("分公司"),
@@ -73,9 +69,7 @@ class Substation(models.Model):
 
     code = models.SlugField(_("编码"), max_length=60, unique=True)
     name = models.CharField(_("名称"), max_length=80)
-    station = models.ForeignKey(
-        Station, verbose_name=_("供暖所"), on_delete=models.PROTECT, related_name="substations"
-    )
+    station = models.ForeignKey(Station, verbose_name=_("供暖所"), on_delete=models.PROTECT, related_name="substations")
 
     class Meta:
         verbose_name = _("换热站")
@@ -103,9 +97,7 @@ class Street(models.Model):
     """街道/镇."""
 
     name = models.CharField(_("名称"), max_length=60)
-    district = models.ForeignKey(
-        District, verbose_name=_("区"), on_delete=models.PROTECT, related_name="streets"
-    )
+    district = models.ForeignKey(District, verbose_name=_("区"), on_delete=models.PROTECT, related_name="streets")
 
     class Meta:
         verbose_name = _("街道")
@@ -122,9 +114,7 @@ class Community(models.Model):
 
     code = models.SlugField(_("编码"), max_length=60, unique=True)
     name = models.CharField(_("名称"), max_length=60)
-    street = models.ForeignKey(
-        Street, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="communities"
-    )
+    street = models.ForeignKey(Street, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="communities")
 
     class Meta:
         verbose_name = _("社区")
@@ -141,9 +131,7 @@ class Compound(models.Model):
 
     code = models.SlugField(_("编码"), max_length=60, unique=True)
     name = models.CharField(_("名称"), max_length=80)
-    district = models.ForeignKey(
-        District, verbose_name=_("区"), on_delete=models.PROTECT, related_name="compounds"
-    )
+    district = models.ForeignKey(District, verbose_name=_("区"), on_delete=models.PROTECT, related_name="compounds")
     street = models.ForeignKey(
         Street,
         verbose_name=_("街道"),
@@ -160,9 +148,7 @@ class Compound(models.Model):
         on_delete=models.PROTECT,
         related_name="compounds",
     )
-    station = models.ForeignKey(
-        Station, verbose_name=_("供暖所"), on_delete=models.PROTECT, related_name="compounds"
-    )
+    station = models.ForeignKey(Station, verbose_name=_("供暖所"), on_delete=models.PROTECT, related_name="compounds")
     substation = models.ForeignKey(
         Substation,
         verbose_name=_("换热站"),
@@ -175,6 +161,8 @@ class Compound(models.Model):
     built_year = models.PositiveSmallIntegerField(_("建成年份"), null=True, blank=True)
     pinyin = models.CharField(_("全拼"), max_length=200, blank=True, default="", db_index=True)
     initials = models.CharField(_("拼音首字母"), max_length=60, blank=True, default="", db_index=True)
+    # Part of the gazetteer version the resolver's in-process index is checked against.
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("小区")
@@ -189,13 +177,12 @@ class Compound(models.Model):
 class CompoundAlias(models.Model):
     """Another name citizens use for a compound (万达二期 for 万达广场二期), learned or imported."""
 
-    compound = models.ForeignKey(
-        Compound, verbose_name=_("小区"), on_delete=models.CASCADE, related_name="aliases"
-    )
+    compound = models.ForeignKey(Compound, verbose_name=_("小区"), on_delete=models.CASCADE, related_name="aliases")
     alias = models.CharField(_("别名"), max_length=80)
     pinyin = models.CharField(_("全拼"), max_length=200, blank=True, default="")
     initials = models.CharField(_("拼音首字母"), max_length=60, blank=True, default="")
     learned = models.BooleanField(_("由话务员确认学习"), default=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("小区别名")
@@ -209,9 +196,7 @@ class CompoundAlias(models.Model):
 class Building(models.Model):
     """楼: needed only where a building is served or fed apart from its compound."""
 
-    compound = models.ForeignKey(
-        Compound, verbose_name=_("小区"), on_delete=models.CASCADE, related_name="buildings"
-    )
+    compound = models.ForeignKey(Compound, verbose_name=_("小区"), on_delete=models.CASCADE, related_name="buildings")
     number = models.CharField(_("楼号"), max_length=20)
     station = models.ForeignKey(
         Station,
