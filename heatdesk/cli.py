@@ -8,6 +8,12 @@ from __future__ import annotations
 import os
 import sys
 
+# DESIGN §8 spells commands with dashes; Django names them after their module files.
+ALIASES = {
+    "import-gazetteer": "import_gazetteer",
+    "export-gazetteer": "export_gazetteer",
+}
+
 
 def _take_option(argv: list[str], name: str) -> str | None:
     """Remove `--name VALUE` or `--name=VALUE` from argv and return VALUE."""
@@ -24,6 +30,10 @@ def _take_option(argv: list[str], name: str) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args:
+        args[0] = ALIASES.get(args[0], args[0])
+    if len(args) >= 2 and args[0] == "help":
+        args[1] = ALIASES.get(args[1], args[1])
     if args and args[0] == "demo":
         data_dir = _take_option(args, "--data-dir")
         if data_dir:

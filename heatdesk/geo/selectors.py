@@ -37,7 +37,7 @@ def gazetteer_export_rows() -> Iterator[dict[str, str]]:
         Compound.objects.select_related(
             "district", "street", "community", "station__company", "station__branch", "substation"
         )
-        .prefetch_related(Prefetch("aliases", queryset=CompoundAlias.objects.order_by("alias")))
+        .prefetch_related(Prefetch("aliases", queryset=CompoundAlias.objects.order_by("id")))
         .order_by("district__code", "code")
     )
     for compound in compounds:
