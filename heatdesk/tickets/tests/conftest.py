@@ -11,9 +11,6 @@ LANJUE = "lanjuexiaoqu"  # 蓝爵小区, served by cf-qiaokao
 @pytest.fixture
 def users(demo_city):
     class Users:
-        def __getattr__(self, name):
-            return User.objects.get(username=name.replace("_", "-"))
-
         def __getitem__(self, username):
             return User.objects.get(username=username)
 
