@@ -7,11 +7,27 @@ import shutil
 from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hashers, get_hashers_by_algorithm
 from django.test import Client
 
 from heatdesk.demo import DEMO_PASSWORD, demo_seed
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+class FastPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """The production algorithm with few iterations: hashes stay verifiable by a real server process."""
+
+    iterations = 1000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["heatdesk.conftest.FastPBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
 
 
 @pytest.fixture
