@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from heatdesk.web import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.LoginPage.as_view(), name="login"),
     path("logout/", views.logout_page, name="logout"),
     path("", views.home, name="home"),
+    path("reports/", include("heatdesk.web.reports.urls")),
 ]
