@@ -114,6 +114,11 @@ def chinese_number(numeral: str) -> str:
     return str(total + current)
 
 
+def fold(text: str) -> str:
+    """Full-width to ASCII and lower case, spaces dropped; numerals stay as written."""
+    return unicodedata.normalize("NFKC", text or "").lower().replace(" ", "")
+
+
 def normalize(text: str) -> str:
     """Full-width to ASCII, lower case, one kind of dash, numerals before markers as digits.
 

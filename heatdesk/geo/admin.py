@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from heatdesk.geo import models
+from heatdesk.geo import models, services
 
 
 @admin.register(models.Company)
@@ -65,5 +65,35 @@ class CompoundAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "district", "community", "station", "substation", "households")
     list_filter = ("district", "station__company", "station")
     search_fields = ("code", "name", "pinyin", "initials", "aliases__alias")
-    readonly_fields = ("pinyin", "initials")
+    readonly_fields = ("pinyin", "initials", "updated_at")
     inlines = [CompoundAliasInline, BuildingInline]
+
+    def save_model(self, request, obj, form, change):
+        # Pinyin and initials are derived from the name by the service, never typed.
+        services.compound_save(compound=obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not models.CompoundAlias:
+            return super().save_formset(request, form, formset, change)
+        aliases = formset.save(commit=False)
+        for alias in formset.deleted_objects:
+            services.compound_alias_delete(alias=alias)
+        for alias in aliases:
+            services.compound_alias_save(alias=alias)
+        formset.save_m2m()
+        return None
+
+
+@admin.register(models.CompoundAlias)
+class CompoundAliasAdmin(admin.ModelAdmin):
+    list_display = ("alias", "compound", "pinyin", "initials", "learned", "updated_at")
+    list_filter = ("learned", "compound__district")
+    search_fields = ("alias", "pinyin", "initials", "compound__name")
+    readonly_fields = ("pinyin", "initials", "updated_at")
+    autocomplete_fields = ("compound",)
+
+    def save_model(self, request, obj, form, change):
+        services.compound_alias_save(alias=obj)
+
+    def delete_model(self, request, obj):
+        services.compound_alias_delete(alias=obj)

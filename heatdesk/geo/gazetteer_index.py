@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count, Max
 
-from heatdesk.geo.address import normalize, without_place_prefix
+from heatdesk.geo.address import fold, normalize, without_place_prefix
 from heatdesk.geo.models import Compound, CompoundAlias, District
 from heatdesk.geo.names import NameForms, name_forms
 
@@ -26,6 +26,7 @@ class IndexedName:
     district_id: int
     is_name: bool
     forms: NameForms
+    written: str = ""  # as written, only case and width folded: 万达广场二期 (forms.text has 万达广场2期)
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _add_unprefixed(index: GazetteerIndex, compound_id: int, district_id: int, n
     normalized = normalize(name)
     unprefixed = without_place_prefix(normalized)
     if unprefixed != normalized and len(unprefixed) >= 2:
-        index.add(IndexedName(compound_id, district_id, False, name_forms(unprefixed)))
+        index.add(IndexedName(compound_id, district_id, False, name_forms(unprefixed), fold(name)))
 
 
 def _build(version: tuple) -> GazetteerIndex:
@@ -98,12 +99,12 @@ def _build(version: tuple) -> GazetteerIndex:
     district_of: dict[int, int] = {}
     for compound_id, name, district_id in Compound.objects.values_list("id", "name", "district_id"):
         district_of[compound_id] = district_id
-        index.add(IndexedName(compound_id, district_id, True, name_forms(normalize(name))))
+        index.add(IndexedName(compound_id, district_id, True, name_forms(normalize(name)), fold(name)))
         _add_unprefixed(index, compound_id, district_id, name)
     for compound_id, alias in CompoundAlias.objects.values_list("compound_id", "alias"):
         forms = name_forms(normalize(alias))
         if forms.text and compound_id in district_of:
-            index.add(IndexedName(compound_id, district_of[compound_id], False, forms))
+            index.add(IndexedName(compound_id, district_of[compound_id], False, forms, fold(alias)))
             _add_unprefixed(index, compound_id, district_of[compound_id], alias)
     return index
 

@@ -125,10 +125,9 @@ def gazetteer_file_rows(path: str | Path) -> list[tuple[int, dict[str, str]]]:
 def gazetteer_import_file(*, path: str | Path, dry_run: bool = False) -> ImportReport:
     """Import a gazetteer file all or nothing; blank lines are skipped but keep the line numbers."""
     numbered = gazetteer_file_rows(path)
-    # gazetteer_import_rows numbers rows consecutively; map back to the file's own line numbers.
-    report = gazetteer_import_rows(rows=[row for _, row in numbered], first_line=0, dry_run=dry_run)
-    report.rejected = [(numbered[index][0], reason) for index, reason in report.rejected]
-    return report
+    return gazetteer_import_rows(
+        rows=[row for _, row in numbered], line_numbers=[line for line, _ in numbered], dry_run=dry_run
+    )
 
 
 def gazetteer_export_file(*, path: str | Path) -> int:

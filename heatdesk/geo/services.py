@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,10 +13,11 @@ from importlib import resources
 from django.db import IntegrityError, transaction
 
 from heatdesk.core.errors import ValidationFailed
-from heatdesk.geo.address import normalize, parse_address
+from heatdesk.geo.address import building_number, normalize, parse_address
 from heatdesk.geo.gazetteer_index import gazetteer_index_invalidate
 from heatdesk.geo.models import (
     Branch,
+    Building,
     Community,
     Company,
     Compound,
@@ -245,19 +247,25 @@ class _Upserter:
 
 
 def gazetteer_import_rows(
-    *, rows: Iterable[Mapping[str, str]], first_line: int = 2, dry_run: bool = False
+    *,
+    rows: Iterable[Mapping[str, str]],
+    first_line: int = 2,
+    dry_run: bool = False,
+    line_numbers: Iterable[int] | None = None,
 ) -> ImportReport:
     """Create or update the gazetteer from DESIGN §6 rows, all or nothing.
 
     Every row is checked; if any is rejected (or on a dry run) the whole import is rolled back and
-    the report lists each rejected line with its reason. Aliases are added, never removed.
+    the report lists each rejected line with its reason. Aliases are added, never removed. Rows are
+    numbered from `first_line`, or by `line_numbers` when the source skipped blank lines.
     """
     report = ImportReport(dry_run=dry_run)
     seen_compounds: dict[tuple[str, str], int] = {}
     station_names: dict[str, tuple[str, int]] = {}
     upserter = _Upserter()
     with transaction.atomic():
-        for line, row in enumerate(rows, start=first_line):
+        numbers = line_numbers if line_numbers is not None else itertools.count(first_line)
+        for line, row in zip(numbers, rows, strict=False):
             try:
                 values = _clean_row(row)
                 key = (values["district"], values["compound"])
@@ -338,6 +346,27 @@ def compound_alias_save(*, alias: CompoundAlias) -> CompoundAlias:
     alias.save()
     gazetteer_index_invalidate()
     return alias
+
+
+def building_assign(
+    *, compound: Compound, number: str, station: Station | None = None, substation: Substation | None = None
+) -> Building:
+    """Record that one building of a compound is served or fed apart from it (a split compound)."""
+    bare = building_number(number)
+    if not bare:
+        raise ValidationFailed(f"楼号无法识别 / not a building number: {number!r}")
+    if station is None and substation is None:
+        raise ValidationFailed("需指定供暖所或换热站 / give the building's station or substation")
+    building, _ = Building.objects.update_or_create(
+        compound=compound, number=bare, defaults={"station": station, "substation": substation}
+    )
+    return building
+
+
+def compound_alias_delete(*, alias: CompoundAlias) -> None:
+    """Forget an alias (admin); the index notices the lower count on its next use."""
+    alias.delete()
+    gazetteer_index_invalidate()
 
 
 def compound_save(*, compound: Compound) -> Compound:

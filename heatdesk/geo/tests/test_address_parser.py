@@ -1,0 +1,211 @@
+"""The address parser: each form operators type and citizens say, taken apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from heatdesk.geo.address import building_number, chinese_number, normalize, parse_address
+
+
+def _parts(text: str) -> tuple:
+    parsed = parse_address(text)
+    return parsed.compound_text, parsed.building, parsed.unit, parsed.room
+
+
+def test_a_full_address_gives_district_compound_building_unit_and_room():
+    parsed = parse_address("回民区蓝爵小区3号楼2单元501")
+
+    assert parsed.district == "回民区"
+    assert (parsed.compound_text, parsed.building, parsed.unit, parsed.room) == ("蓝爵小区", "3", "2", "501")
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        ("新城区丽苑小区1号楼", "新城区"),
+        ("赛罕区万达广场二期1号楼", "赛罕区"),
+        ("土默特左旗金川小区3号楼", "土默特左旗"),
+        ("土左旗金川小区3号楼", "土默特左旗"),
+        ("和林格尔县利民小区2栋", "和林格尔县"),
+        ("托县双河小区2栋", "托克托县"),
+    ],
+)
+def test_districts_banners_and_counties_are_recognised_and_taken_out(text, district):
+    parsed = parse_address(text)
+
+    assert parsed.district == district
+    assert district not in parsed.compound_text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"蓝爵小区3{word}2单元501" for word in ("号楼", "栋", "幢", "#", "号", "栋楼")],
+)
+def test_every_way_of_writing_the_building_gives_the_same_parts(text):
+    assert _parts(text) == ("蓝爵小区", "3", "2", "501")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("蓝爵小区3-2-501", ("蓝爵小区", "3", "2", "501")),
+        ("蓝爵小区3号楼2-501", ("蓝爵小区", "3", "2", "501")),
+        ("蓝爵小区3#2-501", ("蓝爵小区", "3", "2", "501")),
+        ("蓝爵 3 2 501", ("蓝爵", "3", "2", "501")),
+        ("蓝爵小区3/2/501", ("蓝爵小区", "3", "2", "501")),
+        ("蓝爵小区3—2—501", ("蓝爵小区", "3", "2", "501")),
+        ("蓝爵小区12-3-1201", ("蓝爵小区", "12", "3", "1201")),
+    ],
+)
+def test_compact_building_unit_room_forms_are_split(text, expected):
+    assert _parts(text) == expected
+
+
+def test_pinyin_initials_with_a_compact_tail_keep_the_initials_as_compound_text():
+    assert _parts("ljxq 3-2-501") == ("ljxq", "3", "2", "501")
+
+
+def test_full_pinyin_typed_with_spaces_is_joined():
+    assert _parts("lan jue xiao qu 3栋") == ("lanjuexiaoqu", "3", None, None)
+
+
+def test_full_width_digits_are_read_as_ascii():
+    assert _parts("蓝爵小区３号楼２单元５０１室") == ("蓝爵小区", "3", "2", "501")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("蓝爵小区三号楼二单元五零一", ("蓝爵小区", "3", "2", "501")),
+        ("蓝爵小区十二号楼三单元", ("蓝爵小区", "12", "3", None)),
+        ("蓝爵小区二十一栋两单元1102室", ("蓝爵小区", "21", "2", "1102")),
+        ("蓝爵小区三号楼二单元五零一室", ("蓝爵小区", "3", "2", "501")),
+    ],
+)
+def test_chinese_numerals_before_address_words_become_digits(text, expected):
+    assert _parts(text) == expected
+
+
+def test_chinese_numerals_inside_names_are_left_alone():
+    assert parse_address("五塔寺小区3号楼").compound_text == "五塔寺小区"
+    assert parse_address("二道河小区一号楼").compound_text == "二道河小区"
+
+
+@pytest.mark.parametrize(
+    ("numeral", "number"),
+    [
+        ("三", "3"),
+        ("十", "10"),
+        ("十二", "12"),
+        ("二十", "20"),
+        ("二十一", "21"),
+        ("一百零三", "103"),
+        ("五零一", "501"),
+        ("一二零一", "1201"),
+    ],
+)
+def test_chinese_number_reads_positional_and_digit_by_digit_numerals(numeral, number):
+    assert chinese_number(numeral) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "compound", "phase"),
+    [
+        ("万达二期1号楼", "万达2期", "2"),
+        ("万达2期1号楼", "万达2期", "2"),
+        ("翡翠梦溪苑第二期5幢3单元402", "翡翠梦溪苑2期", "2"),
+        ("万达广场一期", "万达广场1期", "1"),
+    ],
+)
+def test_phases_are_normalised_and_kept_with_the_compound(text, compound, phase):
+    parsed = parse_address(text)
+
+    assert (parsed.compound_text, parsed.phase) == (compound, phase)
+
+
+def test_noise_words_province_and_city_are_dropped():
+    parsed = parse_address("我家在内蒙古呼和浩特市回民区蓝爵小区附近三号楼二单元五零一")
+
+    assert parsed.district == "回民区"
+    assert _parts(parsed.raw) == ("蓝爵小区", "3", "2", "501")
+
+
+@pytest.mark.parametrize("lead", ["我家住", "家住", "我住在", "您好我家是", "地址是", "呼市"])
+def test_leading_phrases_before_the_address_are_dropped(lead):
+    assert parse_address(f"{lead}蓝爵小区3号楼").compound_text == "蓝爵小区"
+
+
+def test_province_and_city_are_dropped_only_in_front_so_names_holding_them_survive():
+    # the resolver's index also knows 内蒙古工业大学小区 as 工业大学小区
+    assert parse_address("内蒙古工业大学小区3号楼").compound_text == "工业大学小区"
+    assert parse_address("回民区内蒙古工业大学小区3号楼").compound_text == "内蒙古工业大学小区"
+
+
+def test_sub_district_and_community_in_front_are_dropped():
+    parsed = parse_address("光明路街道光明小区社区蓝爵小区3栋2单元501")
+
+    assert parsed.sub_district == "光明路街道"
+    assert parsed.compound_text == "蓝爵小区"
+
+
+def test_a_community_named_alone_is_kept_as_the_compound_text():
+    assert parse_address("光明小区社区3号楼").compound_text == "光明小区社区"
+
+
+def test_a_road_with_a_house_number_is_not_the_building():
+    parsed = parse_address("中山西路12号税苑小区3号楼")
+
+    assert (parsed.road, parsed.road_number) == ("中山西路", "12")
+    assert (parsed.compound_text, parsed.building) == ("税苑小区", "3")
+
+
+def test_a_street_address_alone_offers_the_road_as_compound_text():
+    parsed = parse_address("中山西路12号")
+
+    assert (parsed.compound_text, parsed.building, parsed.context) == ("中山西路", None, "")
+
+
+def test_a_road_inside_a_compound_name_stays_in_the_name():
+    assert _parts("电子路小区3号楼2单元101") == ("电子路小区", "3", "2", "101")
+    assert _parts("外贸巷外运4号楼") == ("外贸巷外运", "4", None, None)
+
+
+def test_a_floor_between_unit_and_room_is_recognised_as_a_floor():
+    parsed = parse_address("蓝爵小区3号楼2单元5楼501")
+
+    assert (parsed.building, parsed.unit, parsed.floor, parsed.room) == ("3", "2", "5", "501")
+
+
+def test_a_lone_three_digit_number_is_a_room_and_a_lone_small_one_a_building():
+    assert _parts("蓝爵小区501") == ("蓝爵小区", None, None, "501")
+    assert _parts("蓝爵小区7") == ("蓝爵小区", "7", None, None)
+    assert _parts("蓝爵小区3号楼502") == ("蓝爵小区", "3", None, "502")
+
+
+def test_lettered_buildings_keep_their_letter():
+    assert _parts("万达广场二期a座1201") == ("万达广场2期", "A", None, "1201")
+
+
+def test_words_after_the_address_end_it():
+    assert _parts("蓝爵小区3号楼2单元501暖气不热") == ("蓝爵小区", "3", "2", "501")
+
+
+def test_a_courtyard_number_stays_in_the_compound_name():
+    assert _parts("3号院小区2号楼") == ("3号院小区", "2", None, None)
+
+
+def test_punctuation_and_spaces_do_not_matter():
+    assert _parts("蓝爵小区,3号楼 2单元、501。") == ("蓝爵小区", "3", "2", "501")
+
+
+def test_empty_or_blank_text_parses_to_nothing():
+    for text in ("", "   ", "，。"):
+        assert _parts(text) == ("", None, None, None)
+
+
+def test_building_number_reads_written_building_numbers():
+    assert [building_number(text) for text in ("3号楼", "十二栋", "A座", "7")] == ["3", "12", "A", "7"]
+
+
+def test_normalize_meets_names_written_with_different_numerals():
+    assert normalize("万达广场二期") == normalize("万达广场2期") == normalize("万达广场２期")
