@@ -125,3 +125,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {"heatdesk": {"handlers": ["console"], "level": os.environ.get("HEATDESK_LOG_LEVEL", "INFO")}},
 }
+
+# ---- SLA monitor, worker and outbox delivery (issue 4) -----------------------------------------
+# Each knob is set only when its environment variable is, so the defaults stay in the code that reads
+# them (sla.services.escalate_after, notify.services.outbox_options, the worker command).
+
+# Seconds a stage may stay overdue before it escalates to the company and the city heating office [1800].
+if os.environ.get("HEATDESK_SLA_ESCALATE_AFTER_SECONDS"):
+    HEATDESK_SLA_ESCALATE_AFTER_SECONDS = float(os.environ["HEATDESK_SLA_ESCALATE_AFTER_SECONDS"])
+# Longest sleep of the worker between passes, in seconds [1]; it wakes earlier for a due threshold.
+if os.environ.get("HEATDESK_WORKER_POLL_SECONDS"):
+    HEATDESK_WORKER_POLL_SECONDS = float(os.environ["HEATDESK_WORKER_POLL_SECONDS"])
+# Outbox delivery (read by notify.services.outbox_options): MAX_ATTEMPTS [12], BACKOFF_BASE_SECONDS [2],
+# BACKOFF_FACTOR [2], BACKOFF_CAP_SECONDS [600], TIMEOUT_SECONDS [10], LEASE_SECONDS [300], CONCURRENCY [8].
+for _outbox_knob in (
+    "MAX_ATTEMPTS",
+    "BACKOFF_BASE_SECONDS",
+    "BACKOFF_FACTOR",
+    "BACKOFF_CAP_SECONDS",
+    "TIMEOUT_SECONDS",
+    "LEASE_SECONDS",
+    "CONCURRENCY",
+):
+    if os.environ.get(f"HEATDESK_OUTBOX_{_outbox_knob}"):
+        globals()[f"HEATDESK_OUTBOX_{_outbox_knob}"] = float(os.environ[f"HEATDESK_OUTBOX_{_outbox_knob}"])
+del _outbox_knob

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,15 @@ class SlaRule(models.Model):
     seconds = models.PositiveIntegerField(_("时限(秒)"))
     warn_at = models.DecimalField(_("预警比例"), max_digits=4, decimal_places=3, default=0.8)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Who last changed the rule (a desk lead, through `sla_policy_update`); null for the seeded defaults.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("时限规则")

@@ -1,0 +1,203 @@
+"""`heatdesk worker`: the background process — SLA monitor and outbox delivery in one loop (DESIGN §7).
+
+Each step raises the alerts whose thresholds have passed (`monitor_pass`) and sends the messages that
+are due (`outbox_deliver_due`); a step that found a full batch runs again at once. Otherwise the
+worker sleeps until the earlier of the next threshold and the next delivery, never longer than
+`--poll`, so an alert fires within about a second of its threshold even for a ticket created
+meanwhile. SIGTERM or Ctrl-C finishes the current step and exits 0; a second signal stops at once
+(the open transaction rolls back; a message in flight is retried after its lease). Several workers
+may run at once: on PostgreSQL they share the work with SKIP LOCKED. Nothing is kept in memory that a
+restart would lose: every alert, message and attempt is a row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connection
+
+from heatdesk.core import clock
+from heatdesk.notify.channels import mask_phones
+from heatdesk.notify.selectors import outbox_next_due_at
+from heatdesk.notify.services import DeliveryReport, outbox_deliver_due
+from heatdesk.sla.monitor import MonitorReport, log_event, monitor_next_wakeup, monitor_pass
+
+DEFAULT_POLL_SECONDS = 1.0
+MIN_SLEEP_SECONDS = 0.05  # when due work is held by another worker, don't spin on it
+MAX_ERROR_BACKOFF_SECONDS = 30.0
+ONCE_MAX_STEPS = 10_000  # --once stops here even if work keeps arriving
+
+
+@dataclass
+class Totals:
+    steps: int = 0
+    raised: int = 0
+    messages: int = 0
+    delivered: int = 0
+    failed: int = 0
+    errors: int = 0
+
+
+class Worker:
+    """The loop; `stopping` is set by a signal and checked between steps."""
+
+    def __init__(self, *, poll: float, batch: int, deliver_batch: int) -> None:
+        self.poll = poll
+        self.batch = batch
+        self.deliver_batch = deliver_batch
+        self.stopping = threading.Event()
+        self.totals = Totals()
+
+    def step(self) -> bool:
+        """Raise what is due, then deliver what is due; True when more work is waiting right now."""
+        if not connection.in_atomic_block:
+            close_old_connections()  # drop a broken or expired connection between steps
+        started = time.monotonic()
+        monitor = monitor_pass(limit=self.batch)
+        delivery = DeliveryReport()
+        due = outbox_next_due_at()
+        if due is not None and due <= clock.now():
+            delivery = outbox_deliver_due(limit=self.deliver_batch)
+        self._count(monitor, delivery, time.monotonic() - started)
+        return monitor.more or delivery.claimed > 0
+
+    def _count(self, monitor: MonitorReport, delivery: DeliveryReport, seconds: float) -> None:
+        totals = self.totals
+        totals.steps += 1
+        totals.raised += monitor.raised_total
+        totals.messages += monitor.messages
+        totals.delivered += delivery.delivered
+        totals.failed += delivery.failed
+        if monitor.clocks or delivery.claimed or delivery.failed:
+            log_event(
+                logging.INFO,
+                "worker.step",
+                clocks=monitor.clocks,
+                warning=monitor.raised["warning"],
+                overdue=monitor.raised["overdue"],
+                escalated=monitor.raised["escalated"],
+                messages=monitor.messages,
+                claimed=delivery.claimed,
+                delivered=delivery.delivered,
+                retrying=delivery.retrying,
+                failed=delivery.failed,
+                max_lag_ms=round(monitor.max_lag_seconds * 1000),
+                ms=round(seconds * 1000),
+            )
+
+    def sleep(self) -> None:
+        """Until the next threshold or delivery is due, at most `poll`, at least a few milliseconds."""
+        wakes = [at for at in (monitor_next_wakeup(), outbox_next_due_at()) if at is not None]
+        delay = self.poll
+        if wakes:
+            delay = min(delay, (min(wakes) - clock.now()).total_seconds())
+        self.stopping.wait(max(MIN_SLEEP_SECONDS, delay))
+
+    def run(self, *, once: bool) -> None:
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                busy = self.step()
+                if once:
+                    if not busy or self.totals.steps >= ONCE_MAX_STEPS:
+                        return
+                    continue
+                failures = 0
+                if not busy:
+                    self.sleep()
+            except Exception as error:
+                if once:
+                    raise
+                failures += 1
+                self.totals.errors += 1
+                delay = min(MAX_ERROR_BACKOFF_SECONDS, self.poll * 2**failures)
+                log_event(
+                    logging.ERROR,
+                    "worker.step_failed",
+                    error=f"{type(error).__name__}: {mask_phones(str(error))[:300]}",
+                    failures=failures,
+                    retry_in_s=round(delay, 1),
+                )
+                if not connection.in_atomic_block:
+                    connection.close()
+                self.stopping.wait(delay)
+
+
+class Command(BaseCommand):
+    help = "后台任务：时限监控与消息投递 / background worker: SLA monitor and outbox delivery"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--once", action="store_true", help="处理完当前到期的事项后退出 / do what is due now, then exit"
+        )
+        parser.add_argument(
+            "--poll",
+            type=float,
+            default=None,
+            help="两次检查之间最长休眠秒数 / longest sleep between passes in seconds (default 1)",
+        )
+        parser.add_argument("--batch", type=int, default=500, help="每次监控最多处理的计时 / clocks per monitor pass")
+        parser.add_argument(
+            "--deliver-batch", type=int, default=50, help="每次最多发送的消息 / messages per delivery round"
+        )
+
+    def handle(self, *args: Any, once: bool, poll: float | None, batch: int, deliver_batch: int, **options: Any):
+        poll = (
+            poll if poll is not None else float(getattr(settings, "HEATDESK_WORKER_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+        )
+        if not 0 < poll <= 60:
+            raise CommandError("--poll 须在 0 到 60 秒之间 / --poll must be in (0, 60] seconds")
+        if batch < 1 or deliver_batch < 1:
+            raise CommandError("--batch 与 --deliver-batch 须为正数 / batches must be positive")
+        worker = Worker(poll=poll, batch=batch, deliver_batch=deliver_batch)
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            if worker.stopping.is_set():
+                raise KeyboardInterrupt  # a second signal: stop now
+            log_event(logging.INFO, "worker.stopping", signal=signal.Signals(signum).name)
+            worker.stopping.set()
+
+        previous = {}
+        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+            previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        log_event(
+            logging.INFO,
+            "worker.started",
+            pid=os.getpid(),
+            poll_s=poll,
+            batch=batch,
+            database=connection.vendor,
+            once=once,
+        )
+        forced = False
+        try:
+            worker.run(once=once)
+        except KeyboardInterrupt:
+            forced = True
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            totals = worker.totals
+            log_event(
+                logging.INFO,
+                "worker.stopped",
+                forced=forced,
+                steps=totals.steps,
+                raised=totals.raised,
+                messages=totals.messages,
+                delivered=totals.delivered,
+                failed=totals.failed,
+                errors=totals.errors,
+            )
+        if forced:
+            sys.exit(130)
