@@ -107,7 +107,9 @@ def ticket_open_related(
     match = Q(caller_phone=caller_phone)
     if compound_id and building:
         match |= Q(compound_id=compound_id, building=building)
-    tickets = Ticket.objects.filter(match, status__in=OPEN_STATUSES).select_related("station", "compound")
+    tickets = Ticket.objects.filter(match, status__in=OPEN_STATUSES).select_related(
+        "owner", "station", "station__company", "compound", "compound__district"
+    )
     if exclude_id:
         tickets = tickets.exclude(id=exclude_id)
     return list(tickets.order_by("-created_at")[:20])
