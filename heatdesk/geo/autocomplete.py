@@ -48,7 +48,10 @@ def compound_suggestions(*, query: str, limit: int = 10, district: str | None = 
     index = gazetteer_index()
     district_id = (index.district_ids.get(district) or index.district_codes.get(district)) if district else None
     ranked: dict[int, tuple] = {}
-    for entry in index.names:
+    spellings = index.latin_spellings if queries[0].isascii() else index.han_spellings
+    for entry, spelled in zip(index.names, spellings, strict=True):
+        if not any(query in spelled for query in queries):
+            continue
         if district_id is not None and entry.district_id != district_id:
             continue
         rank = _rank(entry, queries)

@@ -45,6 +45,9 @@ class GazetteerIndex:
     by_first_two: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     bases: list[str] = field(default_factory=list)
     pinyins: list[str] = field(default_factory=list)
+    # Every spelling of each name in one string, so autocomplete can skip most names with one `in`.
+    han_spellings: list[str] = field(default_factory=list)
+    latin_spellings: list[str] = field(default_factory=list)
 
     def add(self, entry: IndexedName) -> None:
         position = len(self.names)
@@ -61,6 +64,8 @@ class GazetteerIndex:
         self.by_first_two[forms.text[:2]].append(position)
         self.bases.append(forms.base)
         self.pinyins.append(forms.pinyin_base)
+        self.han_spellings.append(f"{forms.text}\0{entry.written}")
+        self.latin_spellings.append(f"{forms.initials}\0{forms.pinyin}\0{forms.initials_base}\0{forms.text}")
 
     @property
     def district_names(self) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -60,6 +61,7 @@ class NameForms:
         return bool(self.text) and self.text.isascii() and any(char.isalpha() for char in self.text)
 
 
+@lru_cache(maxsize=200_000)  # pinyin is the slow part; a rebuilt index meets mostly the same names
 def name_forms(text: str) -> NameForms:
     """The matching forms of an already normalised name or typed compound text."""
     text = text.replace(" ", "")

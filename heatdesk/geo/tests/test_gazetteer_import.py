@@ -8,6 +8,7 @@ from importlib import resources
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
 from openpyxl import Workbook, load_workbook
 
 from heatdesk import cli
@@ -243,7 +244,15 @@ def test_an_unreadable_file_is_rejected_with_a_clear_message(db, tmp_path):
         gazetteer_import_file(path=_write_csv(tmp_path / "empty.csv", []))
 
 
-def test_the_command_imports_and_fails_with_a_non_zero_exit_on_a_bad_file(db, tmp_path, capsys):
+@pytest.fixture
+def cli_keeps_the_test_connection(monkeypatch):
+    """A command run through argv closes every connection when done; the test's own must survive."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
+def test_the_command_imports_and_fails_with_a_non_zero_exit_on_a_bad_file(
+    db, tmp_path, capsys, cli_keeps_the_test_connection
+):
     good = _write_csv(tmp_path / "good.csv", _demo_rows())
     bad_rows = _demo_rows()
     bad_rows[2][11] = "soon"
@@ -260,7 +269,7 @@ def test_the_command_imports_and_fails_with_a_non_zero_exit_on_a_bad_file(db, tm
     assert "line 3" in capsys.readouterr().err
 
 
-def test_the_export_command_writes_an_importable_file(demo_gazetteer, tmp_path):
+def test_the_export_command_writes_an_importable_file(demo_gazetteer, tmp_path, cli_keeps_the_test_connection):
     path = tmp_path / "out.xlsx"
 
     cli.main(["export-gazetteer", str(path)])
