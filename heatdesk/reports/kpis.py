@@ -1,0 +1,324 @@
+"""The desk's KPIs (DESIGN §5): each definition written once, here, with its formula. The API, the report
+pages, the XLSX/CSV exports and the CLI all call this module and show `KPI_DEFINITIONS` verbatim.
+
+Conventions (the same for every KPI):
+- **Population.** A period counts the tickets *created* in it (`created_at` in [from 00:00, to+1 00:00)
+  Asia/Shanghai). Merged duplicates (已合并) are left out: their call is the parent ticket's.
+  The caller passes that population (already scoped) as a queryset; every number below is one SQL
+  aggregate over it (and over its callbacks) — no Python loop over tickets.
+- **Current cycle.** A redispatch (退单后改派, 重办) starts a new handling cycle and the ticket row keeps the
+  latest cycle's milestones and deadlines; times, on-time checks and temperature use that cycle.
+  The resolution deadline is the *extended* one when an extension was approved.
+- **Shapes.** Every KPI is `{value, numerator, denominator}`. Rates: value = numerator/denominator as a
+  fraction 0–1 rounded to 4 places (0.9812 = 98.12 %). Times: numerator = total minutes, denominator =
+  how many, value = their mean (minutes, 2 places). Medians: value = median minutes, numerator = null,
+  denominator = how many. Counts: value = numerator = the count, denominator = null. A rate or time
+  with nothing to count has value null.
+- **As of.** Overdue counts include tickets still open past a deadline at `as_of` (the report's "now").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from heatdesk.reports.expressions import Median, Seconds, median_in_database, median_of
+from heatdesk.tickets.models import Satisfaction, Ticket, TicketCallback, TicketEvent
+from heatdesk.tickets.states import TicketStatus
+
+REPEAT_CALL_WINDOW = dt.timedelta(days=7)
+TEMPERATURE_STANDARD_CELSIUS = 18
+DEFAULT_SATISFIED_SET = (Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
+
+COUNT, RATE, MINUTES, MEDIAN = "count", "rate", "minutes", "median"
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    key: str
+    label_zh: str
+    label_en: str
+    unit: str  # count | rate | minutes | median
+    formula_zh: str
+    formula_en: str
+
+    def as_json(self) -> dict:
+        return {
+            "key": self.key,
+            "label_zh": self.label_zh,
+            "label_en": self.label_en,
+            "unit": self.unit,
+            "formula_zh": self.formula_zh,
+            "formula_en": self.formula_en,
+        }
+
+
+def _d(key, unit, label_zh, label_en, formula_zh, formula_en) -> tuple[str, KpiDefinition]:
+    return key, KpiDefinition(key, label_zh, label_en, unit, formula_zh, formula_en)
+
+
+KPI_DEFINITIONS: dict[str, KpiDefinition] = dict(
+    [
+        _d("received", COUNT, "受理量", "Requests received",
+           "期内新建的工单数(不含已合并的重复单)",
+           "Tickets created in the period (merged duplicates excluded)"),
+        _d("dispatch_on_time_rate", RATE, "派单及时率", "Dispatched on time",
+           "首次派单时间 ≤ 派单时限 的工单数 ÷ 已派单工单数(电话解决未派单者不计)",
+           "Tickets first dispatched by the dispatch deadline ÷ tickets dispatched (never-dispatched, "
+           "e.g. phone-resolved, are out)"),
+        _d("avg_response_minutes", MINUTES, "平均响应时长(分钟)", "Average response time (min)",
+           "Σ(接单时间 − 派单时间) ÷ 已接单工单数;取当前派单轮次",
+           "Σ(accepted − dispatched) ÷ tickets accepted; current dispatch cycle"),
+        _d("median_response_minutes", MEDIAN, "响应时长中位数(分钟)", "Median response time (min)",
+           "已接单工单的(接单时间 − 派单时间)的中位数;取当前派单轮次",
+           "Median of (accepted − dispatched) over tickets accepted; current dispatch cycle"),
+        _d("avg_arrival_minutes", MINUTES, "平均到场时长(分钟)", "Average arrival time (min)",
+           "Σ(到达时间 − 受理时间) ÷ 已到达工单数",
+           "Σ(arrived − created) ÷ tickets with an arrival"),
+        _d("avg_resolution_minutes", MINUTES, "平均处置时长(分钟)", "Average resolution time (min)",
+           "Σ(处置完成时间 − 受理时间) ÷ 已派单且已处置的工单数(电话解决的不计)",
+           "Σ(resolved − created) ÷ dispatched tickets resolved (phone-resolved are out)"),
+        _d("response_on_time_rate", RATE, "响应及时率", "Responded on time",
+           "接单时间 ≤ 响应时限 的工单数 ÷ 已接单工单数",
+           "Tickets accepted by the response deadline ÷ tickets accepted"),
+        _d("resolution_on_time_rate", RATE, "处置及时率", "Resolved on time",
+           "处置完成时间 ≤ 处置时限(含批准的延期)的工单数 ÷ 已派单且已处置的工单数",
+           "Dispatched tickets resolved by the resolution deadline (extended if approved) ÷ dispatched "
+           "tickets resolved"),
+        _d("phone_resolved_rate", RATE, "电话指导解决率", "Resolved by phone guidance",
+           "电话指导解决且从未派单的工单数 ÷ 受理量",
+           "Tickets resolved by phone guidance and never dispatched ÷ received"),
+        _d("first_time_resolution_rate", RATE, "一次办结率", "First-time resolution",
+           "已办结且无重办、无退单、处置未超时的工单数 ÷ 已办结工单数(未联系上办结的另计,不在分子分母)",
+           "Closed tickets with no redo, no return and no overdue resolution ÷ closed tickets (closed as "
+           "unreached are counted apart, in neither)"),
+        _d("callback_rate", RATE, "回访率", "Callback rate",
+           "已回访(至少拨打一次)的工单数 ÷ 曾处置完成的工单数",
+           "Tickets called back at least once (reached or not) ÷ tickets ever resolved"),
+        _d("satisfaction_rate", RATE, "满意率", "Satisfaction",
+           "满意度为 非常满意/满意/基本满意(可配置)的接通回访次数 ÷ 接通的回访次数",
+           "Reached callbacks rating very satisfied / satisfied / fairly satisfied (configurable) ÷ "
+           "reached callbacks"),
+        _d("resolution_rate", RATE, "解决率", "Resolution (citizen says fixed)",
+           "市民答「已解决」的接通回访次数 ÷ 接通的回访次数",
+           "Reached callbacks answering fixed ÷ reached callbacks"),
+        _d("return_rate", RATE, "退单率", "Return rate",
+           "被退单至少一次的工单数 ÷ 已派单工单数",
+           "Tickets returned at least once ÷ tickets dispatched"),
+        _d("redo_rate", RATE, "重办率", "Redo rate",
+           "重办至少一次的工单数 ÷ 曾处置完成的工单数",
+           "Tickets redone (reopened) at least once ÷ tickets ever resolved"),
+        _d("repeat_call_rate", RATE, "重复来电率", "Repeat-call rate",
+           "受理后 7 天内有重复来电的工单数 ÷ 受理量",
+           "Tickets with a repeat call within 7 days of creation ÷ received"),
+        _d("temperature_compliance_rate", RATE, "室温达标率", "Room temperature compliance",
+           "到场室温 ≥ 18 °C 的工单数 ÷ 到场时记录了室温的工单数",
+           "Arrival readings ≥ 18 °C ÷ arrivals with a reading"),
+        _d("overdue_dispatch", COUNT, "派单超时数", "Overdue dispatches",
+           "首次派单晚于派单时限,或截至统计时刻仍未派单且已过时限的工单数",
+           "Tickets first dispatched after the dispatch deadline, or still undispatched past it as of "
+           "the report time"),
+        _d("overdue_response", COUNT, "响应超时数", "Overdue responses",
+           "接单晚于响应时限,或截至统计时刻仍待接单且已过时限的工单数",
+           "Tickets accepted after the response deadline, or still waiting for acceptance past it as of "
+           "the report time"),
+        _d("overdue_resolution", COUNT, "处置超时数", "Overdue resolutions",
+           "处置完成晚于处置时限(含延期),或截至统计时刻仍未处置且已过时限的工单数",
+           "Tickets resolved after the (extended) resolution deadline, or still unresolved past it as of "
+           "the report time"),
+        _d("overdue_callback", COUNT, "回访超时数", "Overdue callbacks",
+           "回访办结晚于回访时限,或截至统计时刻仍待回访且已过时限的工单数",
+           "Tickets closed by callback after the callback deadline, or still awaiting the callback past "
+           "it as of the report time"),
+    ]
+)  # fmt: skip
+
+KPI_KEYS: tuple[str, ...] = tuple(KPI_DEFINITIONS)
+
+
+def satisfied_set() -> tuple[str, ...]:
+    """The answers that count as satisfied: settings.HEATDESK_SATISFIED_SET (list or comma text)."""
+    raw = getattr(settings, "HEATDESK_SATISFIED_SET", None)
+    if raw is None:
+        return tuple(DEFAULT_SATISFIED_SET)
+    values = [v.strip() for v in raw.split(",")] if isinstance(raw, str) else [str(v).strip() for v in raw]
+    unknown = [v for v in values if v and v not in Satisfaction.values]
+    if unknown:
+        raise ValueError(f"HEATDESK_SATISFIED_SET has unknown answers: {', '.join(unknown)}")
+    return tuple(v for v in values if v)
+
+
+# ---- The formulas ------------------------------------------------------------------------------
+# Each KPI is `<key>__num` and `<key>__den` aggregates over tickets (or over their callbacks).
+
+S = TicketStatus
+DISPATCHED = Q(first_dispatched_at__isnull=False)
+# Resolved by a station in the current cycle (a phone-resolved ticket has no resolution deadline).
+RESOLVED_ON_SITE = Q(resolved_at__isnull=False, resolution_deadline__isnull=False)
+EVER_RESOLVED = Q(resolved_at__isnull=False) | Q(reopen_count__gt=0)
+CALLED_BACK = Q(callback_attempts__gt=0) | ~Q(satisfaction="")
+CONFIRMED_CLOSED = Q(status=S.CLOSED, closed_unreached=False)
+RESPONSE_SECONDS = Seconds("accepted_at", "dispatched_at")
+ARRIVAL_SECONDS = Seconds("arrived_at", "created_at")
+RESOLUTION_SECONDS = Seconds("resolved_at", "created_at")
+
+
+def _count(condition: Q | None = None) -> Count:
+    return Count("id", filter=condition) if condition is not None else Count("id")
+
+
+def _repeat_called() -> Q:
+    """A repeat call (an urge with repeat_call) within 7 days of creation; imports carry the last one."""
+    repeat_events = TicketEvent.objects.filter(
+        kind="urge", data__repeat_call=True, at__lt=F("ticket__created_at") + REPEAT_CALL_WINDOW
+    ).values("ticket_id")
+    return Q(id__in=repeat_events) | Q(last_repeat_call_at__lt=F("created_at") + REPEAT_CALL_WINDOW)
+
+
+def ticket_aggregates(*, as_of: dt.datetime, with_median: bool) -> dict:
+    """Every ticket-level numerator and denominator, as aggregates for one query (grouped or not)."""
+    aggregates = {
+        "received__num": _count(),
+        "dispatch_on_time_rate__num": _count(DISPATCHED & Q(first_dispatched_at__lte=F("dispatch_deadline"))),
+        "dispatch_on_time_rate__den": _count(DISPATCHED),
+        "avg_response_minutes__num": Sum(RESPONSE_SECONDS),
+        "avg_response_minutes__den": Count(RESPONSE_SECONDS),
+        "avg_arrival_minutes__num": Sum(ARRIVAL_SECONDS),
+        "avg_arrival_minutes__den": Count(ARRIVAL_SECONDS),
+        "avg_resolution_minutes__num": Sum(RESOLUTION_SECONDS, filter=RESOLVED_ON_SITE),
+        "avg_resolution_minutes__den": _count(RESOLVED_ON_SITE),
+        "response_on_time_rate__num": _count(Q(accepted_at__lte=F("response_deadline"))),
+        "response_on_time_rate__den": Count(RESPONSE_SECONDS),
+        "resolution_on_time_rate__num": _count(RESOLVED_ON_SITE & Q(resolved_at__lte=F("resolution_deadline"))),
+        "resolution_on_time_rate__den": _count(RESOLVED_ON_SITE),
+        "phone_resolved_rate__num": _count(Q(phone_resolved=True, first_dispatched_at__isnull=True)),
+        "first_time_resolution_rate__num": _count(
+            CONFIRMED_CLOSED
+            & Q(reopen_count=0, return_count=0)
+            & (Q(resolution_deadline__isnull=True) | Q(resolved_at__lte=F("resolution_deadline")))
+        ),
+        "first_time_resolution_rate__den": _count(CONFIRMED_CLOSED),
+        "callback_rate__num": _count(EVER_RESOLVED & CALLED_BACK),
+        "callback_rate__den": _count(EVER_RESOLVED),
+        "return_rate__num": _count(DISPATCHED & Q(return_count__gt=0)),
+        "return_rate__den": _count(DISPATCHED),
+        "redo_rate__num": _count(Q(reopen_count__gt=0)),
+        "redo_rate__den": _count(EVER_RESOLVED),
+        "repeat_call_rate__num": _count(_repeat_called()),
+        "temperature_compliance_rate__num": _count(Q(arrival_indoor_temp__gte=TEMPERATURE_STANDARD_CELSIUS)),
+        "temperature_compliance_rate__den": _count(Q(arrival_indoor_temp__isnull=False)),
+        "overdue_dispatch__num": _count(
+            Q(first_dispatched_at__gt=F("dispatch_deadline"))
+            | Q(first_dispatched_at__isnull=True, status=S.RECEIVED, dispatch_deadline__lt=as_of)
+        ),
+        "overdue_response__num": _count(
+            Q(accepted_at__gt=F("response_deadline")) | Q(status=S.DISPATCHED, response_deadline__lt=as_of)
+        ),
+        "overdue_resolution__num": _count(
+            (RESOLVED_ON_SITE & Q(resolved_at__gt=F("resolution_deadline")))
+            | Q(status__in=[S.DISPATCHED, S.ACCEPTED], resolution_deadline__lt=as_of)
+        ),
+        "overdue_callback__num": _count(
+            Q(status=S.CLOSED, closed_at__gt=F("callback_deadline")) | Q(status=S.RESOLVED, callback_deadline__lt=as_of)
+        ),
+    }
+    if with_median:
+        aggregates["median_response_minutes__num"] = Median(RESPONSE_SECONDS)
+    return aggregates
+
+
+def callback_aggregates() -> dict:
+    """Numerators and denominators counted over callbacks (回访) that reached the citizen."""
+    reached = Q(reached=True)
+    return {
+        "satisfaction_rate__num": Count("id", filter=reached & Q(satisfaction__in=satisfied_set())),
+        "satisfaction_rate__den": Count("id", filter=reached),
+        "resolution_rate__num": Count("id", filter=reached & Q(fixed=True)),
+        "resolution_rate__den": Count("id", filter=reached),
+    }
+
+
+# ---- Assembly ----------------------------------------------------------------------------------
+
+
+def _rate(numerator: int, denominator: int) -> dict:
+    value = round(numerator / denominator, 4) if denominator else None
+    return {"value": value, "numerator": numerator, "denominator": denominator}
+
+
+def _minutes(seconds: float | None, count: int) -> dict:
+    total = round((seconds or 0) / 60, 2)
+    value = round((seconds or 0) / 60 / count, 2) if count else None
+    return {"value": value, "numerator": total, "denominator": count}
+
+
+def kpis_assemble(raw: dict, *, median_seconds: float | None = None) -> dict[str, dict]:
+    """{key: {value, numerator, denominator}} from the raw aggregates of one population."""
+    received = raw["received__num"] or 0
+    result: dict[str, dict] = {}
+    for key, definition in KPI_DEFINITIONS.items():
+        numerator = raw.get(f"{key}__num") or 0
+        if definition.unit == COUNT:
+            result[key] = {"value": numerator, "numerator": numerator, "denominator": None}
+        elif definition.unit == MINUTES:
+            result[key] = _minutes(raw.get(f"{key}__num"), raw.get(f"{key}__den") or 0)
+        elif definition.unit == MEDIAN:
+            count = raw.get("avg_response_minutes__den") or 0
+            value = round(median_seconds / 60, 2) if count and median_seconds is not None else None
+            result[key] = {"value": value, "numerator": None, "denominator": count}
+        else:
+            denominator = raw.get(f"{key}__den", received) or 0
+            result[key] = _rate(numerator, denominator)
+    return result
+
+
+def _callbacks_of(tickets: QuerySet[Ticket]) -> QuerySet[TicketCallback]:
+    return TicketCallback.objects.filter(ticket__in=tickets.order_by().values("id"))
+
+
+def kpis_compute(*, tickets: QuerySet[Ticket], as_of: dt.datetime) -> dict[str, dict]:
+    """Every KPI over one population of tickets (already limited to a period and a scope)."""
+    tickets = tickets.order_by()
+    in_database = median_in_database()
+    raw = tickets.aggregate(**ticket_aggregates(as_of=as_of, with_median=in_database))
+    raw.update(_callbacks_of(tickets).aggregate(**callback_aggregates()))
+    if in_database:
+        median = raw.get("median_response_minutes__num")
+    else:
+        median = median_of(tickets, RESPONSE_SECONDS, raw.get("avg_response_minutes__den") or 0)
+    return kpis_assemble(raw, median_seconds=median)
+
+
+def kpis_compute_grouped(
+    *, tickets: QuerySet[Ticket], as_of: dt.datetime, group, callback_group
+) -> dict[object, dict[str, dict]]:
+    """The KPIs per group: `group` groups tickets (a field path or expression), `callback_group` is the
+    same grouping seen from a callback (through `ticket__`). Medians are computed only on PostgreSQL."""
+    tickets = tickets.order_by()
+    in_database = median_in_database()
+    rows = (
+        tickets.annotate(report_group=F(group) if isinstance(group, str) else group)
+        .values("report_group")
+        .annotate(**ticket_aggregates(as_of=as_of, with_median=in_database))
+        .order_by()
+    )
+    callback_rows = (
+        _callbacks_of(tickets)
+        .annotate(report_group=F(callback_group) if isinstance(callback_group, str) else callback_group)
+        .values("report_group")
+        .annotate(**callback_aggregates())
+    ).order_by()
+    callbacks = {row.pop("report_group"): row for row in callback_rows}
+    result = {}
+    for row in rows:
+        key = row.pop("report_group")
+        row.update(callbacks.get(key, {}))
+        result[key] = kpis_assemble(row, median_seconds=row.get("median_response_minutes__num"))
+    return result
+
+
+def kpis_definitions_json() -> dict[str, dict]:
+    return {key: definition.as_json() for key, definition in KPI_DEFINITIONS.items()}

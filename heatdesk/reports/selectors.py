@@ -1,0 +1,227 @@
+"""Reads for reports: the period, the scope a user may report on, and the ticket population behind
+every KPI, chart and export. All scoping goes through `tickets.selectors.ticket_list_visible_to`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from heatdesk.accounts.models import Role, User
+from heatdesk.core import clock
+from heatdesk.core.errors import NotFound, OutOfScope, ValidationFailed
+from heatdesk.geo.models import Company, District, Station
+from heatdesk.reports import kpis
+from heatdesk.tickets.models import Ticket
+from heatdesk.tickets.selectors import ticket_list_visible_to
+from heatdesk.tickets.states import TicketStatus
+
+SEASON_START = (10, 15)  # Hohhot's heating season starts on 15 October (and ends on 15 April).
+
+
+def report_timezone() -> ZoneInfo:
+    """Days in reports are the desk's days (settings.TIME_ZONE, Asia/Shanghai)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def report_today() -> dt.date:
+    return clock.now().astimezone(report_timezone()).date()
+
+
+def season_start(day: dt.date) -> dt.date:
+    """The first day of the heating season `day` belongs to (15 Oct of this year, or of last year)."""
+    start = dt.date(day.year, *SEASON_START)
+    return start if day >= start else dt.date(day.year - 1, *SEASON_START)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days from `first_day` to `last_day`, both included: tickets created in [start, end)."""
+
+    first_day: dt.date
+    last_day: dt.date
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.first_day, dt.time(), tzinfo=report_timezone())
+
+    @property
+    def end(self) -> dt.datetime:
+        return dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time(), tzinfo=report_timezone())
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.first_day + dt.timedelta(days=n) for n in range((self.last_day - self.first_day).days + 1)]
+
+    def as_json(self, *, as_of: dt.datetime | None = None) -> dict:
+        body = {
+            "from": self.first_day.isoformat(),
+            "to": self.last_day.isoformat(),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "timezone": settings.TIME_ZONE,
+        }
+        if as_of is not None:
+            body["as_of"] = as_of.astimezone(report_timezone()).isoformat()
+        return body
+
+
+def _date(raw: str | dt.date | None, name: str) -> dt.date | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw).strip())
+    except ValueError as error:
+        raise ValidationFailed(
+            f"{name} 须为日期 YYYY-MM-DD / {name} must be a date YYYY-MM-DD", details=[{"field": name}]
+        ) from error
+
+
+def period_parse(*, date_from: str | dt.date | None, date_to: str | dt.date | None) -> Period:
+    """A period from `from`/`to` dates (both inclusive). Missing `to` is today; missing `from` is the
+    start of that day's heating season. `from` after `to` is refused (422)."""
+    last = _date(date_to, "to") or report_today()
+    first = _date(date_from, "from") or season_start(last)
+    if first > last:
+        raise ValidationFailed("开始日期晚于结束日期 / from is after to", details=[{"field": "from"}])
+    return Period(first, last)
+
+
+def period_of_day(raw: str | dt.date | None) -> Period:
+    day = _date(raw, "date") or report_today()
+    return Period(day, day)
+
+
+# ---- Scope -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Filters inside what the user may see: a company, a station, a district, an operator (owner)."""
+
+    company: Company | None = None
+    station: Station | None = None
+    district: District | None = None
+    operator: User | None = None
+
+    def as_json(self) -> dict:
+        def org(value):
+            return {"code": value.code, "name": value.name} if value is not None else None
+
+        return {
+            "company": org(self.company),
+            "station": org(self.station),
+            "district": org(self.district),
+            "operator": self.operator.username if self.operator else None,
+        }
+
+    def label(self) -> str:
+        parts = [str(value) for value in (self.company, self.station, self.district) if value is not None]
+        if self.operator is not None:
+            parts.append(self.operator.label)
+        return " · ".join(parts) or "全市 / all"
+
+
+ORG_LABELS = {"company": "供热企业", "station": "供暖所", "district": "区"}
+
+
+def _lookup(model, code: str | None, name: str, *, by_name: bool = False):
+    if not code:
+        return None
+    match = Q(code=code) | Q(name=code) if by_name else Q(code=code)
+    found = model.objects.filter(match).first()
+    if found is None:
+        raise NotFound(f"未知{ORG_LABELS[name]} {code} / unknown {name} {code}", code=f"unknown_{name}")
+    return found
+
+
+def report_scope_resolve(
+    *,
+    user: User | None,
+    company: str | None = None,
+    station: str | None = None,
+    district: str | None = None,
+    operator: str | None = None,
+) -> ReportScope:
+    """Check the filters against the user's organisation: unknown codes are 404; a station or company
+    outside it is 403. Station staff see their station, company managers their stations, the desk and
+    the regulator everything (user None = the system, e.g. the CLI)."""
+    scope = ReportScope(
+        company=_lookup(Company, company, "company"),
+        station=_lookup(Station, station, "station"),
+        district=_lookup(District, district, "district", by_name=True),
+        operator=None,
+    )
+    if operator:
+        found = get_user_model().objects.filter(username=operator).first()
+        if found is None:
+            raise NotFound(f"未知话务员 {operator} / unknown operator {operator}", code="unknown_operator")
+        scope = ReportScope(scope.company, scope.station, scope.district, found)
+    if user is None or user.is_superuser:
+        return scope
+    own_station = user.station if user.role == Role.STATION else None
+    own_company = user.company if user.role == Role.COMPANY else own_station.company if own_station else None
+    if own_station and scope.station and scope.station.id != own_station.id:
+        raise OutOfScope("只能查看本供暖所的报表 / you may report on your own station only")
+    if own_company and scope.company and scope.company.id != own_company.id:
+        raise OutOfScope("只能查看本企业的报表 / you may report on your own company only")
+    if own_company and scope.station and scope.station.company_id != own_company.id:
+        raise OutOfScope("该供暖所不属于本企业 / that station is not one of your company's")
+    return scope
+
+
+def report_tickets(*, user: User | None, period: Period, scope: ReportScope) -> QuerySet[Ticket]:
+    """The population of every report: tickets the user may see, created in the period, in the scope,
+    merged duplicates excluded."""
+    tickets = ticket_list_visible_to(user=user) if user is not None else Ticket.objects.all()
+    tickets = (
+        tickets.select_related(None)
+        .filter(created_at__gte=period.start, created_at__lt=period.end)
+        .exclude(status=TicketStatus.MERGED)
+    )
+    if scope.company is not None:
+        tickets = tickets.filter(station__company_id=scope.company.id)
+    if scope.station is not None:
+        tickets = tickets.filter(station_id=scope.station.id)
+    if scope.district is not None:
+        tickets = tickets.filter(district_id=scope.district.id)
+    if scope.operator is not None:
+        tickets = tickets.filter(owner_id=scope.operator.id)
+    return tickets.order_by()
+
+
+def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of: dt.datetime | None = None) -> dict:
+    """The KPI report of DESIGN §5 for one period and scope: period, scope, kpis and definitions."""
+    as_of = as_of or clock.now()
+    values = kpis.kpis_compute(tickets=report_tickets(user=user, period=period, scope=scope), as_of=as_of)
+    return {
+        "period": period.as_json(as_of=as_of),
+        "scope": scope.as_json(),
+        "kpis": {key: {**value, "definition": key} for key, value in values.items()},
+        "definitions": kpis.kpis_definitions_json(),
+    }
+
+
+def stations_visible_to(user: User | None) -> QuerySet[Station]:
+    """Stations a user may pick in report filters (and that appear in rankings)."""
+    stations = Station.objects.select_related("company").order_by("company__code", "code")
+    if user is None or user.is_superuser:
+        return stations
+    if user.role == Role.STATION:
+        return stations.filter(id=user.station_id)
+    if user.role == Role.COMPANY:
+        return stations.filter(company_id=user.company_id)
+    if user.role == Role.COMMUNITY:
+        return stations.filter(compounds__community_id=user.community_id).distinct()
+    return stations
+
+
+def companies_visible_to(user: User | None) -> QuerySet[Company]:
+    return Company.objects.filter(id__in=stations_visible_to(user).values("company_id")).order_by("code")
