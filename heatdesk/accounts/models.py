@@ -68,9 +68,7 @@ class User(AbstractUser):
                 condition=~Q(role="community") | Q(community__isnull=False),
                 name="community_role_has_community",
             ),
-            models.UniqueConstraint(
-                fields=["job_number"], condition=~Q(job_number=""), name="unique_job_number"
-            ),
+            models.UniqueConstraint(fields=["job_number"], condition=~Q(job_number=""), name="unique_job_number"),
         ]
 
     def __str__(self) -> str:

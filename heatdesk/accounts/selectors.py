@@ -33,9 +33,7 @@ def user_scope(*, user: User) -> Scope:
         )
     if role == Role.COMPANY:
         stations = tuple(user.company.stations.order_by("code").values_list("code", flat=True))
-        return Scope(
-            role=role, sees_everything=False, station_codes=stations, company_codes=(user.company.code,)
-        )
+        return Scope(role=role, sees_everything=False, station_codes=stations, company_codes=(user.company.code,))
     if role == Role.COMMUNITY:
         return Scope(role=role, sees_everything=False, community_codes=(user.community.code,))
     return Scope(role=role, sees_everything=False)

@@ -98,8 +98,7 @@ def login_throttle_check(*, username: str, ip_address: str) -> None:
         if len(times) >= limit:
             retry_after = max(1, int((times[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1)
             raise Throttled(
-                f"登录失败次数过多，请 {retry_after} 秒后再试 / too many failed sign-ins, "
-                f"try again in {retry_after} s",
+                f"登录失败次数过多，请 {retry_after} 秒后再试 / too many failed sign-ins, try again in {retry_after} s",
                 retry_after=retry_after,
             )
 
@@ -125,9 +124,7 @@ def token_issue(*, request, username: str, password: str, ip_address: str) -> tu
     user = credentials_check(request=request, username=username, password=password, ip_address=ip_address)
     raw = secrets.token_urlsafe(32)
     now = clock.now()
-    token = ApiToken.objects.create(
-        user=user, key_hash=_hash(raw), created_at=now, expires_at=now + TOKEN_LIFETIME
-    )
+    token = ApiToken.objects.create(user=user, key_hash=_hash(raw), created_at=now, expires_at=now + TOKEN_LIFETIME)
     return raw, token
 
 

@@ -32,9 +32,7 @@ def test_without_a_database_url_sqlite_in_wal_mode_lives_in_the_data_dir(tmp_pat
 
 
 def test_a_postgresql_url_selects_psycopg():
-    database = config.database(
-        {"HEATDESK_DATABASE_URL": "postgresql://desk:pw@db.internal:5433/heat"}, Path()
-    )
+    database = config.database({"HEATDESK_DATABASE_URL": "postgresql://desk:pw@db.internal:5433/heat"}, Path())
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["PORT"], database["NAME"], database["USER"]) == (
         "db.internal",

@@ -105,9 +105,7 @@ class Command(BaseCommand):
         companies = [a["username"] for a in accounts if a["role"] == "company"]
         communities = [a["username"] for a in accounts if a["role"] == "community"]
         self.stdout.write(
-            self.style.SUCCESS(
-                f"\n供热专席演示系统已启动 / Heatdesk demo is running ({seconds:.1f} s): {url}"
-            )
+            self.style.SUCCESS(f"\n供热专席演示系统已启动 / Heatdesk demo is running ({seconds:.1f} s): {url}")
         )
         self.stdout.write(f"API 文档 / API docs: {url}api/v1/docs")
         self.stdout.write(f"演示账号密码 / demo password: {DEMO_PASSWORD}")
