@@ -32,6 +32,7 @@ _NUMERAL_AFTER_MARKER = re.compile(rf"(单元|号楼|栋|幢|座|门|-)([{_NUMER
 _DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "~": "-", "～": "-", "_": "-", "/": "-"})
 _PUNCTUATION = re.compile(r"[,，。.、;；:：!！?？\"'“”‘’()（）\[\]【】<>《》]+")
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 
 PROVINCE_AND_CITY = ("内蒙古自治区", "内蒙古", "呼和浩特市", "呼和浩特", "呼市")
 _LEADING_NOISE = re.compile(
@@ -116,7 +117,7 @@ def chinese_number(numeral: str) -> str:
 
 def fold(text: str) -> str:
     """Full-width to ASCII and lower case, spaces dropped; numerals stay as written."""
-    return unicodedata.normalize("NFKC", text or "").lower().replace(" ", "")
+    return _CONTROL.sub("", unicodedata.normalize("NFKC", text or "")).lower().replace(" ", "")
 
 
 def normalize(text: str) -> str:
@@ -124,7 +125,7 @@ def normalize(text: str) -> str:
 
     Used for gazetteer names and typed text alike, so 万达广场二期 and 万达广场2期 meet.
     """
-    text = unicodedata.normalize("NFKC", text or "").lower().translate(_DASHES)
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text or "")).lower().translate(_DASHES)
     text = _PUNCTUATION.sub(" ", text)
     text = _NUMERAL_BEFORE_MARKER.sub(lambda match: chinese_number(match.group(1)), text)
     text = _NUMERAL_AFTER_MARKER.sub(lambda match: match.group(1) + chinese_number(match.group(2)), text)

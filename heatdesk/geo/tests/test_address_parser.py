@@ -209,3 +209,7 @@ def test_building_number_reads_written_building_numbers():
 
 def test_normalize_meets_names_written_with_different_numerals():
     assert normalize("万达广场二期") == normalize("万达广场2期") == normalize("万达广场２期")
+
+
+def test_control_characters_and_zero_width_spaces_are_dropped():
+    assert _parts("蓝爵\u200b小区\x003号楼\t2单元\n501") == ("蓝爵小区", "3", "2", "501")
