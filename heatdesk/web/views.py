@@ -14,6 +14,8 @@ from heatdesk.accounts import selectors as account_selectors
 from heatdesk.accounts import services as account_services
 from heatdesk.core.errors import DomainError
 from heatdesk.core.http import client_address
+from heatdesk.web import selectors
+from heatdesk.web.access import workspace_url
 
 
 class LoginForm(forms.Form):
@@ -22,9 +24,7 @@ class LoginForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
-    password = forms.CharField(
-        label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
     def __init__(self, request=None, *args, **kwargs):
         self.request = request
@@ -68,5 +68,10 @@ def logout_page(request):
 
 @login_required
 def home(request):
+    """Each role lands in its workspace (DESIGN §1); others see their scope's recent tickets."""
+    target = workspace_url(request.user)
+    if target:
+        return redirect(target)
     scope = account_selectors.user_scope(user=request.user)
-    return render(request, "web/home.html", {"scope": scope})
+    rows = list(selectors.ticket_find(user=request.user, query="", limit=30))
+    return render(request, "web/home.html", {"scope": scope, "rows": rows})

@@ -14,8 +14,8 @@ def test_an_operator_logs_in_through_the_chinese_login_page(browser, live_server
     page.get_by_label("用户名或工号").fill("80725")
     page.get_by_label("密码").fill("heatdesk-demo")
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
-    assert "80725" in page.locator("h1").inner_text()
+    page.wait_for_url(f"{live_server.url}/desk/")  # an operator lands on the desk
+    assert "80725" in page.locator(".who").inner_text()
     page.screenshot(path=f"{screenshot_dir}/home-operator.png")
     page.close()
 

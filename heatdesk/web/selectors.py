@@ -1,0 +1,233 @@
+"""Reads the pages need beyond the ticket selectors: the operator's queue, a caller's history, the
+callback list, the station board and one ticket's page. Always scoped through `ticket_list_visible_to`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from heatdesk.accounts.models import Role, User
+from heatdesk.core.errors import DomainError, NotFound
+from heatdesk.sla import selectors as sla_selectors
+from heatdesk.sla.models import SlaClock, Stage, Urgency
+from heatdesk.tickets.models import Ticket, TicketAttachment
+from heatdesk.tickets.selectors import (
+    TicketFilters,
+    overdue_q,
+    ticket_get_visible,
+    ticket_list_visible_to,
+    ticket_open_related,
+    ticket_search,
+)
+from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
+from heatdesk.web.clocks import ClockView, clock_from_row
+
+# The operator's queue, by what needs them now (首问负责制: the owner chases every ticket to the end).
+NEED_CALLBACK, NEED_RETURNED, NEED_DISPATCH, NEED_OVERDUE, NEED_WATCH = 1, 2, 3, 4, 5
+LIST_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "kind",
+    "category",
+    "urgency",
+    "caller_phone",
+    "address",
+    "building",
+    "unit",
+    "room",
+    "sla",
+    "created_at",
+    "dispatch_deadline",
+    "response_deadline",
+    "resolution_deadline",
+    "callback_deadline",
+    "first_dispatched_at",
+    "dispatched_at",
+    "accepted_at",
+    "departed_at",
+    "arrived_at",
+    "resolved_at",
+    "closed_at",
+    "urge_count",
+    "repeat_call_count",
+    "callback_attempts",
+    "resolution_cause",
+    "resolved_indoor_temp",
+    "phone_resolved",
+    "last_callback_attempt_at",
+    "extension_requested_until",
+    "station_id",
+    "station__code",
+    "station__name",
+    "compound_id",
+    "compound__name",
+    "owner_id",
+    "owner__username",
+    "owner__job_number",
+    "owner__display_name",
+)
+STAGE_ORDER = {stage: index for index, stage in enumerate(Stage.values)}
+
+
+def list_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Only the columns list rows show (the scoped queryset joins more than a row needs)."""
+    return tickets.select_related(None).select_related("station", "compound", "owner").only(*LIST_FIELDS)
+
+
+def phone_normal(text: str) -> str:
+    return re.sub(r"\s", "", text or "")
+
+
+def desk_queue(*, user: User, now: dt.datetime, limit: int = 60) -> tuple[list[Ticket], dict[int, int]]:
+    """The owner's open tickets: callbacks due, then returned, then not yet dispatched, then overdue, then the rest."""
+    need = Case(
+        When(status=TicketStatus.RESOLVED, then=Value(NEED_CALLBACK)),
+        When(status=TicketStatus.RETURNED, then=Value(NEED_RETURNED)),
+        When(status=TicketStatus.RECEIVED, then=Value(NEED_DISPATCH)),
+        When(overdue_q(now=now), then=Value(NEED_OVERDUE)),
+        default=Value(NEED_WATCH),
+        output_field=IntegerField(),
+    )
+    mine = ticket_list_visible_to(user=user).filter(owner=user, status__in=OPEN_STATUSES).annotate(need=need)
+    rows = list(list_rows(mine).order_by("need", "created_at", "id")[:limit])
+    counts = {row["need"]: row["n"] for row in mine.order_by().values("need").annotate(n=Count("id"))}
+    return rows, counts
+
+
+@dataclass
+class CallerHistory:
+    phone: str
+    open_tickets: list[Ticket] = field(default_factory=list)
+    past_tickets: list[Ticket] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.open_tickets and not self.past_tickets
+
+
+def caller_history(*, user: User, phone: str, compound_id: int | None = None, building: str = "") -> CallerHistory:
+    """The caller's and the building's open tickets (each may take a repeat call) and the caller's last closed ones."""
+    phone = phone_normal(phone)
+    history = CallerHistory(phone=phone)
+    if len(phone) < 5 and not (compound_id and building):
+        return history
+    # Only the desk takes calls, and the desk sees every ticket: the related tickets need no further scoping.
+    history.open_tickets = ticket_open_related(caller_phone=phone, compound_id=compound_id, building=building)
+    if len(phone) >= 5:
+        past = ticket_search(user=user, filters=TicketFilters(phone=phone)).exclude(status__in=OPEN_STATUSES)
+        history.past_tickets = list(list_rows(past)[:5])
+    return history
+
+
+def callbacks_due(*, user: User) -> QuerySet[Ticket]:
+    """Resolved tickets waiting for their callback (回访): the operator's own, or every one for a desk lead."""
+    tickets = ticket_list_visible_to(user=user).filter(status=TicketStatus.RESOLVED)
+    if user.role == Role.OPERATOR:
+        tickets = tickets.filter(owner=user)
+    return list_rows(tickets).order_by("callback_deadline", "id")
+
+
+BOARD_LIMIT = 200
+
+
+@dataclass
+class StationBoard:
+    waiting: list[Ticket]  # dispatched, to accept (待接单)
+    working: list[Ticket]  # accepted: on the way, on site (处理中)
+    done_today: list[Ticket]  # resolved since midnight (今日已处置)
+    counts: dict[str, int]
+
+
+def station_board(*, user: User, since: dt.datetime) -> StationBoard:
+    """A station's open work: to accept, in hand, and what it resolved today. Oldest first within each."""
+    tickets = list_rows(ticket_list_visible_to(user=user)).annotate(
+        urgent_first=Case(When(urgency=Urgency.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField())
+    )
+    waiting = tickets.filter(status=TicketStatus.DISPATCHED).order_by("urgent_first", "dispatched_at", "id")
+    working = tickets.filter(status=TicketStatus.ACCEPTED).order_by("urgent_first", "resolution_deadline", "id")
+    waiting, working = list(waiting[:BOARD_LIMIT]), list(working[:BOARD_LIMIT])
+    done = list(
+        tickets.filter(status__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED], resolved_at__gte=since).order_by(
+            "-resolved_at"
+        )[:50]
+    )
+    return StationBoard(
+        waiting=waiting,
+        working=working,
+        done_today=done,
+        counts={"waiting": len(waiting), "working": len(working), "done": len(done)},
+    )
+
+
+@dataclass
+class TicketPage:
+    ticket: Ticket
+    clocks: list[ClockView]
+    events: list
+    alerts: list
+    attachments: list[TicketAttachment]
+    callbacks: list
+    children: list[Ticket]
+
+
+def ticket_page(*, user: User, number: str, now: dt.datetime) -> TicketPage:
+    """One visible ticket with its clocks, log, alerts, photos and callbacks (NotFound when not visible)."""
+    ticket = ticket_get_visible(user=user, number=number)
+    rows = sorted(SlaClock.objects.filter(ticket_id=ticket.id), key=lambda row: STAGE_ORDER.get(row.stage, 9))
+    try:
+        alerts = list(sla_selectors.alert_list_visible_to(user=user).filter(ticket_id=ticket.id).order_by("raised_at"))
+    except DomainError:  # supervision is not every role's to read
+        alerts = []
+    return TicketPage(
+        ticket=ticket,
+        clocks=[clock_from_row(row, now=now) for row in rows],
+        events=list(ticket.events.select_related("actor").order_by("at", "id")),
+        alerts=alerts,
+        attachments=list(ticket.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")),
+        callbacks=list(ticket.callbacks.select_related("actor").order_by("at", "id")),
+        children=list(ticket.merged_children.only("id", "number", "status").order_by("id")),
+    )
+
+
+def ticket_attachment_visible(*, user: User, number: str, attachment_id: int) -> TicketAttachment:
+    """A photo of a ticket the user may see (NotFound otherwise)."""
+    ticket = ticket_get_visible(user=user, number=number)
+    attachment = TicketAttachment.objects.filter(ticket=ticket, id=attachment_id).first()
+    if attachment is None:
+        raise NotFound("照片不存在 / photo not found")
+    return attachment
+
+
+def live_version(ticket: Ticket, alert_count: int) -> str:
+    """What the open ticket page compares to notice a change: status, last change, alerts raised."""
+    return f"{ticket.status}:{ticket.updated_at.timestamp():.6f}:{alert_count}"
+
+
+def ticket_live_version(*, user: User, number: str) -> str:
+    """The version of a visible ticket, in two small queries (polled every few seconds)."""
+    ticket = ticket_list_visible_to(user=user).select_related(None).only("id", "status", "updated_at")
+    ticket = ticket.filter(number=number).first()
+    if ticket is None:
+        raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
+    try:
+        alerts = sla_selectors.alert_list_visible_to(user=user).filter(ticket_id=ticket.id).count()
+    except DomainError:
+        alerts = 0
+    return live_version(ticket, alerts)
+
+
+def ticket_find(*, user: User, query: str, limit: int = 50) -> list[Ticket]:
+    """Tickets matching a number, phone, address or text, newest first (工单查询)."""
+    query = (query or "").strip()
+    if not query:
+        return list(list_rows(ticket_list_visible_to(user=user)).order_by("-created_at", "-id")[:limit])
+    exact = ticket_list_visible_to(user=user).filter(Q(number=query) | Q(caller_phone=phone_normal(query)))
+    rows = list(list_rows(exact).order_by("-created_at", "-id")[:limit])
+    if rows:
+        return rows
+    return list(list_rows(ticket_search(user=user, filters=TicketFilters(q=query)))[:limit])

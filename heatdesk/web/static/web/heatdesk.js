@@ -1,0 +1,91 @@
+/* Heatdesk pages: SLA countdowns, leak → urgent, callback form, submit-once. No framework; htmx does the rest. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var skew = 0; // server now − browser now, so countdowns follow the server's clock
+  function t(key) { return body.getAttribute("data-" + key) || ""; }
+
+  function duration(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600);
+    var m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    if (d) return d + t("day") + h + t("hour");
+    if (h) return h + t("hour") + m + t("minute");
+    if (m) return m + t("minute");
+    return s + t("second");
+  }
+
+  function tick() {
+    var now = Date.now() + skew;
+    var clocks = document.querySelectorAll(".clock[data-due]");
+    for (var i = 0; i < clocks.length; i++) {
+      var el = clocks[i];
+      if (el.getAttribute("data-met")) continue;
+      var due = Date.parse(el.getAttribute("data-due"));
+      var warn = Date.parse(el.getAttribute("data-warn"));
+      var left = (due - now) / 1000;
+      var state = now >= due ? "overdue" : (now >= warn ? "warning" : "ok");
+      var text = left < 0 ? t("over") + " " + duration(-left) : t("left") + " " + duration(left);
+      var span = el.querySelector(".clock-text");
+      if (span && span.textContent !== text) span.textContent = text;
+      if (!el.classList.contains(state)) {
+        el.classList.remove("ok", "warning", "overdue");
+        el.classList.add(state);
+      }
+    }
+  }
+
+  // 漏水/跑水 is urgent (DESIGN §3): choosing it selects 紧急.
+  function onCategoryChange(event) {
+    var input = event.target;
+    if (input.name !== "category" || !input.checked) return;
+    if (input.value === "leak") {
+      var urgent = document.querySelector('input[name="urgency"][value="urgent"]');
+      if (urgent) urgent.checked = true;
+    }
+  }
+
+  // The three callback questions only matter when the citizen was reached.
+  function syncCallback(form) {
+    var reached = form.querySelector('input[name="reached"]:checked');
+    var block = form.querySelector(".reached-only");
+    if (block) block.hidden = !!(reached && reached.value === "no");
+  }
+  function onCallbackChange(event) {
+    var form = event.target.closest("[data-callback-form]");
+    if (form && event.target.name === "reached") syncCallback(form);
+  }
+
+  // A form with data-submit-once ignores a second submit (the idempotency key guards the server too).
+  function onSubmit(event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-submit-once")) return;
+    if (form.getAttribute("data-submitting")) { event.preventDefault(); return; }
+    form.setAttribute("data-submitting", "1");
+    setTimeout(function () { form.removeAttribute("data-submitting"); }, 8000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var serverNow = Date.parse(t("now"));
+    if (!isNaN(serverNow)) skew = serverNow - Date.now();
+    tick();
+    setInterval(tick, 1000);
+    document.querySelectorAll("[data-callback-form]").forEach(syncCallback);
+  });
+  // Show the chosen photo's name (the native file input is hidden behind its big label).
+  function onFileChange(event) {
+    var input = event.target;
+    if (input.type !== "file") return;
+    var out = input.form && input.form.querySelector("[data-file-name]");
+    if (out) out.textContent = input.files && input.files.length ? input.files[0].name : "";
+  }
+
+  document.addEventListener("change", onCategoryChange);
+  document.addEventListener("change", onFileChange);
+  document.addEventListener("change", onCallbackChange);
+  document.addEventListener("submit", onSubmit, true);
+  document.addEventListener("htmx:afterSwap", function () {
+    tick();
+    document.querySelectorAll("[data-callback-form]").forEach(syncCallback);
+  });
+})();

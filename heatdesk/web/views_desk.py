@@ -1,0 +1,232 @@
+"""话务员工作台 (the operator's desk): take a call, see the caller's history, resolve the address, follow
+the guidance script, create and dispatch in one step; and the operator's own queue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from heatdesk.core import clock
+from heatdesk.core.errors import DomainError
+from heatdesk.geo.models import Compound
+from heatdesk.geo.selectors import address_resolve
+from heatdesk.geo.services import compound_alias_learn
+from heatdesk.guidance.selectors import guidance_script_for
+from heatdesk.tickets.models import Category
+from heatdesk.tickets.selectors import ticket_list_visible_to
+from heatdesk.tickets.services import ticket_act, ticket_create
+from heatdesk.tickets.states import Action, TicketStatus
+from heatdesk.web import selectors
+from heatdesk.web.access import DESK, role_required
+from heatdesk.web.forms import IntakeForm
+
+QUEUE_GROUPS = {
+    selectors.NEED_CALLBACK: "待回访",
+    selectors.NEED_RETURNED: "被退回",
+    selectors.NEED_DISPATCH: "待派单",
+    selectors.NEED_OVERDUE: "已超时",
+    selectors.NEED_WATCH: "处理中",
+}
+FIELD_OF_ERROR = {"caller_phone", "category", "kind", "urgency", "channel", "station", "compound", "address"}
+
+
+def _error_field(error: DomainError) -> str | None:
+    details = error.details
+    if isinstance(details, list) and details and isinstance(details[0], dict):
+        name = details[0].get("field")
+        return name if name in FIELD_OF_ERROR else None
+    if error.code == "address_uncertain":
+        return "address"
+    return None
+
+
+def _resolution_context(*, address: str, compound: str = "") -> dict:
+    """What the resolution panel shows: the best match, or the candidates, or the compound the operator chose."""
+    address = (address or "").strip()
+    if not address:
+        return {"resolution": None, "address": ""}
+    resolution = address_resolve(address=address)
+    chosen = None
+    if compound:
+        chosen = next((c for c in resolution.candidates if c.compound.code == compound), None)
+    return {"resolution": resolution, "address": address, "chosen": chosen, "chosen_code": compound if chosen else ""}
+
+
+def _guidance_context(category: str, checked: list[str] | None = None) -> dict:
+    script = guidance_script_for(category=category) if category in Category.values else None
+    return {
+        "script": script,
+        "steps": list(script.steps.all()) if script else [],
+        "checked_steps": set(checked or []),
+        "category_label": Category(category).label if category in Category.values else "",
+    }
+
+
+def _queue_context(user) -> dict:
+    now = clock.now()
+    rows, counts = selectors.desk_queue(user=user, now=now)
+    groups = []
+    for need, label in QUEUE_GROUPS.items():
+        items = [row for row in rows if row.need == need]
+        if items:
+            groups.append({"need": need, "label": _(label), "rows": items, "count": counts.get(need, len(items))})
+    return {"queue_groups": groups, "queue_total": sum(counts.values()), "now": now}
+
+
+def _steps_tried(category: str, codes: list[str]) -> list[str]:
+    """The ticked steps of the script, as the questions the caller was asked (what was tried)."""
+    script = guidance_script_for(category=category)
+    if script is None:
+        return []
+    return [step.question[:200] for step in script.steps.all() if step.code in set(codes)]
+
+
+def _intake(*, actor, data: dict, steps: list[str]):
+    """Create the ticket the way the operator's button says, then guide and dispatch it as asked."""
+    submit = data["submit"]
+    result = ticket_create(
+        actor=actor,
+        caller_phone=data["caller_phone"],
+        caller_name=data["caller_name"],
+        category=data["category"],
+        kind=data["kind"],
+        urgency=data["urgency"],
+        channel=data["channel"],
+        description=data["description"],
+        address=data["address"],
+        compound=data["compound"] or None,
+        building=data["building"],
+        unit=data["unit"],
+        room=data["room"],
+        station=data["station"] or None,
+        idempotency_key=data["idempotency_key"],
+        dispatch=submit == "dispatch",
+    )
+    ticket = result.ticket
+    if not result.created:  # the same form sent twice: the first submit already did the work
+        return result
+    if data["compound"] and data["address"] and ticket.compound is not None:
+        compound_alias_learn(compound=ticket.compound, text=data["address"])  # the operator confirmed it
+    if submit in ("guide_solved", "guide_dispatch"):
+        tried = _steps_tried(data["category"], steps)
+        payload = {"solved": submit == "guide_solved", "steps": tried, "note": data["guidance_note"]}
+        ticket = ticket_act(actor=actor, number=ticket.number, action=Action.GUIDE, payload=payload)
+    if submit == "guide_dispatch":
+        ticket = ticket_act(actor=actor, number=ticket.number, action=Action.DISPATCH, payload={})
+    result.ticket = ticket
+    return result
+
+
+@role_required(*DESK)
+def desk(request):
+    """The intake form, the caller's history, the guidance script and the operator's queue."""
+    steps = request.POST.getlist("steps") if request.method == "POST" else []
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            try:
+                result = _intake(actor=request.user, data=form.cleaned_data, steps=steps)
+            except DomainError as error:
+                created = ticket_list_visible_to(user=request.user).filter(
+                    created_by=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
+                )
+                ticket = created.first()
+                if ticket is not None:  # created, but a later step (guide, dispatch) was refused
+                    text = _("工单 %(n)s 已创建，但：%(e)s") % {"n": ticket.number, "e": error.message}
+                    messages.error(request, text)
+                    return redirect("web:ticket", number=ticket.number)
+                form.add_error(_error_field(error), error.message)
+            else:
+                return redirect(f"{reverse('web:desk')}?created={result.ticket.number}")
+    else:
+        form = IntakeForm()
+    data = form.data if form.is_bound else {}
+    category = data.get("category") or form.fields["category"].initial
+    context = {
+        "form": form,
+        "created": _created_banner(request),
+        **_queue_context(request.user),
+        **_guidance_context(category, steps),
+        **_resolution_context(address=data.get("address", ""), compound=data.get("compound", "")),
+    }
+    if data.get("caller_phone"):
+        context["history"] = selectors.caller_history(user=request.user, phone=data["caller_phone"])
+    return render(request, "web/desk/desk.html", context)
+
+
+def _created_banner(request):
+    number = request.GET.get("created")
+    if not number:
+        return None
+    return ticket_list_visible_to(user=request.user).filter(number=number).first()
+
+
+@require_GET
+@role_required(*DESK)
+def desk_lookup(request):
+    """Caller history as the phone is typed (fragment)."""
+    history = selectors.caller_history(user=request.user, phone=request.GET.get("caller_phone", ""))
+    return render(request, "web/desk/_history.html", {"history": history})
+
+
+@require_GET
+@role_required(*DESK)
+def desk_resolve(request):
+    """Address resolution as it is typed (fragment), with the building's open tickets swapped in beside it."""
+    context = _resolution_context(address=request.GET.get("address", ""), compound=request.GET.get("compound", ""))
+    resolution = context["resolution"]
+    compound_id = None
+    if context.get("chosen"):
+        compound_id = Compound.objects.filter(code=context["chosen"].compound.code).values_list("id", flat=True).first()
+    elif resolution is not None and resolution.compound is not None and resolution.confident:
+        compound_id = resolution.compound.id
+    context["history"] = selectors.caller_history(
+        user=request.user,
+        phone=request.GET.get("caller_phone", ""),
+        compound_id=compound_id,
+        building=(resolution.building or "") if resolution else "",
+    )
+    context["history_oob"] = True
+    return render(request, "web/desk/_resolution.html", context)
+
+
+@require_GET
+@role_required(*DESK)
+def desk_guidance(request):
+    """The phone-guidance script of the chosen category (fragment)."""
+    return render(request, "web/desk/_guidance.html", _guidance_context(request.GET.get("category", "")))
+
+
+@require_GET
+@role_required(*DESK)
+def desk_queue(request):
+    """我的工单, refreshed every few seconds (fragment)."""
+    return render(request, "web/desk/_queue.html", _queue_context(request.user))
+
+
+@require_POST
+@role_required(*DESK)
+def desk_repeat(request):
+    """登记重复来电: attach this call to an open ticket (which urges it); the row shows it is done."""
+    number = request.POST.get("repeat_of", "")
+    key = request.POST.get("idempotency_key", "")
+    try:
+        result = ticket_create(
+            actor=request.user,
+            caller_phone=request.POST.get("caller_phone", ""),
+            category="",
+            repeat_of=number,
+            description=request.POST.get("description", ""),
+            idempotency_key=f"repeat-{key}-{number}"[:80] if key else "",
+        )
+    except DomainError as error:
+        return render(request, "web/desk/_repeat_done.html", {"error": error.message, "number": number})
+    ticket = result.ticket
+    return render(
+        request,
+        "web/desk/_repeat_done.html",
+        {"ticket": ticket, "number": ticket.number, "is_open": ticket.status != TicketStatus.CLOSED},
+    )

@@ -1,0 +1,149 @@
+"""The ticket page (工单详情) and the crew's view of it: every field, the SLA clocks, the event log, the
+photos, and a form for each action this user may take now. Also the ticket search list."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from heatdesk.accounts.models import Role
+from heatdesk.core import clock
+from heatdesk.core.errors import DomainError, NotFound
+from heatdesk.geo.selectors import station_list
+from heatdesk.tickets.models import ResolutionCause, Satisfaction
+from heatdesk.tickets.services import ticket_act, ticket_attachment_add
+from heatdesk.tickets.states import TRANSITIONS, Action
+from heatdesk.web import selectors
+from heatdesk.web.access import TICKET_READERS, role_required
+from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, action_payload, callback_next_try, ticket_actions_for
+from heatdesk.web.clocks import current_clock
+from heatdesk.web.timeline import ticket_timeline
+
+UPLOAD_ROLES = (Role.OPERATOR, Role.DESK_LEAD, Role.STATION, Role.COMMUNITY)
+CAUSES = [(value, label) for value, label in ResolutionCause.choices if value != ResolutionCause.PHONE_GUIDANCE]
+
+
+def _not_found(request, error: DomainError):
+    return render(request, "web/not_found.html", {"message": error.message}, status=404)
+
+
+def _is_crew(request) -> bool:
+    return request.resolver_match.url_name == "crew-ticket" or request.POST.get("crew") == "1"
+
+
+def ticket_context(request, number: str, *, errors: dict | None = None, posted=None) -> dict:
+    """Everything the ticket page renders (raises NotFound when the user may not see the ticket)."""
+    now = clock.now()
+    page = selectors.ticket_page(user=request.user, number=number, now=now)
+    ticket = page.ticket
+    station_codes = {e.data.get("station") for e in page.events if isinstance(e.data, dict) and e.data.get("station")}
+    stations = {s.code: s.name for s in station_list() if s.code in station_codes} if station_codes else {}
+    actions = ticket_actions_for(user=request.user, ticket=ticket)
+    crew = _is_crew(request)
+    return {
+        "page": page,
+        "ticket": ticket,
+        "now": now,
+        "clocks": page.clocks or [c for c in [current_clock(ticket, now=now)] if c],
+        "timeline": ticket_timeline(events=page.events, alerts=page.alerts, stations=stations),
+        "actions": actions,
+        "action_labels": {a: Action(a).label for a in actions},
+        "errors": errors or {},
+        "posted": posted or {},
+        "causes": CAUSES,
+        "satisfactions": Satisfaction.choices,
+        "stations": list(station_list()) if Action.DISPATCH in actions else [],
+        "can_upload": request.user.role in UPLOAD_ROLES and ticket.is_open,
+        "can_urge": request.user.role in TRANSITIONS[Action.URGE].roles,
+        "callback_next_try": callback_next_try(ticket),
+        "callback_tries_needed": CALLBACK_TRIES_NEEDED,
+        "version": selectors.live_version(ticket, len(page.alerts)),
+        "crew": crew,
+        "here": reverse("web:crew-ticket" if crew else "web:ticket", args=[number]),
+    }
+
+
+@require_GET
+@role_required(*TICKET_READERS)
+def ticket_detail(request, number: str):
+    try:
+        context = ticket_context(request, number)
+    except NotFound as error:
+        return _not_found(request, error)
+    return render(request, "web/ticket/ticket.html", context)
+
+
+@require_POST
+@role_required(*TICKET_READERS)
+def ticket_action(request, number: str, action: str):
+    """Apply one action from its form; a refusal is shown beside that form and changes nothing."""
+    if action not in TRANSITIONS:
+        raise Http404
+    try:
+        ticket_act(actor=request.user, number=number, action=action, payload=action_payload(action, request.POST))
+    except NotFound as error:
+        return _not_found(request, error)
+    except DomainError as error:
+        context = ticket_context(request, number, errors={action: error.message}, posted=request.POST)
+        return render(request, "web/ticket/ticket.html", context, status=422)
+    messages.success(request, _("已%(a)s") % {"a": Action(action).label})
+    target = reverse("web:crew-ticket" if _is_crew(request) else "web:ticket", args=[number])
+    return redirect(target)
+
+
+@require_POST
+@role_required(*UPLOAD_ROLES)
+def ticket_photo_upload(request, number: str):
+    """A photo from the phone camera or the desk (images only, size-limited by the service)."""
+    upload = request.FILES.get("photo")
+    try:
+        if upload is None:
+            raise DomainError(_("请选择照片 / choose a photo"), code="file_missing")
+        ticket_attachment_add(actor=request.user, number=number, upload=upload)
+    except NotFound as error:
+        return _not_found(request, error)
+    except DomainError as error:
+        context = ticket_context(request, number, errors={"photo": error.message})
+        return render(request, "web/ticket/ticket.html", context, status=422)
+    messages.success(request, _("照片已上传"))
+    return redirect(reverse("web:crew-ticket" if _is_crew(request) else "web:ticket", args=[number]))
+
+
+@require_GET
+@role_required(*TICKET_READERS)
+def ticket_photo(request, number: str, attachment_id: int):
+    """A ticket's photo, served only to those who may see the ticket."""
+    try:
+        attachment = selectors.ticket_attachment_visible(user=request.user, number=number, attachment_id=attachment_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@role_required(*TICKET_READERS)
+def ticket_live(request, number: str):
+    """Polled by the open ticket page: nothing (204) while unchanged, else the parts that changed."""
+    try:
+        if request.GET.get("v") == selectors.ticket_live_version(user=request.user, number=number):
+            return HttpResponse(status=204)
+        context = ticket_context(request, number)
+    except NotFound:
+        return HttpResponse(status=204)
+    context["oob"] = True
+    return render(request, "web/ticket/_live.html", context)
+
+
+@require_GET
+@role_required(*TICKET_READERS)
+def ticket_list(request):
+    """工单查询: by number, phone, address or words; newest first."""
+    query = request.GET.get("q", "")
+    rows = selectors.ticket_find(user=request.user, query=query)
+    return render(request, "web/ticket/list.html", {"rows": rows, "q": query, "now": clock.now()})
