@@ -12,6 +12,8 @@ import sys
 ALIASES = {
     "import-gazetteer": "import_gazetteer",
     "export-gazetteer": "export_gazetteer",
+    "simulate-season": "simulate_season",
+    "import-tickets": "import_tickets",
 }
 
 

@@ -1,0 +1,385 @@
+"""The season simulator: a heating season played through the real ticket services on a moved clock.
+
+Every request is opened with `ticket_create` and moved on with `ticket_act`, by the role that would do
+it (operator, station crew, desk lead), at its simulated time (`clock.moved_to`). Scheduled actions sit
+in one priority queue ordered by time, so actions of all tickets interleave as they would at a desk.
+Actions due after the season's end are not played: the season is seen as of its last second.
+
+The simulator keeps its own record of what it decided (`SimTicket`); `season_truth` computes the KPIs
+from that record alone, never from the database, so the reports can be checked against it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import random
+import time
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from heatdesk.accounts.models import Role, User
+from heatdesk.core import clock
+from heatdesk.geo.models import Compound, Station
+from heatdesk.reports import season_model as model
+from heatdesk.reports.selectors import report_timezone
+from heatdesk.sla import policy
+from heatdesk.tickets.services import ticket_act, ticket_create
+from heatdesk.tickets.states import TicketStatus
+
+ACTIONS_PER_TRANSACTION = 2000  # one commit per chunk: SQLite syncs per commit, not per action
+
+
+@dataclass
+class SimTicket:
+    """What the simulator did to one ticket; the current cycle's fields reset on every (re)dispatch."""
+
+    index: int
+    number: str
+    created_at: dt.datetime
+    category: str
+    urgency: str
+    owner: str
+    station: str
+    company: str
+    district: str
+    compound: str
+    windows: dict[str, int]
+    outdoor: float = 0.0
+    status: str = TicketStatus.RECEIVED
+    dispatch_deadline: dt.datetime | None = None
+    first_dispatched_at: dt.datetime | None = None
+    dispatched_at: dt.datetime | None = None
+    accepted_at: dt.datetime | None = None
+    arrived_at: dt.datetime | None = None
+    arrival_temp: float | None = None
+    resolved_at: dt.datetime | None = None
+    response_deadline: dt.datetime | None = None
+    resolution_deadline: dt.datetime | None = None
+    callback_deadline: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    closed_unreached: bool = False
+    phone_resolved: bool = False
+    reopen_count: int = 0
+    return_count: int = 0
+    callback_attempts: int = 0
+    satisfaction: str = ""
+    callbacks: list[tuple[bool, bool | None, str]] = field(default_factory=list)  # (reached, fixed, answer)
+    repeat_calls: list[dt.datetime] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != TicketStatus.CLOSED
+
+    def start_cycle(self, station: str, company: str, at: dt.datetime) -> None:
+        self.status = TicketStatus.DISPATCHED
+        self.station, self.company = station, company
+        self.dispatched_at = at
+        self.first_dispatched_at = self.first_dispatched_at or at
+        self.accepted_at = self.arrived_at = self.resolved_at = self.arrival_temp = None
+        self.callback_deadline = None
+        self.response_deadline = at + dt.timedelta(seconds=self.windows["response"])
+        self.resolution_deadline = at + dt.timedelta(seconds=self.windows["resolution"])
+
+    def mark_resolved(self, at: dt.datetime) -> None:
+        self.status = TicketStatus.RESOLVED
+        self.resolved_at = at
+        self.callback_deadline = at + dt.timedelta(seconds=self.windows["callback"])
+
+
+@dataclass
+class SeasonResult:
+    tickets: list[SimTicket]
+    start: dt.datetime
+    end: dt.datetime
+    days: list[model.SeasonDay]
+    actions: int
+    seconds: float
+    skipped_after_end: int
+
+
+class SeasonSimulator:
+    """Plays `requests` requests over `days` days from `start` (local midnight), deterministically per seed."""
+
+    def __init__(self, *, requests: int, days: int, seed: int, start: dt.date, progress=None) -> None:
+        self.rng = random.Random(seed)
+        self.zone = report_timezone()
+        self.requests, self.days_count = requests, days
+        self.start = dt.datetime.combine(start, dt.time(), tzinfo=self.zone)
+        self.end = self.start + dt.timedelta(days=days)
+        self.progress = progress
+        self.queue: list[tuple[dt.datetime, int, str, int | None, dict]] = []
+        self.sequence = itertools.count()
+        self.tickets: list[SimTicket] = []
+        self.actions = 0
+
+    # ---- setting the scene ----------------------------------------------------------------------
+
+    def _load_city(self) -> None:
+        users = User.objects.filter(is_active=True).select_related("station")
+        self.operators = [u for u in users if u.role == Role.OPERATOR]
+        self.operator_by_name = {u.username: u for u in self.operators}
+        self.lead = next(u for u in users if u.role == Role.DESK_LEAD)
+        self.station_users = {u.station.code: u for u in users if u.role == Role.STATION and u.station_id}
+        stations = Station.objects.select_related("company").order_by("code")
+        self.company_of = {s.code: s.company.code for s in stations}
+        self.stations_of_company: dict[str, list[str]] = {}
+        for s in stations:
+            self.stations_of_company.setdefault(s.company.code, []).append(s.code)
+        compounds = list(Compound.objects.select_related("station", "district").order_by("code"))
+        if not (self.operators and self.station_users and compounds):
+            raise RuntimeError("the city has no operators, station accounts or compounds: seed it first")
+        self.compounds = compounds
+        self.compound_weights = [
+            (c.households or 200) * (1 + max(0, 2010 - (c.built_year or 2010)) / 20) * self.rng.lognormvariate(0, 0.5)
+            for c in compounds
+        ]
+        self.profiles = model.station_profiles(self.rng, sorted(self.station_users))
+        self.windows = {
+            urgency: {stage: int(rule["seconds"]) for stage, rule in policy.policy_snapshot(urgency=urgency).items()}
+            for urgency in ("normal", "urgent")
+        }
+
+    def schedule(self, at: dt.datetime, kind: str, ticket: SimTicket | None = None, **payload) -> None:
+        heapq.heappush(self.queue, (at, next(self.sequence), kind, ticket.index if ticket else None, payload))
+
+    # ---- running --------------------------------------------------------------------------------
+
+    def run(self) -> SeasonResult:
+        began = time.perf_counter()
+        self._load_city()
+        self.season = model.season_days(self.rng, start=self.start.date(), days=self.days_count, requests=self.requests)
+        for day in self.season:
+            for at in model.arrival_times(self.rng, day, self.zone):
+                self.schedule(at, "call", outdoor=day.outdoor_celsius)
+        skipped = 0
+        while self.queue:
+            with transaction.atomic():
+                for _ in range(ACTIONS_PER_TRANSACTION):
+                    if not self.queue:
+                        break
+                    at, _, kind, index, payload = heapq.heappop(self.queue)
+                    if at >= self.end:
+                        skipped += 1 + len(self.queue)
+                        self.queue.clear()
+                        break
+                    ticket = self.tickets[index] if index is not None else None
+                    with clock.moved_to(at):
+                        getattr(self, f"on_{kind}")(at, ticket, **payload)
+            if self.progress:
+                self.progress(len(self.tickets), self.actions)
+        return SeasonResult(
+            self.tickets, self.start, self.end, self.season, self.actions, time.perf_counter() - began, skipped
+        )
+
+    def _act(self, actor: User, ticket: SimTicket, action: str, payload: dict | None = None):
+        self.actions += 1
+        return ticket_act(actor=actor, number=ticket.number, action=action, payload=payload or {})
+
+    def _station_user(self, ticket: SimTicket) -> User:
+        return self.station_users[ticket.station]
+
+    def _owner(self, ticket: SimTicket) -> User:
+        return self.operator_by_name[ticket.owner]
+
+    # ---- a citizen calls ------------------------------------------------------------------------
+
+    def on_call(self, at: dt.datetime, _ticket, *, outdoor: float) -> None:
+        rng = self.rng
+        compound = rng.choices(self.compounds, weights=self.compound_weights)[0]
+        category = model.pick(rng, model.CATEGORY_MIX)
+        urgent = category == "leak" or (category == "no_heat" and rng.random() < 0.2)
+        operator = rng.choice(self.operators)
+        guide = category == "not_warm" and rng.random() < model.P_GUIDE_TRIED
+        dispatch_now = not guide and rng.random() < model.P_DISPATCH_ON_CREATE
+        urgency = "urgent" if urgent else "normal"
+        created = ticket_create(
+            actor=operator,
+            caller_phone=model.phone_number(rng),
+            category=category,
+            kind=model.pick(rng, model.KIND_OF_CATEGORY[category]),
+            urgency=urgency,
+            compound=compound.code,
+            building=str(rng.randint(1, max(2, (compound.households or 200) // 60))),
+            unit=str(rng.randint(1, 4)),
+            room=f"{rng.randint(1, 18)}0{rng.randint(1, 4)}",
+            description="模拟来电 / simulated call",
+            dispatch=dispatch_now,
+        ).ticket
+        self.actions += 1
+        station = compound.station.code
+        ticket = SimTicket(
+            index=len(self.tickets),
+            number=created.number,
+            created_at=at,
+            category=category,
+            urgency=urgency,
+            owner=operator.username,
+            station=station,
+            company=self.company_of[station],
+            district=compound.district.code,
+            compound=compound.code,
+            windows=self.windows[urgency],
+            outdoor=outdoor,
+        )
+        ticket.dispatch_deadline = at + dt.timedelta(seconds=ticket.windows["dispatch"])
+        self.tickets.append(ticket)
+        if dispatch_now:
+            ticket.start_cycle(station, ticket.company, at)
+            self._after_dispatch(at, ticket)
+        elif guide:
+            self.schedule(at + model.minutes(rng.uniform(1, 4)), "guide", ticket)
+        else:
+            self.schedule(at + model.minutes(model.lognormal_minutes(rng, 3, 0.7)), "dispatch", ticket)
+        if rng.random() < model.P_REPEAT_CALL:
+            self.schedule(at + model.minutes(model.lognormal_minutes(rng, 120, 1.0)), "repeat_call", ticket)
+
+    def on_guide(self, at, ticket: SimTicket) -> None:
+        solved = self.rng.random() < model.P_GUIDE_SOLVES
+        steps = list(self.rng.sample(model.GUIDANCE_STEPS, k=self.rng.randint(1, 3)))
+        self._act(self._owner(ticket), ticket, "guide", {"solved": solved, "steps": steps, "note": ""})
+        if solved:
+            ticket.phone_resolved = True
+            ticket.mark_resolved(at)
+            self._schedule_callback(at, ticket)
+        else:
+            self.schedule(at + model.minutes(model.lognormal_minutes(self.rng, 2, 0.6)), "dispatch", ticket)
+
+    def on_dispatch(self, at, ticket: SimTicket, *, station: str | None = None) -> None:
+        station = station or ticket.station
+        self._act(self._owner(ticket), ticket, "dispatch", {"station": station} if station != ticket.station else {})
+        ticket.start_cycle(station, self.company_of[station], at)
+        self._after_dispatch(at, ticket)
+
+    def _after_dispatch(self, at: dt.datetime, ticket: SimTicket) -> None:
+        rng = self.rng
+        delay = self.profiles[ticket.station].response(rng, urgent=ticket.urgency == "urgent")
+        first_cycle = ticket.return_count == 0 and ticket.reopen_count == 0
+        if first_cycle and rng.random() < model.P_RETURN:
+            self.schedule(at + delay, "return", ticket)
+            return
+        self.schedule(at + delay, "accept", ticket)
+        if delay > dt.timedelta(minutes=45) and rng.random() < model.P_REPEAT_IF_SLOW:
+            self.schedule(at + dt.timedelta(minutes=40 + rng.randint(0, 5)), "repeat_call", ticket)
+
+    # ---- the station ----------------------------------------------------------------------------
+
+    def on_return(self, at, ticket: SimTicket) -> None:
+        self._act(self._station_user(ticket), ticket, "return", {"reason": "地址不属于本所 / not our area"})
+        ticket.status = TicketStatus.RETURNED
+        ticket.return_count += 1
+        others = [code for code in self.stations_of_company[ticket.company] if code != ticket.station]
+        target = self.rng.choice(others or [code for code in self.station_users if code != ticket.station])
+        self.schedule(at + model.minutes(model.lognormal_minutes(self.rng, 8, 0.6)), "dispatch", ticket, station=target)
+
+    def on_accept(self, at, ticket: SimTicket) -> None:
+        rng = self.rng
+        self._act(self._station_user(ticket), ticket, "accept")
+        ticket.status = TicketStatus.ACCEPTED
+        ticket.accepted_at = at
+        profile = self.profiles[ticket.station]
+        if ticket.category not in model.SITE_VISIT_CATEGORIES:
+            self.schedule(at + profile.repair(rng, category=ticket.category), "resolve", ticket)
+            return
+        travel = profile.travel(rng, urgent=ticket.urgency == "urgent")
+        if rng.random() < model.P_DEPART_RECORDED:
+            self.schedule(at + travel / 4, "depart", ticket)
+        self.schedule(at + travel, "arrive", ticket)
+
+    def on_depart(self, at, ticket: SimTicket) -> None:
+        self._act(self._station_user(ticket), ticket, "depart")
+
+    def on_arrive(self, at, ticket: SimTicket) -> None:
+        rng = self.rng
+        reading = rng.random() < model.P_TEMP_READING
+        temperature = model.arrival_temperature(rng, ticket.category, ticket.outdoor) if reading else None
+        self._act(self._station_user(ticket), ticket, "arrive", {"indoor_temp": temperature})
+        ticket.arrived_at, ticket.arrival_temp = at, temperature
+        if ticket.urgency == "normal" and rng.random() < model.P_EXTENSION:
+            until = ticket.resolution_deadline + dt.timedelta(hours=24)
+            self.schedule(at + model.minutes(rng.uniform(10, 30)), "extend", ticket, until=until)
+            return
+        self.schedule(at + self.profiles[ticket.station].repair(rng, category=ticket.category), "resolve", ticket)
+
+    def on_extend(self, at, ticket: SimTicket, *, until: dt.datetime) -> None:
+        payload = {"until": until.isoformat(), "reason": "需更换配件 / waiting for parts"}
+        self._act(self._station_user(ticket), ticket, "extend", payload)
+        self.schedule(at + model.minutes(self.rng.uniform(15, 40)), "approve_extension", ticket, until=until)
+
+    def on_approve_extension(self, at, ticket: SimTicket, *, until: dt.datetime) -> None:
+        self._act(self.lead, ticket, "approve-extension", {"approved": True, "note": "同意"})
+        ticket.resolution_deadline = until
+        # Most finish inside the extension; some run over it.
+        hours = self.rng.uniform(18, until.timestamp() / 3600 - at.timestamp() / 3600 + 6)
+        self.schedule(at + dt.timedelta(seconds=round(hours * 3600)), "resolve", ticket)
+
+    def on_resolve(self, at, ticket: SimTicket) -> None:
+        causes = model.REPAIR_CAUSES.get(ticket.category, ("other",))
+        payload = {"cause": self.rng.choice(causes), "indoor_temp": round(self.rng.uniform(18, 22), 1), "note": ""}
+        self._act(self._station_user(ticket), ticket, "resolve", payload)
+        ticket.mark_resolved(at)
+        self._schedule_callback(at, ticket)
+
+    # ---- the callback (回访) and the citizen --------------------------------------------------------
+
+    def _schedule_callback(self, at: dt.datetime, ticket: SimTicket) -> None:
+        rng = self.rng
+        if rng.random() < model.P_CALLBACK_FORGOTTEN:
+            when = at + dt.timedelta(hours=rng.uniform(26, 40))
+        else:
+            when = model.within_callback_hours(
+                rng, at + model.minutes(model.lognormal_minutes(rng, 150, 0.9)), self.zone
+            )
+        self.schedule(when, "callback", ticket)
+
+    def on_callback(self, at, ticket: SimTicket) -> None:
+        rng = self.rng
+        if rng.random() >= model.P_CALLBACK_REACHED:
+            self._act(self._owner(ticket), ticket, "callback", {"reached": False})
+            ticket.callback_attempts += 1
+            ticket.callbacks.append((False, None, ""))
+            if ticket.callback_attempts < 3:
+                retry = model.within_callback_hours(rng, at + dt.timedelta(minutes=rng.randint(60, 240)), self.zone)
+                self.schedule(retry, "callback", ticket)
+            else:
+                self.schedule(at + dt.timedelta(minutes=rng.randint(60, 180)), "close_unreached", ticket)
+            return
+        fixed = rng.random() < (0.995 if ticket.reopen_count else model.P_FIXED)
+        answer = model.pick(rng, model.SATISFACTION_IF_FIXED if fixed else model.SATISFACTION_IF_NOT_FIXED)
+        controllable = rng.random() < model.P_UNHAPPY_STATION_CONTROLLABLE
+        payload = {
+            "reached": True,
+            "contacted": rng.random() < model.P_CONTACTED,
+            "fixed": fixed,
+            "satisfaction": answer,
+            "station_controllable": controllable,
+            "comment": "",
+        }
+        self._act(self._owner(ticket), ticket, "callback", payload)
+        ticket.satisfaction = answer
+        ticket.callbacks.append((True, fixed, answer))
+        if fixed and not (answer == "not_satisfied" and controllable):
+            ticket.status, ticket.closed_at = TicketStatus.CLOSED, at
+            return
+        ticket.reopen_count += 1  # 重办: back to the same station, a new cycle
+        ticket.start_cycle(ticket.station, ticket.company, at)
+        self._after_dispatch(at, ticket)
+
+    def on_close_unreached(self, at, ticket: SimTicket) -> None:
+        self._act(self.lead, ticket, "close-unreached", {"note": "三次未接通"})
+        ticket.status, ticket.closed_at, ticket.closed_unreached = TicketStatus.CLOSED, at, True
+
+    def on_repeat_call(self, at, ticket: SimTicket) -> None:
+        if not ticket.is_open:
+            return
+        ticket_create(
+            actor=self.rng.choice(self.operators),
+            caller_phone=model.phone_number(self.rng),
+            category=ticket.category,
+            repeat_of=ticket.number,
+            description="市民再次来电催促",
+        )
+        self.actions += 1
+        ticket.repeat_calls.append(at)
