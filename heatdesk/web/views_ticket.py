@@ -53,6 +53,8 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
         "actions": actions,
         "action_labels": {a: Action(a).label for a in actions},
         "errors": errors or {},
+        # A refusal of an action whose form is not on the page (the ticket moved on meanwhile).
+        "other_errors": [text for name, text in (errors or {}).items() if name not in actions and name != "photo"],
         "posted": posted or {},
         "causes": CAUSES,
         "satisfactions": Satisfaction.choices,

@@ -1,0 +1,77 @@
+"""Each page opens for the roles it is for, refuses the others with 403, and sends strangers to login."""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/desk/", "/desk/queue/", "/callbacks/", "/station/", "/station/board/", "/wall/", "/wall/live/", "/tickets/"]
+
+
+@pytest.mark.parametrize(
+    ("username", "workspace"),
+    [
+        ("80725", "/desk/"),
+        ("lead", "/wall/"),
+        ("station-cf-qiaokao", "/station/"),
+        ("company-chengfa", "/wall/"),
+        ("regulator", "/wall/"),
+    ],
+)
+def test_home_sends_each_role_to_its_workspace(page_as, username, workspace):
+    response = page_as(username).get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == workspace
+
+
+def test_a_community_worker_stays_on_home_with_the_tickets_of_the_community(page_as):
+    response = page_as("community-guangmingxiaoqu").get("/")
+
+    assert response.status_code == 200
+    assert "辖区工单" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_strangers_are_sent_to_login(db, path):
+    response = Client().get(path)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize(
+    ("username", "allowed"),
+    [
+        ("80725", {"/desk/", "/desk/queue/", "/callbacks/", "/wall/", "/wall/live/", "/tickets/"}),
+        ("lead", {"/desk/", "/desk/queue/", "/callbacks/", "/wall/", "/wall/live/", "/tickets/"}),
+        ("station-cf-qiaokao", {"/station/", "/station/board/", "/tickets/"}),
+        ("company-chengfa", {"/wall/", "/wall/live/", "/tickets/"}),
+        ("regulator", {"/wall/", "/wall/live/", "/tickets/"}),
+        ("community-guangmingxiaoqu", {"/tickets/"}),
+    ],
+)
+def test_each_page_opens_for_its_roles_and_is_forbidden_to_others(page_as, username, allowed):
+    client = page_as(username)
+    for path in PAGES:
+        response = client.get(path)
+        expected = 200 if path in allowed else 403
+        assert response.status_code == expected, (username, path, response.status_code)
+        if expected == 403:
+            assert "无权访问此页面" in response.content.decode()
+
+
+def test_the_nav_links_reports_for_the_desk_companies_and_the_regulator_but_not_stations(page_as):
+    for username in ("80725", "lead", "company-chengfa", "regulator"):
+        page = page_as(username).get("/tickets/").content.decode()
+        assert 'href="/reports/"' in page, username
+    assert 'href="/reports/"' not in page_as("station-cf-qiaokao").get("/tickets/").content.decode()
+
+
+def test_the_english_switch_keeps_every_page_working(page_as):
+    client = page_as("lead")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/wall/"})
+    for path in ("/desk/", "/wall/", "/callbacks/", "/tickets/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert '<html lang="en">' in response.content.decode()

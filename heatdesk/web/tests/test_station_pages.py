@@ -1,0 +1,59 @@
+"""The station's board and the crew's view."""
+
+import pytest
+
+from heatdesk.web.tests.conftest import OTHER_STATION_USER, STATION_USER, act, new_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_board_shows_new_tickets_to_accept_and_polls_for_more(page_as):
+    ticket = new_ticket(category="leak")
+
+    page = page_as(STATION_USER).get("/station/").content.decode()
+
+    assert 'hx-get="/station/board/" hx-trigger="every 3s"' in page
+    assert ticket.number in page
+    assert "新" in page
+    assert "紧急" in page
+    assert f'action="/tickets/{ticket.number}/act/accept/"' in page
+
+
+def test_the_board_fragment_moves_an_accepted_ticket_to_in_hand(page_as):
+    ticket = new_ticket()
+    act(STATION_USER, ticket, "accept")
+    act(STATION_USER, ticket, "depart")
+
+    fragment = page_as(STATION_USER).get("/station/board/").content.decode()
+
+    working = fragment.split('id="lane-working"')[1].split('id="lane-done"')[0]
+    assert ticket.number in working
+    assert "已出发" in working
+
+
+def test_urgent_tickets_come_first_on_the_board(page_as):
+    normal = new_ticket(phone="13900000011")
+    urgent = new_ticket(phone="13900000012", category="leak")
+
+    fragment = page_as(STATION_USER).get("/station/board/").content.decode()
+
+    assert fragment.index(urgent.number) < fragment.index(normal.number)
+
+
+def test_another_stations_board_does_not_show_the_ticket(page_as):
+    ticket = new_ticket()
+
+    assert ticket.number not in page_as(OTHER_STATION_USER).get("/station/board/").content.decode()
+    assert page_as(OTHER_STATION_USER).get(f"/station/tickets/{ticket.number}/").status_code == 404
+
+
+def test_the_crew_view_is_made_for_a_phone(page_as):
+    ticket = new_ticket(phone="13912345678")
+
+    page = page_as(STATION_USER).get(f"/station/tickets/{ticket.number}/").content.decode()
+
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert 'href="tel:13912345678"' in page  # the assigned station calls the citizen in one tap
+    assert 'accept="image/*" capture="environment"' in page
+    assert "返回看板" in page
+    assert 'name="crew" value="1"' in page
