@@ -9,7 +9,8 @@ import datetime as dt
 from django.db.models import Case, Count, F, FloatField, Q, QuerySet, When
 from django.db.models.functions import Cast, ExtractHour, TruncDate
 
-from heatdesk.reports import kpis
+from heatdesk.core import clock
+from heatdesk.reports import kpis, rankings, selectors
 from heatdesk.reports.selectors import Period, report_timezone
 from heatdesk.tickets.models import Category, Ticket
 
@@ -141,3 +142,27 @@ def hotspots(*, tickets: QuerySet[Ticket], limit: int = 20) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = None, day: bool = False) -> dict:
+    """Everything a report page or workbook shows for one period and scope, computed once."""
+    as_of = as_of or clock.now()
+    tickets = selectors.report_tickets(user=user, period=period, scope=scope)
+    values = kpis.kpis_compute(tickets=tickets, as_of=as_of)
+    ranking_options = {"user": user, "tickets": tickets, "as_of": as_of, "scope": scope}
+    return {
+        "period": period,
+        "scope": scope,
+        "as_of": as_of,
+        "kpis": values,
+        "definitions": kpis.KPI_DEFINITIONS,
+        "stations": rankings.rankings_compute(by="station", **ranking_options),
+        "companies": rankings.rankings_compute(by="company", **ranking_options),
+        "categories": category_mix(tickets=tickets),
+        "daily": [] if day else daily_kpis(tickets=tickets, period=period, as_of=as_of),
+        "hourly": hourly_volume(tickets=tickets),
+        "response_histogram": response_histogram(tickets=tickets),
+        "resolution_histogram": resolution_histogram(tickets=tickets),
+        "hotspots": hotspots(tickets=tickets),
+        "tickets": tickets,
+    }

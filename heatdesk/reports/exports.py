@@ -1,0 +1,329 @@
+"""Exports: the day report (日报) and season report as XLSX workbooks, and tickets with every milestone as
+CSV (UTF-8 with BOM, so Excel opens Chinese text). Numbers are written as numbers (rates as fractions
+with a percent format), times in the desk's local time, headers frozen.
+
+Phone numbers follow the same rule as the API: in full for the desk and the assigned station,
+masked for everyone else.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from heatdesk.reports import kpis
+from heatdesk.reports.overview import DAILY_KPIS
+from heatdesk.reports.selectors import report_timezone
+from heatdesk.tickets.models import Ticket
+from heatdesk.tickets.selectors import phone_masked, phone_visible_in_full
+
+MAX_DETAIL_ROWS = 50_000
+PERCENT, MINUTES_FORMAT, INTEGER, DATETIME_FORMAT = "0.00%", "0.00", "0", "yyyy-mm-dd hh:mm:ss"
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1D2433")
+TITLE_FONT = Font(bold=True, size=14)
+RED_FILL = PatternFill("solid", fgColor="FDECEC")
+BLACK_FILL = PatternFill("solid", fgColor="E3E6EB")
+
+# The CSV columns: every milestone and deadline; the same names `import-tickets` reads back.
+TICKET_COLUMNS = (
+    ("number", "number"),
+    ("created_at", "created_at"),
+    ("status", "status"),
+    ("kind", "kind"),
+    ("category", "category"),
+    ("urgency", "urgency"),
+    ("channel", "channel"),
+    ("caller_phone", "caller_phone"),
+    ("district", "district__code"),
+    ("compound", "compound__code"),
+    ("building", "building"),
+    ("unit", "unit"),
+    ("room", "room"),
+    ("station_code", "station__code"),
+    ("company_code", "station__company__code"),
+    ("owner", "owner__username"),
+    ("first_dispatched_at", "first_dispatched_at"),
+    ("dispatched_at", "dispatched_at"),
+    ("accepted_at", "accepted_at"),
+    ("departed_at", "departed_at"),
+    ("arrived_at", "arrived_at"),
+    ("resolved_at", "resolved_at"),
+    ("closed_at", "closed_at"),
+    ("dispatch_deadline", "dispatch_deadline"),
+    ("response_deadline", "response_deadline"),
+    ("resolution_deadline", "resolution_deadline"),
+    ("callback_deadline", "callback_deadline"),
+    ("phone_resolved", "phone_resolved"),
+    ("resolution_cause", "resolution_cause"),
+    ("arrival_indoor_temp", "arrival_indoor_temp"),
+    ("resolved_indoor_temp", "resolved_indoor_temp"),
+    ("satisfaction", "satisfaction"),
+    ("callback_attempts", "callback_attempts"),
+    ("closed_unreached", "closed_unreached"),
+    ("reopen_count", "reopen_count"),
+    ("return_count", "return_count"),
+    ("urge_count", "urge_count"),
+    ("repeat_call_count", "repeat_call_count"),
+    ("last_repeat_call_at", "last_repeat_call_at"),
+    ("extension_count", "extension_count"),
+)
+UNIT_FORMATS = {kpis.RATE: PERCENT, kpis.MINUTES: MINUTES_FORMAT, kpis.MEDIAN: MINUTES_FORMAT, kpis.COUNT: INTEGER}
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    """Excel has no time zones: write the desk's wall-clock time, without tzinfo."""
+    return value.astimezone(report_timezone()).replace(tzinfo=None) if value else None
+
+
+def ticket_rows(*, tickets: QuerySet[Ticket], viewer=None, limit: int | None = None) -> Iterator[dict]:
+    """Tickets as flat dicts of TICKET_COLUMNS (local naive datetimes), phones masked for the viewer."""
+    fields = [field for _, field in TICKET_COLUMNS] + ["station_id"]
+    rows = tickets.order_by("created_at", "id").values(*fields)
+    if limit is not None:
+        rows = rows[:limit]
+    for row in rows.iterator(chunk_size=2000):
+        record = {name: row[field] for name, field in TICKET_COLUMNS}
+        if viewer is not None and not phone_visible_in_full(user=viewer, ticket=SimpleNamespace(**row)):
+            record["caller_phone"] = phone_masked(record["caller_phone"])
+        for name, value in record.items():
+            if isinstance(value, dt.datetime):
+                record[name] = _local(value)
+        yield record
+
+
+def tickets_csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str]:
+    """CSV text (BOM first) of every ticket with its milestones, one chunk per line, for streaming."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield "\ufeff"
+    writer.writerow([name for name, _ in TICKET_COLUMNS])
+    yield flush()
+    for record in ticket_rows(tickets=tickets, viewer=viewer):
+        writer.writerow(
+            [
+                value.strftime("%Y-%m-%d %H:%M:%S")
+                if isinstance(value, dt.datetime)
+                else ("" if value is None else value)
+                for value in record.values()
+            ]
+        )
+        yield flush()
+
+
+# ---- XLSX --------------------------------------------------------------------------------------
+
+
+class _Sheet:
+    """A write-only sheet with a title block, a frozen bold header row, widths and number formats."""
+
+    def __init__(self, workbook: Workbook, title: str, headers: list[tuple[str, int]], intro: list[str]) -> None:
+        self.ws = workbook.create_sheet(title)
+        for index, (_, width) in enumerate(headers, start=1):
+            self.ws.column_dimensions[get_column_letter(index)].width = width
+        self.ws.freeze_panes = f"A{len(intro) + 2}"
+        for number, line in enumerate(intro):
+            cell = WriteOnlyCell(self.ws, value=line)
+            if number == 0:
+                cell.font = TITLE_FONT
+            self.ws.append([cell])
+        header_cells = []
+        for name, _ in headers:
+            cell = WriteOnlyCell(self.ws, value=name)
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            header_cells.append(cell)
+        self.ws.append(header_cells)
+
+    def row(self, values: list, formats: list[str | None] | None = None, fill: PatternFill | None = None) -> None:
+        cells = []
+        for index, value in enumerate(values):
+            cell = WriteOnlyCell(self.ws, value=value)
+            number_format = formats[index] if formats else None
+            if number_format:
+                cell.number_format = number_format
+            if fill is not None:
+                cell.fill = fill
+            cells.append(cell)
+        self.ws.append(cells)
+
+
+def _intro(bundle: dict, title: str) -> list[str]:
+    period = bundle["period"]
+    as_of = bundle["as_of"].astimezone(report_timezone())
+    return [
+        title,
+        f"时段 Period: {period.first_day} — {period.last_day}(按受理时间 by creation time, {report_timezone().key})",
+        f"范围 Scope: {bundle['scope'].label()}    统计时刻 As of: {as_of:%Y-%m-%d %H:%M}",
+    ]
+
+
+def _overview_sheet(workbook: Workbook, bundle: dict, title: str) -> None:
+    headers = [
+        ("指标代码 key", 28),
+        ("指标", 18),
+        ("Indicator", 30),
+        ("数值 value", 12),
+        ("分子 numerator", 14),
+        ("分母 denominator", 14),
+        ("单位 unit", 10),
+        ("定义", 60),
+        ("Definition", 70),
+    ]
+    sheet = _Sheet(workbook, "概览", headers, _intro(bundle, title))
+    for key, definition in kpis.KPI_DEFINITIONS.items():
+        value = bundle["kpis"][key]
+        number_format = UNIT_FORMATS[definition.unit]
+        numerator_format = MINUTES_FORMAT if definition.unit == kpis.MINUTES else INTEGER
+        sheet.row(
+            [
+                key,
+                definition.label_zh,
+                definition.label_en,
+                value["value"],
+                value["numerator"],
+                value["denominator"],
+                definition.unit,
+                definition.formula_zh,
+                definition.formula_en,
+            ],
+            [None, None, None, number_format, numerator_format, INTEGER, None, None, None],
+        )
+
+
+RANKING_COLUMNS = (
+    ("received", "受理量", INTEGER),
+    ("avg_response_minutes", "平均响应(分钟)", MINUTES_FORMAT),
+    ("response_on_time_rate", "响应及时率", PERCENT),
+    ("resolution_on_time_rate", "处置及时率", PERCENT),
+    ("first_time_resolution_rate", "一次办结率", PERCENT),
+    ("satisfaction_rate", "满意率", PERCENT),
+    ("resolution_rate", "解决率", PERCENT),
+    ("return_rate", "退单率", PERCENT),
+    ("redo_rate", "重办率", PERCENT),
+    ("overdue_response", "响应超时", INTEGER),
+    ("overdue_resolution", "处置超时", INTEGER),
+)
+LIST_LABELS = {"red": "红榜", "black": "黑榜", None: ""}
+
+
+def _ranking_sheet(workbook: Workbook, bundle: dict, key: str, title: str, with_company: bool) -> None:
+    ranking = bundle[key]
+    headers = [("名次", 6), ("榜单", 6), ("编码", 16), ("名称", 16)]
+    headers += [("所属企业", 12)] if with_company else []
+    headers += [("综合得分", 10)] + [(label, 12) for _, label, _ in RANKING_COLUMNS]
+    intro = [*_intro(bundle, title), f"规则: {ranking['rule']['zh']}", f"Rule: {ranking['rule']['en']}"]
+    sheet = _Sheet(workbook, title, headers, intro)
+    for item in ranking["items"]:
+        values = [item["rank"], LIST_LABELS[item["list"]], item["code"], item["name"]]
+        formats: list[str | None] = [INTEGER, None, None, None]
+        if with_company:
+            values.append(item.get("company", ""))
+            formats.append(None)
+        values.append(item["score"])
+        formats.append(MINUTES_FORMAT)
+        for column, _, number_format in RANKING_COLUMNS:
+            values.append(item["kpis"][column]["value"])
+            formats.append(number_format)
+        fill = RED_FILL if item["list"] == "red" else BLACK_FILL if item["list"] == "black" else None
+        sheet.row(values, formats, fill)
+
+
+def _categories_sheet(workbook: Workbook, bundle: dict) -> None:
+    sheet = _Sheet(
+        workbook, "分类", [("分类代码", 16), ("分类", 14), ("工单数", 10), ("占比", 10)], _intro(bundle, "分类")
+    )
+    total = sum(row["count"] for row in bundle["categories"]) or 1
+    for row in bundle["categories"]:
+        sheet.row([row["code"], row["label"], row["count"], row["count"] / total], [None, None, INTEGER, PERCENT])
+
+
+def _daily_sheet(workbook: Workbook, bundle: dict) -> None:
+    headers = [("日期", 12)] + [(kpis.KPI_DEFINITIONS[key].label_zh, 14) for key in DAILY_KPIS]
+    sheet = _Sheet(workbook, "每日", headers, _intro(bundle, "每日"))
+    formats = [DATETIME_FORMAT.split(" ")[0]] + [UNIT_FORMATS[kpis.KPI_DEFINITIONS[key].unit] for key in DAILY_KPIS]
+    for row in bundle["daily"]:
+        sheet.row([row["day"]] + [row["kpis"][key]["value"] for key in DAILY_KPIS], formats)
+
+
+def _hourly_sheet(workbook: Workbook, bundle: dict) -> None:
+    sheet = _Sheet(workbook, "分时", [("小时", 8), ("工单数", 10)], _intro(bundle, "分时来电"))
+    for hour, count in enumerate(bundle["hourly"]):
+        sheet.row([hour, count], [INTEGER, INTEGER])
+
+
+def _hotspots_sheet(workbook: Workbook, bundle: dict) -> None:
+    headers = [("小区编码", 22), ("小区", 18), ("区", 10), ("供暖所", 14), ("户数", 10), ("工单数", 10), ("每百户", 10)]
+    sheet = _Sheet(workbook, "热点小区", headers, _intro(bundle, "热点小区(每百户诉求量)"))
+    for row in bundle["hotspots"]:
+        sheet.row(
+            [
+                row["compound"]["code"],
+                row["compound"]["name"],
+                row["compound"]["district"],
+                row["station"]["name"],
+                row["households"],
+                row["requests"],
+                row["per_100_households"],
+            ],
+            [None, None, None, None, INTEGER, INTEGER, MINUTES_FORMAT],
+        )
+
+
+def _details_sheet(workbook: Workbook, bundle: dict, viewer) -> None:
+    headers = [(name, 20 if name.endswith(("_at", "deadline")) else 14) for name, _ in TICKET_COLUMNS]
+    intro = [*_intro(bundle, "明细"), f"最多 {MAX_DETAIL_ROWS} 行 / at most {MAX_DETAIL_ROWS} rows; 全部请导出 CSV"]
+    sheet = _Sheet(workbook, "明细", headers, intro)
+    for record in ticket_rows(tickets=bundle["tickets"], viewer=viewer, limit=MAX_DETAIL_ROWS):
+        values = [float(v) if isinstance(v, Decimal) else v for v in record.values()]
+        sheet.row(values, [DATETIME_FORMAT if isinstance(v, dt.datetime) else None for v in values])
+
+
+def report_workbook(*, bundle: dict, title: str, day: bool, viewer=None, details: bool = True) -> bytes:
+    """The 日报 (day=True) or season report as XLSX bytes: 概览, rankings, 分类, 每日 or 分时, 热点小区, 明细."""
+    workbook = Workbook(write_only=True)
+    _overview_sheet(workbook, bundle, title)
+    _ranking_sheet(workbook, bundle, "stations", "供暖所排名", with_company=True)
+    _ranking_sheet(workbook, bundle, "companies", "企业排名", with_company=False)
+    _categories_sheet(workbook, bundle)
+    if day:
+        _hourly_sheet(workbook, bundle)
+    else:
+        _daily_sheet(workbook, bundle)
+    _hotspots_sheet(workbook, bundle)
+    if details:
+        _details_sheet(workbook, bundle, viewer)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def report_title(*, bundle: dict, day: bool) -> str:
+    period = bundle["period"]
+    if day:
+        return gettext("供热专席日报 {day}").format(day=period.first_day)
+    return gettext("供热专席季报 {first} — {last}").format(first=period.first_day, last=period.last_day)
+
+
+def export_filename(*, bundle: dict, day: bool, extension: str) -> str:
+    period = bundle["period"]
+    stem = f"heatdesk-day-{period.first_day}" if day else f"heatdesk-season-{period.first_day}-{period.last_day}"
+    return f"{stem}.{extension}"
