@@ -296,7 +296,7 @@ def _candidates(index: GazetteerIndex, ranked: list[tuple[int, _Hit]]) -> tuple[
     return found, best
 
 
-def _serving(compound: Compound, building: str | None) -> tuple[Station, Substation | None]:
+def compound_serving(compound: Compound, building: str | None) -> tuple[Station, Substation | None]:
     """The building's own station and substation where recorded, else the compound's."""
     station, substation = compound.station, compound.substation
     if building:
@@ -340,7 +340,7 @@ def resolve(text: str, district: str | None = None) -> Resolution:
     if best is None:
         return empty
     confidence = _confidence([candidate.score for candidate in candidates])
-    station, substation = _serving(best, parsed.building)
+    station, substation = compound_serving(best, parsed.building)
     return Resolution(
         parsed=parsed,
         compound=best,

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from heatdesk.geo import resolver
 from heatdesk.geo.autocomplete import compound_suggestions
-from heatdesk.geo.models import Company, Compound, CompoundAlias, Station
+from heatdesk.geo.models import Company, Compound, CompoundAlias, Station, Substation
 
 ALIAS_SEPARATOR = "|"
 
@@ -19,6 +19,11 @@ def station_list() -> QuerySet[Station]:
 
 def company_list() -> QuerySet[Company]:
     return Company.objects.order_by("code")
+
+
+def compound_serving(*, compound: Compound, building: str | None) -> tuple[Station, Substation | None]:
+    """The station and substation serving a building: the building's own where recorded, else the compound's."""
+    return resolver.compound_serving(compound, building)
 
 
 def address_resolve(*, address: str, district: str | None = None) -> resolver.Resolution:

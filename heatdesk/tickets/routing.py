@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from heatdesk.core.errors import ValidationFailed
-from heatdesk.geo.models import Building, Compound, Station, Substation
+from heatdesk.geo.models import Compound, Station, Substation
+from heatdesk.geo.selectors import address_resolve, compound_serving
 
 
 @dataclass
@@ -19,23 +20,8 @@ class Route:
     confidence: float | None = None
     confident: bool = False
     candidates: list[dict] = field(default_factory=list)
-
-
-def _serving(compound: Compound, building: str) -> tuple[Station, Substation | None]:
-    """Building-level overrides first, then the compound's station and substation."""
-    if building:
-        override = (
-            Building.objects.filter(compound=compound, number=building).select_related("station", "substation").first()
-        )
-        if override is not None:
-            return override.station or compound.station, override.substation or compound.substation
-    return compound.station, compound.substation
-
-
-def _resolve_text(text: str):
-    from heatdesk.geo.resolver import resolve  # the resolver owns parsing, aliases, pinyin, fuzzy
-
-    return resolve(text)
+    # Address text the operator confirmed for a compound the resolver was not sure of: learn it as an alias.
+    alias_to_learn: str = ""
 
 
 def ticket_route(
@@ -43,15 +29,8 @@ def ticket_route(
 ) -> Route:
     """Route by an explicit compound code, else by resolving the address text; an explicit station wins."""
     route = Route(building=building, unit=unit, room=room)
-    if compound_code:
-        compound = (
-            Compound.objects.select_related("station", "substation", "district").filter(code=compound_code).first()
-        )
-        if compound is None:
-            raise ValidationFailed(f"未知小区 {compound_code} / unknown compound", details=[{"field": "compound"}])
-        route.compound, route.confidence, route.confident = compound, 1.0, True
-    elif address:
-        result = _resolve_text(address)
+    result = address_resolve(address=address) if address else None
+    if result is not None:
         route.confidence, route.confident = result.confidence, result.confident
         route.candidates = result.candidates_json()
         route.building = building or result.building or ""
@@ -59,8 +38,17 @@ def ticket_route(
         route.room = room or result.room or ""
         if result.compound is not None and result.confident:
             route.compound = result.compound
+    if compound_code:
+        compound = (
+            Compound.objects.select_related("station", "substation", "district").filter(code=compound_code).first()
+        )
+        if compound is None:
+            raise ValidationFailed(f"未知小区 {compound_code} / unknown compound", details=[{"field": "compound"}])
+        if result is not None and route.compound != compound:
+            route.alias_to_learn = address
+        route.compound, route.confidence, route.confident = compound, 1.0, True
     if route.compound is not None:
-        route.station, route.substation = _serving(route.compound, route.building)
+        route.station, route.substation = compound_serving(compound=route.compound, building=route.building)
     if station_code:
         station = Station.objects.filter(code=station_code).first()
         if station is None:

@@ -22,6 +22,7 @@ from heatdesk.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from heatdesk.geo.services import compound_alias_learn
 from heatdesk.sla import policy
 from heatdesk.sla.models import Stage, Urgency
 from heatdesk.tickets import handlers
@@ -178,6 +179,8 @@ def ticket_create(
                 idempotency_key=key,
                 idempotency_fingerprint=fingerprint if key else "",
             )
+            if route.alias_to_learn:
+                compound_alias_learn(compound=route.compound, text=route.alias_to_learn)
             handlers.clock_start(ticket, Stage.DISPATCH, now)
             event_record(
                 ticket=ticket,

@@ -276,3 +276,16 @@ def test_each_stage_runs_its_sla_clock_in_step_with_the_ticket(make_ticket, act)
     act(QIAOKAO, ticket, "resolve", cause="valve")
     assert SlaClock.objects.get(ticket=ticket, stage="callback").met_at is None
     assert SlaClock.objects.get(ticket=ticket, stage="resolution").next_threshold_at is None
+
+
+def test_an_address_the_operator_confirmed_for_a_compound_is_learned_as_an_alias(make_ticket):
+    from heatdesk.geo.models import CompoundAlias
+    from heatdesk.geo.resolver import resolve
+
+    assert not resolve("老税务家属楼3号楼").confident
+    ticket = make_ticket(address="老税务家属楼3号楼", compound="shuiyuanxiaoqu", building="", unit="", room="")
+    assert ticket.building == "3"
+    assert CompoundAlias.objects.filter(compound__code="shuiyuanxiaoqu", alias="老税务家属楼", learned=True).exists()
+    again = resolve("老税务家属楼5号楼")
+    assert again.confident
+    assert again.compound.code == "shuiyuanxiaoqu"
