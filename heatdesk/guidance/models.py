@@ -12,17 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-
-class GuidanceCategory(models.TextChoices):
-    """Ticket category codes (DESIGN §8). Guidance sits below tickets, so it names them itself."""
-
-    NOT_WARM = "not_warm", _("暖气不热")
-    LEAK = "leak", _("漏水/跑水")
-    NO_HEAT = "no_heat", _("停热")
-    BELOW_STANDARD = "below_standard", _("温度不达标")
-    BILLING = "billing", _("收费")
-    SERVICE_CHANGE = "service_change", _("报停报开")
-    OTHER = "other", _("其他")
+from heatdesk.core.vocabulary import Category
 
 
 class GuidanceOutcome(models.TextChoices):
@@ -39,7 +29,7 @@ STEP_CODE_MAX_LENGTH = 40
 class GuidanceScript(models.Model):
     """指导话术: the script for one category. Only one active script per category."""
 
-    category = models.CharField(_("工单类别"), max_length=20, choices=GuidanceCategory.choices)
+    category = models.CharField(_("工单类别"), max_length=20, choices=Category.choices)
     title = models.CharField(_("标题"), max_length=80)
     intro = models.TextField(_("开场白"), blank=True, default="", help_text=_("话务员开始指导前对来电人说的话"))
     is_active = models.BooleanField(_("启用"), default=True)
@@ -57,9 +47,7 @@ class GuidanceScript(models.Model):
                 name="unique_active_guidance_script_per_category",
                 violation_error_message=_("该类别已有启用的指导话术 / this category already has an active script"),
             ),
-            models.CheckConstraint(
-                condition=Q(category__in=GuidanceCategory.values), name="guidance_script_category_known"
-            ),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="guidance_script_category_known"),
             models.CheckConstraint(condition=Q(version__gte=1), name="guidance_script_version_positive"),
         ]
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from heatdesk.guidance.models import GuidanceCategory, GuidanceOutcome, GuidanceScript, GuidanceStep
+from heatdesk.core.vocabulary import Category
+from heatdesk.guidance.models import GuidanceOutcome, GuidanceScript, GuidanceStep
 
 
 def _with_ordered_steps(scripts: QuerySet[GuidanceScript]) -> QuerySet[GuidanceScript]:
@@ -36,7 +37,7 @@ def guidance_script_as_dict(script: GuidanceScript) -> dict[str, Any]:
     steps = list(script.steps.all())
     return {
         "category": script.category,
-        "category_label": str(GuidanceCategory(script.category).label),
+        "category_label": str(Category(script.category).label),
         "title": script.title,
         "intro": script.intro,
         "version": script.version,

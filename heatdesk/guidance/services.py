@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 
 from heatdesk.core import clock
 from heatdesk.core.errors import ValidationFailed
+from heatdesk.core.vocabulary import Category
 from heatdesk.guidance.models import (
     STEP_CODE_MAX_LENGTH,
-    GuidanceCategory,
     GuidanceOutcome,
     GuidanceScript,
     GuidanceStep,
@@ -237,7 +237,7 @@ def guidance_steps_validate(*, steps: Sequence[Mapping[str, Any]]) -> list[StepS
 
 
 def _header_check(script: GuidanceScript) -> None:
-    if script.category not in GuidanceCategory.values:
+    if script.category not in Category.values:
         raise _refuse(
             f"未知的工单类别“{script.category}”",
             f"unknown ticket category {script.category!r}",

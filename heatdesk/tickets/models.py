@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from heatdesk.core.vocabulary import Category
 from heatdesk.sla.models import Urgency
 from heatdesk.tickets.states import TicketStatus
 
@@ -17,16 +18,6 @@ class Kind(models.TextChoices):
     COMPLAINT = "complaint", _("投诉")
     SUGGESTION = "suggestion", _("建议")
     PRAISE = "praise", _("表扬")
-
-
-class Category(models.TextChoices):
-    NOT_WARM = "not_warm", _("暖气不热")
-    LEAK = "leak", _("漏水/跑水")
-    NO_HEAT = "no_heat", _("停热")
-    BELOW_STANDARD = "below_standard", _("温度不达标")
-    BILLING = "billing", _("收费")
-    SERVICE_CHANGE = "service_change", _("报停报开")
-    OTHER = "other", _("其他")
 
 
 URGENT_CATEGORIES = frozenset({Category.LEAK})
