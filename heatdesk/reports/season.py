@@ -48,7 +48,7 @@ class SimTicket:
     compound: str
     windows: dict[str, int]
     outdoor: float = 0.0
-    status: str = TicketStatus.RECEIVED
+    state: str = TicketStatus.RECEIVED  # the status the simulator expects the ticket to have
     dispatch_deadline: dt.datetime | None = None
     first_dispatched_at: dt.datetime | None = None
     dispatched_at: dt.datetime | None = None
@@ -71,10 +71,10 @@ class SimTicket:
 
     @property
     def is_open(self) -> bool:
-        return self.status != TicketStatus.CLOSED
+        return self.state != TicketStatus.CLOSED
 
     def start_cycle(self, station: str, company: str, at: dt.datetime) -> None:
-        self.status = TicketStatus.DISPATCHED
+        self.state = TicketStatus.DISPATCHED
         self.station, self.company = station, company
         self.dispatched_at = at
         self.first_dispatched_at = self.first_dispatched_at or at
@@ -84,7 +84,7 @@ class SimTicket:
         self.resolution_deadline = at + dt.timedelta(seconds=self.windows["resolution"])
 
     def mark_resolved(self, at: dt.datetime) -> None:
-        self.status = TicketStatus.RESOLVED
+        self.state = TicketStatus.RESOLVED
         self.resolved_at = at
         self.callback_deadline = at + dt.timedelta(seconds=self.windows["callback"])
 
@@ -268,7 +268,7 @@ class SeasonSimulator:
 
     def on_return(self, at, ticket: SimTicket) -> None:
         self._act(self._station_user(ticket), ticket, "return", {"reason": "地址不属于本所 / not our area"})
-        ticket.status = TicketStatus.RETURNED
+        ticket.state = TicketStatus.RETURNED
         ticket.return_count += 1
         others = [code for code in self.stations_of_company[ticket.company] if code != ticket.station]
         target = self.rng.choice(others or [code for code in self.station_users if code != ticket.station])
@@ -277,7 +277,7 @@ class SeasonSimulator:
     def on_accept(self, at, ticket: SimTicket) -> None:
         rng = self.rng
         self._act(self._station_user(ticket), ticket, "accept")
-        ticket.status = TicketStatus.ACCEPTED
+        ticket.state = TicketStatus.ACCEPTED
         ticket.accepted_at = at
         profile = self.profiles[ticket.station]
         if ticket.category not in model.SITE_VISIT_CATEGORIES:
@@ -361,7 +361,7 @@ class SeasonSimulator:
         ticket.satisfaction = answer
         ticket.callbacks.append((True, fixed, answer))
         if fixed and not (answer == "not_satisfied" and controllable):
-            ticket.status, ticket.closed_at = TicketStatus.CLOSED, at
+            ticket.state, ticket.closed_at = TicketStatus.CLOSED, at
             return
         ticket.reopen_count += 1  # 重办: back to the same station, a new cycle
         ticket.start_cycle(ticket.station, ticket.company, at)
@@ -369,7 +369,7 @@ class SeasonSimulator:
 
     def on_close_unreached(self, at, ticket: SimTicket) -> None:
         self._act(self.lead, ticket, "close-unreached", {"note": "三次未接通"})
-        ticket.status, ticket.closed_at, ticket.closed_unreached = TicketStatus.CLOSED, at, True
+        ticket.state, ticket.closed_at, ticket.closed_unreached = TicketStatus.CLOSED, at, True
 
     def on_repeat_call(self, at, ticket: SimTicket) -> None:
         if not ticket.is_open:

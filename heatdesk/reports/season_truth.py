@@ -53,7 +53,7 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
     )
     raw["resolution_on_time_rate"] = _counted((True, t.resolved_at <= t.resolution_deadline) for t in on_site)
     raw["phone_resolved_rate"] = (sum(t.phone_resolved and t.first_dispatched_at is None for t in tickets), received)
-    confirmed = [t for t in tickets if t.status == CLOSED and not t.closed_unreached]
+    confirmed = [t for t in tickets if t.state == CLOSED and not t.closed_unreached]
     raw["first_time_resolution_rate"] = _counted(
         (
             True,
@@ -80,7 +80,7 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
     raw["overdue_dispatch"] = (
         sum(
             (t.first_dispatched_at is not None and t.first_dispatched_at > t.dispatch_deadline)
-            or (t.first_dispatched_at is None and t.status == TicketStatus.RECEIVED and t.dispatch_deadline < as_of)
+            or (t.first_dispatched_at is None and t.state == TicketStatus.RECEIVED and t.dispatch_deadline < as_of)
             for t in tickets
         ),
         None,
@@ -88,7 +88,7 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
     raw["overdue_response"] = (
         sum(
             (t.accepted_at is not None and t.accepted_at > t.response_deadline)
-            or (t.status == TicketStatus.DISPATCHED and t.response_deadline < as_of)
+            or (t.state == TicketStatus.DISPATCHED and t.response_deadline < as_of)
             for t in tickets
         ),
         None,
@@ -96,15 +96,15 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
     raw["overdue_resolution"] = (
         sum(
             (t.resolved_at is not None and t.resolution_deadline is not None and t.resolved_at > t.resolution_deadline)
-            or (t.status in (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED) and t.resolution_deadline < as_of)
+            or (t.state in (TicketStatus.DISPATCHED, TicketStatus.ACCEPTED) and t.resolution_deadline < as_of)
             for t in tickets
         ),
         None,
     )
     raw["overdue_callback"] = (
         sum(
-            (t.status == CLOSED and t.callback_deadline is not None and t.closed_at > t.callback_deadline)
-            or (t.status == RESOLVED and t.callback_deadline < as_of)
+            (t.state == CLOSED and t.callback_deadline is not None and t.closed_at > t.callback_deadline)
+            or (t.state == RESOLVED and t.callback_deadline < as_of)
             for t in tickets
         ),
         None,
