@@ -1,0 +1,153 @@
+"""GET /api/v1/reports/{kpis,rankings,hotspots}: shape, scoping to the caller's organisation, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from heatdesk.core import clock
+from heatdesk.reports import kpis
+from heatdesk.reports.tests.conftest import AS_OF, GUANGHUA, QIAOKAO
+
+pytestmark = pytest.mark.django_db
+DAY = "from=2026-12-01&to=2026-12-01"
+
+
+@pytest.fixture
+def get(api_as, desk_day):
+    """get(username, path) → (status, json), as that user, at AS_OF."""
+
+    def call(username: str, path: str):
+        with clock.moved_to(AS_OF):
+            response = api_as(username).get(path)
+        return response.status_code, response.json()
+
+    return call
+
+
+def test_the_kpi_report_carries_every_key_with_its_definition(get):
+    status, body = get("80725", f"reports/kpis?{DAY}")
+    assert status == 200
+    assert list(body["kpis"]) == list(kpis.KPI_DEFINITIONS)
+    assert body["kpis"]["received"] == {"value": 8, "numerator": 8, "denominator": None, "definition": "received"}
+    assert body["kpis"]["satisfaction_rate"]["value"] == 0.8
+    assert body["definitions"]["first_time_resolution_rate"]["label_zh"] == "一次办结率"
+    assert body["period"]["start"] == "2026-12-01T00:00:00+08:00"
+    assert body["period"]["end"] == "2026-12-02T00:00:00+08:00"
+    assert body["period"]["as_of"] == AS_OF.isoformat()
+    assert body["scope"] == {"company": None, "station": None, "district": None, "operator": None}
+
+
+@pytest.mark.parametrize(
+    ("username", "query", "received"),
+    [
+        ("80725", "", 8),
+        ("lead", "", 8),
+        ("regulator", "", 8),
+        ("regulator", f"&station={GUANGHUA}", 1),
+        ("80725", "&operator=80720", 2),
+        (f"station-{QIAOKAO}", "", 7),
+        (f"station-{QIAOKAO}", f"&station={QIAOKAO}", 7),
+        (f"station-{QIAOKAO}", "&company=chengfa", 7),
+        (f"station-{GUANGHUA}", "", 1),
+        ("company-chengfa", "", 7),
+        ("company-chengfa", f"&station={QIAOKAO}", 7),
+        ("company-futai", "", 1),
+        ("company-futai", "&district=回民区", 1),
+    ],
+)
+def test_each_role_reports_on_its_own_organisation(get, username, query, received):
+    status, body = get(username, f"reports/kpis?{DAY}{query}")
+    assert status == 200, body
+    assert body["kpis"]["received"]["value"] == received
+
+
+@pytest.mark.parametrize(
+    ("username", "query"),
+    [
+        (f"station-{QIAOKAO}", f"&station={GUANGHUA}"),
+        (f"station-{QIAOKAO}", "&company=futai"),
+        ("company-chengfa", f"&station={GUANGHUA}"),
+        ("company-chengfa", "&company=futai"),
+    ],
+)
+def test_another_organisation_is_refused(get, username, query):
+    status, body = get(username, f"reports/kpis?{DAY}{query}")
+    assert status == 403
+    assert body["error"]["code"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("from=2026-02-30", 422, "validation_failed"),
+        ("from=yesterday", 422, "validation_failed"),
+        ("from=2026-12-02&to=2026-12-01", 422, "validation_failed"),
+        (f"{DAY}&station=nowhere", 404, "unknown_station"),
+        (f"{DAY}&company=nobody", 404, "unknown_company"),
+        (f"{DAY}&district=火星区", 404, "unknown_district"),
+        (f"{DAY}&operator=99999", 404, "unknown_operator"),
+    ],
+)
+def test_bad_input_is_a_clear_error_not_a_crash(get, query, status, code):
+    got_status, body = get("lead", f"reports/kpis?{query}")
+    assert (got_status, body["error"]["code"]) == (status, code)
+    assert body["error"]["message"]
+
+
+def test_reports_need_a_signed_in_user(anonymous_api, demo_city):
+    response = anonymous_api.get(f"reports/kpis?{DAY}")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_rankings_rank_stations_with_enough_requests_and_list_the_rest(get):
+    status, body = get("lead", f"reports/rankings?{DAY}&by=station&min_received=1")
+    assert status == 200
+    ranked = [item for item in body["items"] if item["ranked"]]
+    # 桥靠: response 3/4, resolution 3/4, first-time 2/3, satisfaction 3/3, redo 0/5 → 80.83; 光华 (D) → 35.
+    assert [(item["code"], item["score"]) for item in ranked] == [(QIAOKAO, 80.83), (GUANGHUA, 35.0)]
+    assert [item["rank"] for item in ranked] == [1, 2]
+    assert [item["list"] for item in ranked] == ["red", "black"]
+    assert len(body["items"]) == 6  # every station, the quiet ones unranked
+    assert body["rule"]["zh"].startswith("综合得分")
+    qiaokao = next(item for item in body["items"] if item["code"] == QIAOKAO)
+    assert qiaokao["kpis"]["received"]["value"] == 7
+    assert qiaokao["company"] == "城发热力"
+
+
+def test_the_score_follows_the_documented_weights(get):
+    _, body = get("lead", f"reports/rankings?{DAY}&by=station&min_received=1")
+    guanghua = next(item for item in body["items"] if item["code"] == GUANGHUA)
+    # D alone: response on time 0/1, resolution on time 1/1, first-time 0/1, satisfaction 1/2, redo 1/1.
+    assert guanghua["score"] == round(100 * (0.25 * 0 + 0.25 * 1 + 0.2 * 0 + 0.2 * 0.5 + 0.1 * 0), 2)
+
+
+def test_rankings_by_one_kpi_and_by_company(get):
+    _, by_time = get("lead", f"reports/rankings?{DAY}&by=station&kpi=avg_response_minutes&min_received=1")
+    ranked = [item for item in by_time["items"] if item["ranked"]]
+    assert ranked[0]["value"] <= ranked[1]["value"]  # lower is better for times
+    _, companies = get("regulator", f"reports/rankings?{DAY}&by=company&min_received=1")
+    assert {item["code"] for item in companies["items"]} == {"chengfa", "futai"}
+
+
+def test_a_company_ranks_only_its_own_stations(get):
+    _, body = get("company-futai", f"reports/rankings?{DAY}&by=station")
+    assert {item["code"] for item in body["items"]} == {GUANGHUA, "ft-linzhannanlu", "ft-zhaojun"}
+
+
+@pytest.mark.parametrize("query", ["by=district", "kpi=happiness", "min_received=-1"])
+def test_bad_ranking_options_are_422(get, query):
+    status, body = get("lead", f"reports/rankings?{DAY}&{query}")
+    assert status == 422
+    assert body["error"]["code"] == "validation_failed"
+
+
+def test_hotspots_are_requests_per_100_households(get):
+    status, body = get("lead", f"reports/hotspots?{DAY}")
+    assert status == 200
+    top = body["items"][0]
+    assert top["compound"]["name"] == "蓝爵小区"
+    assert (top["requests"], top["households"]) == (8, 480)
+    assert top["per_100_households"] == round(8 * 100 / 480, 2)
+    _, other = get(f"station-{GUANGHUA}", f"reports/hotspots?{DAY}")
+    assert [item["requests"] for item in other["items"]] == [1]  # only D, which 光华 now serves
