@@ -112,6 +112,8 @@ def heatdesk_process(shared_db: live.SharedDatabase, tmp_path: Path) -> Iterator
     yield start
     for process in started:
         process.ensure_stopped()
+        # Printed, so pytest shows each process's log when the test fails.
+        print(f"---- {process.name} (exit {process.popen.returncode}) ----\n{process.log()[-6000:]}")
 
 
 @pytest.fixture
