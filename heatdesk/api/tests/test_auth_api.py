@@ -95,3 +95,16 @@ def test_geo_lists_stations_and_companies_with_codes(api_as):
 def test_openapi_docs_are_served(anonymous_api, db):
     assert anonymous_api.get("/api/v1/openapi.json").status_code == 200
     assert anonymous_api.get("/api/v1/docs").status_code == 200
+
+
+def test_every_demo_account_logs_in_and_me_reports_its_role_and_scope(demo_city, anonymous_api):
+    from heatdesk.demo import demo_accounts
+
+    for account in demo_accounts():
+        token = anonymous_api.post("auth/token", {"username": account["username"], "password": "heatdesk-demo"})
+        assert token.status_code == 200, account["username"]
+        me = ApiClient(token.json()["token"]).get("me").json()
+        assert me["roles"] == [str(account["role"])]
+        for kind, key in (("station", "stations"), ("company", "companies"), ("community", "communities")):
+            if account.get(kind) is not None:
+                assert account[kind].code in me["scope"][key]

@@ -25,6 +25,7 @@ class Command(BaseCommand):
             str(workers),
             "--threads",
             str(threads),
+            "--no-control-socket",  # several servers (demo, tests, benches) share one user's home
             "--access-logfile",
             "-",
             "--graceful-timeout",
