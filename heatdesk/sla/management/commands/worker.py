@@ -35,7 +35,8 @@ from heatdesk.sla.monitor import MonitorReport, log_event, monitor_next_wakeup, 
 DEFAULT_POLL_SECONDS = 1.0
 # Clocks per monitor transaction. SQLite holds its one write lock for the whole pass (about 4 ms a
 # clock), so passes stay short there; PostgreSQL locks only the rows taken.
-DEFAULT_BATCH = {"sqlite": 100, "postgresql": 500}
+DEFAULT_BATCH = {"sqlite": 100, "postgresql": 200}
+DELIVERY_BUDGET_SECONDS = 1.0  # delivery rounds per step stop after this, so thresholds get their turn
 MIN_SLEEP_SECONDS = 0.05  # when due work is held by another worker, don't spin on it
 MAX_ERROR_BACKOFF_SECONDS = 30.0
 ONCE_MAX_STEPS = 10_000  # --once stops here even if work keeps arriving
@@ -62,17 +63,28 @@ class Worker:
         self.totals = Totals()
 
     def step(self) -> bool:
-        """Raise what is due, then deliver what is due; True when more work is waiting right now."""
+        """Raise one batch of due alerts, then deliver what is due for up to a second; True when more
+        work is waiting right now. Delivery gets its turn every step, so a burst of thresholds cannot
+        starve the messages, nor the messages the thresholds."""
         if not connection.in_atomic_block:
             close_old_connections()  # drop a broken or expired connection between steps
         started = time.monotonic()
         monitor = monitor_pass(limit=self.batch)
-        delivery = DeliveryReport()
-        due = outbox_next_due_at()
-        if due is not None and due <= clock.now():
-            delivery = outbox_deliver_due(limit=self.deliver_batch)
+        delivery, full_round = DeliveryReport(), False
+        deadline = time.monotonic() + DELIVERY_BUDGET_SECONDS
+        while True:
+            due = outbox_next_due_at()
+            if due is None or due > clock.now():
+                full_round = False
+                break
+            delivered = outbox_deliver_due(limit=self.deliver_batch)
+            for name in ("claimed", "delivered", "retrying", "failed", "lost"):
+                setattr(delivery, name, getattr(delivery, name) + getattr(delivered, name))
+            full_round = delivered.claimed >= self.deliver_batch
+            if not full_round or time.monotonic() >= deadline:
+                break
         self._count(monitor, delivery, time.monotonic() - started)
-        return monitor.more or delivery.claimed > 0
+        return monitor.more or full_round
 
     def _count(self, monitor: MonitorReport, delivery: DeliveryReport, seconds: float) -> None:
         totals = self.totals
@@ -153,7 +165,7 @@ class Command(BaseCommand):
             "--batch",
             type=int,
             default=None,
-            help="每次监控最多处理的计时 / clocks per monitor pass (default 100 on SQLite, 500 on PostgreSQL)",
+            help="每次监控最多处理的计时 / clocks per monitor pass (default 100 on SQLite, 200 on PostgreSQL)",
         )
         parser.add_argument(
             "--deliver-batch", type=int, default=50, help="每次最多发送的消息 / messages per delivery round"
