@@ -53,3 +53,29 @@ def test_a_step_reports_more_work_while_a_batch_is_full(make_ticket, time_machin
     assert worker.step() is False
 
     assert worker.totals.raised == 3
+
+
+def test_a_failed_step_is_logged_and_retried_rather_than_ending_the_worker(db, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from heatdesk.sla.management.commands import worker as command
+
+    worker = Worker(poll=0.01, batch=10, deliver_batch=10)
+    calls = []
+
+    def flaky_pass(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("the database went away (caller 13812345678)")
+        worker.stopping.set()  # second step: fine, and the test is over
+        return command.MonitorReport()
+
+    monkeypatch.setattr(command, "monitor_pass", flaky_pass)
+    with caplog.at_level(logging.INFO, logger="heatdesk"):
+        worker.run(once=False)
+
+    assert len(calls) == 2
+    assert worker.totals.errors == 1
+    assert "worker.step_failed" in caplog.text
+    assert "OperationalError" in caplog.text
+    assert "13812345678" not in caplog.text
