@@ -132,7 +132,7 @@ def callbacks_due(*, user: User) -> QuerySet[Ticket]:
     return list_rows(tickets).order_by("callback_deadline", "id")
 
 
-BOARD_LIMIT = 200
+BOARD_LIMIT = 100  # cards per lane; the lane's count is the total
 
 
 @dataclass
@@ -150,6 +150,7 @@ def station_board(*, user: User, since: dt.datetime) -> StationBoard:
     )
     waiting = tickets.filter(status=TicketStatus.DISPATCHED).order_by("urgent_first", "dispatched_at", "id")
     working = tickets.filter(status=TicketStatus.ACCEPTED).order_by("urgent_first", "resolution_deadline", "id")
+    counts = {"waiting": waiting.count(), "working": working.count()}
     waiting, working = list(waiting[:BOARD_LIMIT]), list(working[:BOARD_LIMIT])
     done = list(
         tickets.filter(status__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED], resolved_at__gte=since).order_by(
@@ -160,7 +161,7 @@ def station_board(*, user: User, since: dt.datetime) -> StationBoard:
         waiting=waiting,
         working=working,
         done_today=done,
-        counts={"waiting": len(waiting), "working": len(working), "done": len(done)},
+        counts={**counts, "done": len(done)},
     )
 
 

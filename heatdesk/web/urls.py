@@ -32,6 +32,7 @@ urlpatterns = [
     path("wall/urge/<str:number>/", views_wall.wall_urge, name="wall-urge"),
     # 回访
     path("callbacks/", views_callbacks.callbacks, name="callbacks"),
+    path("callbacks/new/", views_callbacks.callbacks_new, name="callbacks-new"),
     path("callbacks/<str:number>/", views_callbacks.callback_submit, name="callback-submit"),
     path("callbacks/<str:number>/unreached/", views_callbacks.callback_close_unreached, name="callback-unreached"),
     path("reports/", include("heatdesk.web.reports.urls")),

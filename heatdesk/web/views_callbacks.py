@@ -3,7 +3,10 @@ retries when not reached, 重办 when not fixed, and the desk lead's close-as-un
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +21,9 @@ from heatdesk.tickets.states import Action, TicketStatus
 from heatdesk.web import selectors
 from heatdesk.web.access import DESK, is_htmx, role_required
 from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, callback_next_try, callback_payload
+
+PAGE_SIZE = 30  # each row carries its own form; the most urgent deadlines come first
+NEW_OVERLAP = dt.timedelta(seconds=60)  # a ticket resolved as the list was drawn still shows up
 
 
 def _row_context(request, ticket, **extra) -> dict:
@@ -36,14 +42,45 @@ def _row_context(request, ticket, **extra) -> dict:
 @role_required(*DESK)
 def callbacks(request):
     """The callback list: the operator's own resolved tickets (a desk lead sees all), oldest deadline first."""
-    rows = list(selectors.callbacks_due(user=request.user)[:200])
+    paginator = Paginator(selectors.callbacks_due(user=request.user), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    now = clock.now()
+    rows = [_row_context(request, ticket) for ticket in page.object_list]
     return render(
         request,
         "web/callbacks/list.html",
         {
-            "rows": [_row_context(request, ticket) for ticket in rows],
-            "now": clock.now(),
+            "rows": rows,
+            "page": page,
+            "now": now,
             "is_lead": request.user.role == Role.DESK_LEAD,
+            "poll": _poll(since=now - NEW_OVERLAP, known=[row["t"].number for row in rows]),
+        },
+    )
+
+
+def _poll(*, since: dt.datetime, known: list[str]) -> dict:
+    return {"since": since.isoformat(), "known": ",".join(known)}
+
+
+@require_GET
+@role_required(*DESK)
+def callbacks_new(request):
+    """Polled by the callback list: rows for tickets resolved since the list was drawn, appended in place."""
+    try:
+        since = dt.datetime.fromisoformat(request.GET.get("since", ""))
+    except ValueError:
+        since = clock.now()
+    known = [number for number in request.GET.get("known", "").split(",") if number][:500]
+    tickets = selectors.callbacks_due(user=request.user).filter(resolved_at__gte=since).exclude(number__in=known)
+    rows = [_row_context(request, ticket) for ticket in tickets[:20]]
+    return render(
+        request,
+        "web/callbacks/_new_rows.html",
+        {
+            "rows": rows,
+            "is_lead": request.user.role == Role.DESK_LEAD,
+            "poll": _poll(since=since, known=known + [row["t"].number for row in rows]),
         },
     )
 

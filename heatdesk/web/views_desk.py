@@ -23,7 +23,7 @@ from heatdesk.web import selectors
 from heatdesk.web.access import DESK, role_required
 from heatdesk.web.forms import IntakeForm
 
-QUEUE_GROUPS = {
+QUEUE_GROUPS = {  # labels translated where shown (see labels.py)
     selectors.NEED_CALLBACK: "待回访",
     selectors.NEED_RETURNED: "被退回",
     selectors.NEED_DISPATCH: "待派单",

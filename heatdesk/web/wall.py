@@ -22,31 +22,25 @@ from heatdesk.sla.models import SlaClock, Stage
 from heatdesk.tickets.models import Satisfaction, Ticket, TicketCallback
 from heatdesk.tickets.selectors import ticket_list_visible_to
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
-from heatdesk.web.clocks import ClockView, clock_from_row
+from heatdesk.web.clocks import ClockView
 
 SATISFIED = (Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
-LIST_LIMIT = 100
-CLOCK_FIELDS = (
+MAX_ID_LIST = 20_000  # open tickets passed to the database as a list of ids (bind-parameter limits)
+LIST_LIMIT = 40  # rows per list on the wall; the totals are counted apart
+TICKET_FIELDS = (
     "id",
-    "stage",
-    "started_at",
-    "warn_at",
-    "due_at",
-    "met_at",
-    "ticket__id",
-    "ticket__number",
-    "ticket__status",
-    "ticket__category",
-    "ticket__urgency",
-    "ticket__building",
-    "ticket__unit",
-    "ticket__room",
-    "ticket__address",
-    "ticket__urge_count",
-    "ticket__owner_id",
-    "ticket__station__code",
-    "ticket__station__name",
-    "ticket__compound__name",
+    "number",
+    "status",
+    "category",
+    "urgency",
+    "building",
+    "unit",
+    "room",
+    "address",
+    "urge_count",
+    "station__code",
+    "station__name",
+    "compound__name",
 )
 
 
@@ -136,94 +130,153 @@ class Wall:
     stages: list[StageCounts]
     overdue: list[WallRow]
     at_risk: list[WallRow]
+    alarms: dict[str, int]
     companies: list[CompanyRow]
 
 
-def _running_clocks(user: User) -> QuerySet[SlaClock]:
-    clocks = SlaClock.objects.filter(met_at__isnull=True, ticket__status__in=OPEN_STATUSES)
-    if not user_scope(user=user).sees_everything:
-        clocks = clocks.filter(ticket_id__in=ticket_list_visible_to(user=user).values("id"))
-    return clocks
+@dataclass
+class WallScope:
+    """The viewer's tickets. The open ones are listed once by id (a few thousand at most in a city), so
+    the clock queries start from them through the (ticket, stage) index instead of scanning every clock
+    ever started; a company's or station's other queries start from their own index likewise."""
+
+    user: User
+    sees_everything: bool
+    open_ids: list[int] = field(default_factory=list)
+    by_ids: bool = True  # False when there are too many open tickets to pass as a list
+
+    @classmethod
+    def of(cls, user: User) -> WallScope:
+        everything = user_scope(user=user).sees_everything
+        scope = cls(user=user, sees_everything=everything)
+        opened = scope.visible().filter(status__in=OPEN_STATUSES).values_list("id", flat=True)
+        scope.open_ids = list(opened[: MAX_ID_LIST + 1])
+        scope.by_ids = len(scope.open_ids) <= MAX_ID_LIST
+        return scope
+
+    def open_tickets(self) -> QuerySet[Ticket]:
+        opened = self.visible().filter(status__in=OPEN_STATUSES)
+        return opened.filter(id__in=self.open_ids) if self.by_ids and not self.sees_everything else opened
+
+    def visible(self) -> QuerySet[Ticket]:
+        return ticket_list_visible_to(user=self.user).select_related(None).order_by()
+
+    def tickets_where(self, **conditions) -> QuerySet[Ticket]:
+        """Visible tickets meeting `conditions`, found through the conditions' own index first."""
+        if self.sees_everything or not self.by_ids:
+            return self.visible().filter(**conditions)
+        ids = Ticket.objects.filter(**conditions).order_by().values_list("id", flat=True)
+        return self.visible().filter(id__in=list(ids))
+
+    def running_clocks(self) -> QuerySet[SlaClock]:
+        clocks = SlaClock.objects.filter(met_at__isnull=True)
+        if self.by_ids:
+            return clocks.filter(ticket_id__in=self.open_ids)
+        return clocks.filter(ticket_id__in=self.open_tickets().values("id"))
 
 
-def wall_today(*, user: User, now: dt.datetime) -> Today:
+def wall_today(*, scope: WallScope, now: dt.datetime) -> Today:
     """Today's figures: received, dispatched within the dispatch SLA, closed, and callbacks' satisfaction."""
     start = day_start(now)
-    visible = ticket_list_visible_to(user=user).select_related(None).order_by()
-    created = visible.filter(created_at__gte=start).aggregate(
+    created = scope.tickets_where(created_at__gte=start).aggregate(
         received=Count("id"),
         dispatched=Count("id", filter=Q(first_dispatched_at__isnull=False)),
         on_time=Count(
             "id", filter=Q(first_dispatched_at__isnull=False, first_dispatched_at__lte=F("dispatch_deadline"))
         ),
     )
-    closed = visible.filter(closed_at__gte=start, status=TicketStatus.CLOSED).count()
-    callbacks = TicketCallback.objects.filter(at__gte=start, reached=True)
-    if not user_scope(user=user).sees_everything:
-        callbacks = callbacks.filter(ticket_id__in=visible.values("id"))
-    answers = callbacks.aggregate(reached=Count("id"), satisfied=Count("id", filter=Q(satisfaction__in=SATISFIED)))
-    open_now = visible.filter(status__in=OPEN_STATUSES).count()
+    closed = scope.tickets_where(closed_at__gte=start, status=TicketStatus.CLOSED).count()
+    answers = list(TicketCallback.objects.filter(at__gte=start, reached=True).values_list("ticket_id", "satisfaction"))
+    if not scope.sees_everything:
+        mine = set(scope.visible().filter(id__in={ticket for ticket, _ in answers}).values_list("id", flat=True))
+        answers = [(ticket, satisfaction) for ticket, satisfaction in answers if ticket in mine]
+    satisfied = sum(1 for _, satisfaction in answers if satisfaction in SATISFIED)
+    open_now = len(scope.open_ids) if scope.by_ids else scope.open_tickets().count()
     return Today(
         received=Figure(created["received"]),
         dispatched_on_time=Figure(created["on_time"], created["on_time"], created["dispatched"]),
         closed=Figure(closed),
-        satisfaction=Figure(answers["satisfied"], answers["satisfied"], answers["reached"]),
+        satisfaction=Figure(satisfied, satisfied, len(answers)),
         open_now=open_now,
     )
 
 
-def wall_stage_counts(*, user: User, now: dt.datetime) -> list[StageCounts]:
-    """Per SLA stage: clocks running, warned (预警, not yet due) and overdue (超时)."""
+@dataclass(frozen=True)
+class RunningClock:
+    ticket_id: int
+    stage: str
+    started_at: dt.datetime
+    warn_at: dt.datetime
+    due_at: dt.datetime
+    station: str  # code of the ticket's station; "" before routing
+
+    def view(self, now: dt.datetime) -> ClockView:
+        return ClockView(self.stage, self.started_at, self.warn_at, self.due_at, None, now)
+
+
+def wall_clocks(*, scope: WallScope, now: dt.datetime) -> list[RunningClock]:
+    """The running clocks of the viewer's open tickets that are past their warning time, read once per wall."""
     rows = (
-        _running_clocks(user)
-        .order_by()
-        .values("stage")
-        .annotate(
-            running=Count("id"),
-            warning=Count("id", filter=Q(warn_at__lte=now, due_at__gt=now)),
-            overdue=Count("id", filter=Q(due_at__lte=now)),
-        )
-    )
-    by_stage = {row["stage"]: row for row in rows}
-    return [
-        StageCounts(
-            stage=stage,
-            running=by_stage.get(stage, {}).get("running", 0),
-            warning=by_stage.get(stage, {}).get("warning", 0),
-            overdue=by_stage.get(stage, {}).get("overdue", 0),
-        )
-        for stage in Stage.values
-    ]
-
-
-def wall_lists(*, user: User, now: dt.datetime) -> tuple[list[WallRow], list[WallRow]]:
-    """(overdue, at risk): each ticket once, at its worst running clock, the most urgent first."""
-    clocks = (
-        _running_clocks(user)
+        scope.running_clocks()
         .filter(warn_at__lte=now)
-        .select_related("ticket", "ticket__station", "ticket__compound")
-        .only(*CLOCK_FIELDS)
-        .order_by("due_at", "id")[: 4 * LIST_LIMIT]
+        .values_list("ticket_id", "stage", "started_at", "warn_at", "due_at", "ticket__station__code")
     )
-    worst: dict[int, WallRow] = {}
-    for row in clocks:
-        view = clock_from_row(row, now=now)
-        current = worst.get(row.ticket_id)
-        if current is None or (view.state == "overdue" and current.clock.state != "overdue"):
-            worst[row.ticket_id] = WallRow(clock=view, ticket=row.ticket)
-    overdue = [row for row in worst.values() if row.clock.state == "overdue"]
-    at_risk = [row for row in worst.values() if row.clock.state == "warning"]
-    overdue.sort(key=lambda row: row.clock.due_at)
-    at_risk.sort(key=lambda row: row.clock.due_at)
-    return overdue[:LIST_LIMIT], at_risk[:LIST_LIMIT]
+    return [RunningClock(*row[:5], station=row[5] or "") for row in rows.order_by()]
 
 
-def wall_stations(*, user: User, now: dt.datetime) -> list[CompanyRow]:
+def _worst(clocks: list[RunningClock], now: dt.datetime) -> dict[int, RunningClock]:
+    """Each warned ticket's most pressing clock: an overdue one before a warned one, the earliest due first."""
+    worst: dict[int, RunningClock] = {}
+    for clock_ in clocks:
+        if clock_.warn_at > now:  # not warned yet (the wall reads only warned clocks; kept for safety)
+            continue
+        current = worst.get(clock_.ticket_id)
+        rank = (clock_.due_at > now, clock_.due_at)
+        if current is None or rank < (current.due_at > now, current.due_at):
+            worst[clock_.ticket_id] = clock_
+    return worst
+
+
+def wall_stage_counts(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> list[StageCounts]:
+    """Per SLA stage: clocks running, warned (预警, not yet due) and overdue (超时)."""
+    counts = {stage: StageCounts(stage=stage) for stage in Stage.values}
+    for stage, running in scope.running_clocks().order_by().values_list("stage").annotate(n=Count("id")):
+        if stage in counts:
+            counts[stage].running = running
+    for clock_ in clocks:
+        row = counts.get(clock_.stage)
+        if row is None:
+            continue
+        if clock_.due_at <= now:
+            row.overdue += 1
+        elif clock_.warn_at <= now:
+            row.warning += 1
+    return list(counts.values())
+
+
+def wall_lists(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> tuple[list, list, dict]:
+    """(overdue, at risk, totals): each ticket once at its most pressing clock, the most urgent first;
+    the first LIST_LIMIT of each list with their tickets, and how many there are in all."""
+    worst = _worst(clocks, now)
+    overdue = sorted((c for c in worst.values() if c.due_at <= now), key=lambda c: (c.due_at, c.ticket_id))
+    at_risk = sorted((c for c in worst.values() if c.due_at > now), key=lambda c: (c.due_at, c.ticket_id))
+    shown = [c.ticket_id for c in overdue[:LIST_LIMIT] + at_risk[:LIST_LIMIT]]
+    tickets = scope.visible().filter(id__in=shown).select_related("station", "compound").only(*TICKET_FIELDS)
+    by_id = {ticket.id: ticket for ticket in tickets}
+
+    def rows(chosen: list[RunningClock]) -> list[WallRow]:
+        return [WallRow(clock=c.view(now), ticket=by_id[c.ticket_id]) for c in chosen if c.ticket_id in by_id]
+
+    totals = {"overdue": len(overdue), "at_risk": len(at_risk)}
+    return rows(overdue[:LIST_LIMIT]), rows(at_risk[:LIST_LIMIT]), totals
+
+
+def wall_stations(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> list[CompanyRow]:
     """Open tickets per station by status, the warned and overdue among them, and escalations; grouped by company."""
-    visible = ticket_list_visible_to(user=user).select_related(None).order_by()
     rows: dict[str, StationRow] = {}
     for item in (
-        visible.filter(status__in=OPEN_STATUSES, station__isnull=False)
+        scope.open_tickets()
+        .filter(station__isnull=False)
         .values("station__code", "station__name", "station__company__name")
         .annotate(
             open=Count("id"),
@@ -241,22 +294,16 @@ def wall_stations(*, user: User, now: dt.datetime) -> list[CompanyRow]:
             accepted=item["accepted"],
             resolved=item["resolved"],
         )
-    for item in (
-        _running_clocks(user)
-        .filter(warn_at__lte=now, ticket__station__isnull=False)
-        .order_by()
-        .values("ticket__station__code")
-        .annotate(
-            overdue=Count("ticket_id", distinct=True, filter=Q(due_at__lte=now)),
-            warned=Count("ticket_id", distinct=True),
-        )
-    ):
-        row = rows.get(item["ticket__station__code"])
-        if row is not None:
-            row.overdue = item["overdue"]
-            row.warning = item["warned"] - item["overdue"]
+    for clock_ in _worst(clocks, now).values():
+        row = rows.get(clock_.station)
+        if row is None:
+            continue
+        if clock_.due_at <= now:
+            row.overdue += 1
+        else:
+            row.warning += 1
     try:
-        escalations = sla_selectors.alert_counts_visible_to(user=user)
+        escalations = sla_selectors.alert_counts_visible_to(user=scope.user)
     except DomainError:
         escalations = None
     if escalations is not None:
@@ -271,22 +318,24 @@ def wall_stations(*, user: User, now: dt.datetime) -> list[CompanyRow]:
     return sorted(companies.values(), key=lambda company: (-company.total("overdue"), company.name))
 
 
-def wall_status_counts(*, user: User) -> dict[str, int]:
+def wall_status_counts(*, scope: WallScope) -> dict[str, int]:
     """Open tickets by status (待派单, 已派单, 已响应, 待回访, 已退回)."""
-    visible = ticket_list_visible_to(user=user).select_related(None).order_by()
-    counts = dict(visible.filter(status__in=OPEN_STATUSES).values_list("status").annotate(n=Count("id")))
+    counts = dict(scope.open_tickets().values_list("status").annotate(n=Count("id")))
     return {status: counts.get(status, 0) for status in TicketStatus.values if status in OPEN_STATUSES}
 
 
 def wall_for(*, user: User, now: dt.datetime) -> Wall:
     """Everything the wall shows, scoped to the viewer (a company sees its stations; the desk and regulator all)."""
-    overdue, at_risk = wall_lists(user=user, now=now)
+    scope = WallScope.of(user)
+    clocks = wall_clocks(scope=scope, now=now)
+    overdue, at_risk, alarms = wall_lists(scope=scope, clocks=clocks, now=now)
     return Wall(
         now=now,
-        today=wall_today(user=user, now=now),
-        status_counts=wall_status_counts(user=user),
-        stages=wall_stage_counts(user=user, now=now),
+        today=wall_today(scope=scope, now=now),
+        status_counts=wall_status_counts(scope=scope),
+        stages=wall_stage_counts(scope=scope, clocks=clocks, now=now),
         overdue=overdue,
         at_risk=at_risk,
-        companies=wall_stations(user=user, now=now),
+        alarms=alarms,
+        companies=wall_stations(scope=scope, clocks=clocks, now=now),
     )

@@ -93,3 +93,19 @@ def test_without_htmx_the_callback_form_posts_and_comes_back_to_the_list(page_as
 
     assert response.redirect_chain[-1][0] == "/callbacks/"
     assert "回访完成，工单已办结" in response.content.decode()
+
+
+def test_a_ticket_resolved_after_the_list_was_drawn_is_appended_by_the_poll(page_as):
+    first = resolved_ticket(phone="13900000088")
+    page = page_as("80725").get("/callbacks/").content.decode()
+    poll_url = page.split('id="cb-poll" hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    assert first.number in poll_url  # already on the page: never appended twice
+
+    assert f'id="cb-{first.number}"' not in page_as("80725").get(poll_url).content.decode()
+    second = resolved_ticket(phone="13900000089")
+    polled = page_as("80725").get(poll_url).content.decode()
+
+    assert 'hx-swap-oob="beforeend:#cb-list"' in polled
+    assert f'id="cb-{second.number}"' in polled
+    assert f'id="cb-{first.number}"' not in polled
+    assert second.number in polled.split('id="cb-poll"')[1]  # the next poll knows it

@@ -68,10 +68,19 @@ def test_the_nav_links_reports_for_the_desk_companies_and_the_regulator_but_not_
     assert 'href="/reports/"' not in page_as("station-cf-qiaokao").get("/tickets/").content.decode()
 
 
-def test_the_english_switch_keeps_every_page_working(page_as):
+def test_the_english_switch_shows_the_pages_in_english_and_back(page_as):
     client = page_as("lead")
     client.post("/i18n/setlang/", {"language": "en", "next": "/wall/"})
-    for path in ("/desk/", "/wall/", "/callbacks/", "/tickets/"):
+    for path, words in (
+        ("/desk/", "New ticket"),
+        ("/wall/", "Overdue tickets"),
+        ("/callbacks/", "No tickets awaiting callback"),
+        ("/tickets/", "Search"),
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
-        assert '<html lang="en">' in response.content.decode()
+        page = response.content.decode()
+        assert '<html lang="en">' in page
+        assert words in page, path
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/wall/"})
+    assert "超时工单" in client.get("/wall/").content.decode()

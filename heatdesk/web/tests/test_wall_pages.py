@@ -23,7 +23,7 @@ def at_risk_ticket(**fields):
 
 
 def section(page: str, title: str) -> str:
-    return page.split(title)[1].split("</section>")[0]
+    return page.split(title, 1)[1].split("</section>")[0]
 
 
 def test_the_wall_lists_overdue_and_at_risk_tickets_with_their_clocks(page_as):

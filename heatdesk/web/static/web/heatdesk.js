@@ -65,6 +65,44 @@
     setTimeout(function () { form.removeAttribute("data-submitting"); }, 8000);
   }
 
+  // The wall's bar chart (ECharts, vendored): drawn again after each live refresh, without animation.
+  function drawCharts() {
+    if (!window.echarts) return;
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-chart"));
+      if (!source) return;
+      var data = JSON.parse(source.textContent);
+      var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, null, { renderer: "svg" });
+      chart.setOption({
+        animation: false,
+        grid: { left: 8, right: 12, top: 28, bottom: 4, containLabel: true },
+        legend: { top: 0, textStyle: { fontSize: 12 } },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", data: data.stations, inverse: true },
+        series: data.series.map(function (s) {
+          return { name: s.name, type: "bar", stack: "open", data: s.data, itemStyle: { color: s.color }, barMaxWidth: 18 };
+        })
+      }, true);
+    });
+  }
+  window.addEventListener("resize", function () {
+    if (!window.echarts) return;
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var chart = window.echarts.getInstanceByDom(el);
+      if (chart) chart.resize();
+    });
+  });
+  window.addEventListener("load", drawCharts);
+  // A wall left open all shift must not pile up chart instances: free them before htmx replaces them.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!window.echarts) return;
+    event.detail.target.querySelectorAll("[data-chart]").forEach(function (el) {
+      var chart = window.echarts.getInstanceByDom(el);
+      if (chart) chart.dispose();
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var serverNow = Date.parse(t("now"));
     if (!isNaN(serverNow)) skew = serverNow - Date.now();
@@ -86,6 +124,7 @@
   document.addEventListener("submit", onSubmit, true);
   document.addEventListener("htmx:afterSwap", function () {
     tick();
+    drawCharts();
     document.querySelectorAll("[data-callback-form]").forEach(syncCallback);
   });
 })();
