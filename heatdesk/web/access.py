@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -39,6 +42,10 @@ def role_required(*roles: Iterable[str] | str) -> Callable:
         def wrapped(request, *args, **kwargs):
             user = request.user
             if not user.is_authenticated:
+                if is_htmx(request):  # a poll after the session ended: send the whole page to login
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = resolve_url(settings.LOGIN_URL) + "?next=" + quote(request.path)
+                    return response
                 return redirect_to_login(request.get_full_path())
             if user.role not in allowed and not (user.is_superuser and Role.ADMIN in allowed):
                 return forbidden(request)

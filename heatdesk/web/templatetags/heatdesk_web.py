@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from heatdesk.accounts.models import Role
@@ -72,6 +72,20 @@ def clock_badge(view: ClockView | None, *, compact: bool = False):
         label,
         view.text,
     )
+
+
+@register.simple_tag
+def clock_formats():
+    """The clock words as data attributes of <body>, so the browser's countdown says what the server says."""
+    formats = {
+        "left": _("剩余 %(d)s"),
+        "over": _("超时 %(d)s"),
+        "dh": _("%(d)s天%(h)s小时"),
+        "hm": _("%(h)s小时%(m)s分"),
+        "m": _("%(m)s分"),
+        "s": _("%(s)s秒"),
+    }
+    return format_html_join(" ", 'data-fmt-{}="{}"', formats.items())
 
 
 @register.simple_tag(takes_context=True)

@@ -84,3 +84,10 @@ def test_the_english_switch_shows_the_pages_in_english_and_back(page_as):
         assert words in page, path
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/wall/"})
     assert "超时工单" in client.get("/wall/").content.decode()
+
+
+def test_a_live_poll_after_the_session_ended_sends_the_page_to_login(db):
+    response = Client().get("/station/board/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/login/?next=/station/board/"

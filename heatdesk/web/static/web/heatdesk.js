@@ -5,14 +5,18 @@
   var skew = 0; // server now − browser now, so countdowns follow the server's clock
   function t(key) { return body.getAttribute("data-" + key) || ""; }
 
+  // The same words as the server's clocks.duration_text, from the page's translated formats.
+  function fmt(key, values) {
+    return t("fmt-" + key).replace(/%\((\w)\)s/g, function (_, name) { return values[name]; });
+  }
   function duration(seconds) {
     seconds = Math.max(0, Math.floor(seconds));
     var d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600);
     var m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
-    if (d) return d + t("day") + h + t("hour");
-    if (h) return h + t("hour") + m + t("minute");
-    if (m) return m + t("minute");
-    return s + t("second");
+    if (d) return fmt("dh", { d: d, h: h });
+    if (h) return fmt("hm", { h: h, m: m });
+    if (m) return fmt("m", { m: m });
+    return fmt("s", { s: s });
   }
 
   function tick() {
@@ -25,7 +29,7 @@
       var warn = Date.parse(el.getAttribute("data-warn"));
       var left = (due - now) / 1000;
       var state = now >= due ? "overdue" : (now >= warn ? "warning" : "ok");
-      var text = left < 0 ? t("over") + " " + duration(-left) : t("left") + " " + duration(left);
+      var text = left < 0 ? fmt("over", { d: duration(-left) }) : fmt("left", { d: duration(left) });
       var span = el.querySelector(".clock-text");
       if (span && span.textContent !== text) span.textContent = text;
       if (!el.classList.contains(state)) {
