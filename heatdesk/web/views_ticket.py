@@ -3,10 +3,13 @@ photos, and a form for each action this user may take now. Also the ticket searc
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -62,11 +65,19 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
         "can_upload": request.user.role in UPLOAD_ROLES and ticket.is_open,
         "can_urge": request.user.role in TRANSITIONS[Action.URGE].roles,
         "callback_next_try": callback_next_try(ticket),
+        "extend_default": _extend_default(ticket),
         "callback_tries_needed": CALLBACK_TRIES_NEEDED,
         "version": selectors.live_version(ticket, len(page.alerts)),
         "crew": crew,
         "here": reverse("web:crew-ticket" if crew else "web:ticket", args=[number]),
     }
+
+
+def _extend_default(ticket) -> str:
+    """A day past the current resolution deadline, as a `datetime-local` value in Hohhot time."""
+    if ticket.resolution_deadline is None:
+        return ""
+    return timezone.localtime(ticket.resolution_deadline + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
 
 
 @require_GET
