@@ -51,3 +51,13 @@ def event_record(*, ticket: Ticket, kind: str, actor=None, data: dict | None = N
     return TicketEvent.objects.create(
         ticket=ticket, kind=TicketEventKind(kind).value, actor=actor, data=data or {}, at=at or clock.now()
     )
+
+
+def alert_event_record(alert) -> TicketEvent:
+    """Log a raised SLA alert (预警/超时/升级) on its ticket, by the system (no actor)."""
+    return event_record(
+        ticket=alert.ticket,
+        kind=f"alert_{alert.level}",
+        at=alert.raised_at,
+        data={"stage": alert.stage, "threshold_at": alert.threshold_at.isoformat()},
+    )

@@ -276,7 +276,7 @@ def urge(ctx: ActionContext) -> dict:
         data["caller_phone_tail"] = phone[-4:]
         if ctx.payload.get("idempotency_key"):
             data["idempotency_key"] = ctx.payload["idempotency_key"]
-    if ticket.station is not None:
+    if ticket.station is not None and ticket.first_dispatched_at is not None:  # not before it was sent there
         label = "重复来电催办" if repeat_call else "催办"
         notifications.station_notify(
             ticket=ticket,

@@ -289,3 +289,24 @@ def test_an_address_the_operator_confirmed_for_a_compound_is_learned_as_an_alias
     again = resolve("老税务家属楼5号楼")
     assert again.confident
     assert again.compound.code == "shuiyuanxiaoqu"
+
+
+def test_raised_sla_alerts_appear_in_the_ticket_log(make_ticket, act):
+    from heatdesk.sla.monitor import monitor_pass
+
+    ticket = make_ticket()
+    monitor_pass(now=ticket.created_at + dt.timedelta(minutes=9))
+    monitor_pass(now=ticket.created_at + dt.timedelta(minutes=11))
+    kinds = list(ticket.events.order_by("at", "id").values_list("kind", flat=True))
+    assert kinds == ["create", "alert_warning", "alert_overdue"]
+    warning = ticket.events.get(kind="alert_warning")
+    assert warning.actor is None
+    assert warning.data["stage"] == "dispatch"
+    act("80725", ticket, "dispatch")  # late dispatch closes the alerts; the table still allows it
+    assert ticket.sla_alerts.filter(closed_at__isnull=True).count() == 0
+
+
+def test_urging_a_ticket_not_yet_dispatched_does_not_message_the_station(make_ticket, act):
+    ticket = make_ticket()
+    act("80725", ticket, "urge", note="先记下")
+    assert not OutboxMessage.objects.filter(topic="ticket.urged").exists()
