@@ -299,6 +299,8 @@ def measure(requests: int) -> list[dict]:
         ).values_list("number", flat=True)[:500]
     )
     phone = Ticket.objects.order_by("-id").values_list("caller_phone", flat=True).first()
+    board = client("station-cf-qiaokao").get("/station/").content.decode()
+    board_version = urllib.parse.unquote(board.split("/station/board/?v=")[1].split('"')[0])
     pages = [
         ("desk (operator)", "80725", lambda: "/desk/"),
         ("desk queue fragment", "80725", lambda: "/desk/queue/"),
@@ -306,9 +308,10 @@ def measure(requests: int) -> list[dict]:
         ("desk address resolve", "80725", lambda: "/desk/resolve/?address=回民区蓝爵小区3号楼2单元501"),
         ("ticket page", "80725", lambda: f"/tickets/{rng.choice(open_numbers)}/"),
         ("crew ticket (station)", "station-cf-qiaokao", lambda: f"/station/tickets/{rng.choice(open_numbers)}/"),
-        ("ticket live poll", "80725", lambda: f"/tickets/{open_numbers[0]}/live/?v=x"),
+        ("ticket live poll (changed)", "80725", lambda: f"/tickets/{open_numbers[0]}/live/?v=x"),
         ("station board", "station-cf-qiaokao", lambda: "/station/"),
         ("station board fragment", "station-cf-qiaokao", lambda: "/station/board/"),
+        ("station board poll (same)", "station-cf-qiaokao", lambda: f"/station/board/?v={board_version}"),
         ("wall (desk lead)", "lead", lambda: "/wall/"),
         ("wall live fragment", "lead", lambda: "/wall/live/"),
         ("wall (company)", "company-chengfa", lambda: "/wall/"),
@@ -320,7 +323,7 @@ def measure(requests: int) -> list[dict]:
     for name, username, path in pages:
         c = client(username)
         for _ in range(3):  # warm caches (templates, gazetteer index, connection)
-            assert c.get(path()).status_code == 200, name
+            assert c.get(path()).status_code in (200, 204), name
         times, queries = [], []
         for _ in range(requests):
             reset_queries()
@@ -328,7 +331,7 @@ def measure(requests: int) -> list[dict]:
                 started = time.perf_counter()
                 response = c.get(path())
                 times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (name, response.status_code)
+            assert response.status_code in (200, 204), (name, response.status_code)
             queries.append(len(captured.captured_queries))
         times.sort()
         results.append(
@@ -355,6 +358,11 @@ def child(args) -> None:
     call_command("migrate", verbosity=0)
     demo_seed()
     built = build(args.tickets)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # what autovacuum does after a load; SQLite keeps no statistics by default
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(json.dumps({"built": built, "pages": measure(args.requests)}))
 
 
@@ -391,11 +399,11 @@ def main() -> None:
             f"{built['callbacks']:,} callbacks "
             f"(built in {built['build_s']} s); {args.requests} requests per page"
         )
-        print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KB':>6}  target < {TARGET_MS} ms")
+        print(f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KB':>6}  target < {TARGET_MS} ms")
         for row in result["pages"]:
             flag = "ok" if row["p95"] < TARGET_MS else "SLOW"
             print(
-                f"{row['page']:<26} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['queries']:>8} "
+                f"{row['page']:<28} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['queries']:>8} "
                 f"{row['bytes'] / 1024:>6.1f}  {flag}"
             )
 

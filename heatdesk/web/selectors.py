@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from heatdesk.accounts.models import Role, User
 from heatdesk.core.errors import DomainError, NotFound
@@ -163,6 +163,17 @@ def station_board(*, user: User, since: dt.datetime) -> StationBoard:
         done_today=done,
         counts={**counts, "done": len(done)},
     )
+
+
+def station_board_version(*, user: User, since: dt.datetime) -> str:
+    """Changes whenever the board would: a ticket arrives, moves, leaves, is urged, or is resolved today."""
+    tickets = ticket_list_visible_to(user=user).select_related(None).order_by()
+    active = tickets.filter(status__in=[TicketStatus.DISPATCHED, TicketStatus.ACCEPTED]).aggregate(
+        n=Count("id"), last=Max("updated_at")
+    )
+    done = tickets.filter(status__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED], resolved_at__gte=since).count()
+    last = active["last"].timestamp() if active["last"] else 0
+    return f"{active['n']}:{last:.6f}:{done}"
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -20,8 +21,15 @@ NEW_FOR = dt.timedelta(minutes=15)  # a dispatch this recent is marked 新
 
 def _board_context(request) -> dict:
     now = clock.now()
-    board = selectors.station_board(user=request.user, since=day_start(now))
-    return {"board": board, "now": now, "new_since": now - NEW_FOR, "station": request.user.station}
+    since = day_start(now)
+    board = selectors.station_board(user=request.user, since=since)
+    return {
+        "board": board,
+        "now": now,
+        "new_since": now - NEW_FOR,
+        "station": request.user.station,
+        "version": selectors.station_board_version(user=request.user, since=since),
+    }
 
 
 @require_GET
@@ -34,8 +42,11 @@ def station(request):
 @require_GET
 @role_required(Role.STATION)
 def station_board(request):
-    """The board's live part (fragment)."""
-    return render(request, "web/station/_board.html", _board_context(request))
+    """The board's live part, polled every 3 s: nothing (204) while unchanged, else the new board."""
+    version = selectors.station_board_version(user=request.user, since=day_start(clock.now()))
+    if request.GET.get("v") == version:
+        return HttpResponse(status=204)
+    return render(request, "web/station/_board_live.html", _board_context(request))
 
 
 @require_GET

@@ -12,7 +12,8 @@ def test_the_board_shows_new_tickets_to_accept_and_polls_for_more(page_as):
 
     page = page_as(STATION_USER).get("/station/").content.decode()
 
-    assert 'hx-get="/station/board/" hx-trigger="every 3s"' in page
+    assert 'hx-get="/station/board/?v=' in page
+    assert 'hx-trigger="every 3s"' in page
     assert ticket.number in page
     assert "新" in page
     assert "紧急" in page
@@ -57,3 +58,17 @@ def test_the_crew_view_is_made_for_a_phone(page_as):
     assert 'accept="image/*" capture="environment"' in page
     assert "返回看板" in page
     assert 'name="crew" value="1"' in page
+
+
+def test_the_board_poll_answers_nothing_until_the_board_changes(page_as):
+    new_ticket(phone="13900000013")
+    client = page_as(STATION_USER)
+    version = client.get("/station/").content.decode().split("/station/board/?v=")[1].split('"')[0]
+    version = version.replace("%3A", ":")
+
+    assert client.get("/station/board/", {"v": version}).status_code == 204
+    arrived = new_ticket(phone="13900000014")
+
+    changed = client.get("/station/board/", {"v": version})
+    assert changed.status_code == 200
+    assert arrived.number in changed.content.decode()
