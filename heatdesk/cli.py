@@ -14,6 +14,7 @@ ALIASES = {
     "export-gazetteer": "export_gazetteer",
     "simulate-season": "simulate_season",
     "import-tickets": "import_tickets",
+    "seal-kpi-days": "seal_kpi_days",
 }
 
 

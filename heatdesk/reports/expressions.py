@@ -2,14 +2,15 @@
 
 `Seconds(end, start)` is the time between two timestamps in seconds (NULL when either is NULL), as
 `EXTRACT(EPOCH FROM …)` on PostgreSQL and `julianday` arithmetic on SQLite — both native, so sums
-and averages stay inside the database. `Median` is PostgreSQL's `PERCENTILE_CONT(0.5)`; on other
-databases `median_of` takes the middle row(s) of an ordered query instead.
+and averages stay inside the database. `median_of` takes the middle row(s) of an ordered query, the
+same way on every database (it equals PERCENTILE_CONT(0.5)), and keeps the median out of the big
+aggregate so that one can run in parallel on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Aggregate, F, FloatField, Func, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, FloatField, Func, QuerySet
 
 
 class Seconds(Func):
@@ -37,35 +38,20 @@ class Seconds(Func):
         return f"(EXTRACT(EPOCH FROM ({end_sql} - {start_sql}))::double precision)", params
 
 
-class Median(Aggregate):
-    """PostgreSQL's continuous median (PERCENTILE_CONT(0.5)); NULLs are ignored."""
+def median_of(values: QuerySet, column: str, count: int) -> float | None:
+    """The median of a one-column query (`column`, NULLs already out) of `count` rows.
 
-    function = "PERCENTILE_CONT"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
-def median_in_database() -> bool:
-    """True where one aggregate query can return the median (PostgreSQL)."""
-    return connection.vendor == "postgresql"
-
-
-def median_of(queryset: QuerySet, expression: Func, count: int) -> float | None:
-    """The median of `expression` over `queryset` rows where it is not NULL, without PERCENTILE_CONT.
-
-    `count` is the number of such rows (the caller already has it from its aggregate); the query asks
-    the database for the one or two middle values in order — never for all of them.
+    The database orders the values and returns only the one or two in the middle (OFFSET), so the
+    values never travel to Python. On PostgreSQL the sort gets more memory for this query.
     """
     if not count:
         return None
-    values = list(
-        queryset.order_by()
-        .annotate(median_value=expression)
-        .filter(median_value__isnull=False)
-        .order_by("median_value")
-        .values_list("median_value", flat=True)[(count - 1) // 2 : count // 2 + 1]
-    )
-    if not values:
+    middle = values.order_by(column)[(count - 1) // 2 : count // 2 + 1]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+        found = list(middle)
+    if not found:
         return None
-    return sum(values) / len(values)
+    return sum(found) / len(found)

@@ -20,16 +20,18 @@ Conventions (the same for every KPI):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
-from heatdesk.reports.expressions import Median, Seconds, median_in_database, median_of
+from heatdesk.reports.expressions import Seconds, median_of
 from heatdesk.tickets.models import Satisfaction, Ticket, TicketCallback, TicketEvent
 from heatdesk.tickets.states import TicketStatus
 
 REPEAT_CALL_WINDOW = dt.timedelta(days=7)
+ROLLUP_VERSION = 1  # bump when a formula below changes, so sealed days are recomputed
 TEMPERATURE_STANDARD_CELSIUS = 18
 DEFAULT_SATISFIED_SET = (Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
 
@@ -171,16 +173,26 @@ def _count(condition: Q | None = None) -> Count:
 
 
 def _repeat_called() -> Q:
-    """A repeat call (an urge with repeat_call) within 7 days of creation; imports carry the last one."""
-    repeat_events = TicketEvent.objects.filter(
-        kind="urge", data__repeat_call=True, at__lt=F("ticket__created_at") + REPEAT_CALL_WINDOW
-    ).values("ticket_id")
-    return Q(id__in=repeat_events) | Q(last_repeat_call_at__lt=F("created_at") + REPEAT_CALL_WINDOW)
+    """A repeat call (an urge with repeat_call) within 7 days of creation.
+
+    Every repeat call stamps `last_repeat_call_at` (imports carry it too), so the row alone answers
+    unless the last repeat call came after the window; only then are the ticket's events consulted.
+    """
+    window_end = F("created_at") + REPEAT_CALL_WINDOW
+    earlier_event = Exists(
+        TicketEvent.objects.filter(
+            ticket_id=OuterRef("id"),
+            kind="urge",
+            data__repeat_call=True,
+            at__lt=OuterRef("created_at") + REPEAT_CALL_WINDOW,
+        )
+    )
+    return Q(last_repeat_call_at__lt=window_end) | (Q(last_repeat_call_at__gte=window_end) & Q(earlier_event))
 
 
-def ticket_aggregates(*, as_of: dt.datetime, with_median: bool) -> dict:
+def ticket_aggregates(*, as_of: dt.datetime) -> dict:
     """Every ticket-level numerator and denominator, as aggregates for one query (grouped or not)."""
-    aggregates = {
+    return {
         "received__num": _count(),
         "dispatch_on_time_rate__num": _count(DISPATCHED & Q(first_dispatched_at__lte=F("dispatch_deadline"))),
         "dispatch_on_time_rate__den": _count(DISPATCHED),
@@ -225,9 +237,62 @@ def ticket_aggregates(*, as_of: dt.datetime, with_median: bool) -> dict:
             Q(status=S.CLOSED, closed_at__gt=F("callback_deadline")) | Q(status=S.RESOLVED, callback_deadline__lt=as_of)
         ),
     }
-    if with_median:
-        aggregates["median_response_minutes__num"] = Median(RESPONSE_SECONDS)
-    return aggregates
+
+
+CALLBACK_KEYS = ("satisfaction_rate__num", "satisfaction_rate__den", "resolution_rate__num", "resolution_rate__den")
+
+
+# The keys of ticket_aggregates() without the median, spelled out so models can name columns after them
+# before the app registry is ready (a test checks the two agree).
+TICKET_KEYS = (
+    "received__num",
+    "dispatch_on_time_rate__num",
+    "dispatch_on_time_rate__den",
+    "avg_response_minutes__num",
+    "avg_response_minutes__den",
+    "avg_arrival_minutes__num",
+    "avg_arrival_minutes__den",
+    "avg_resolution_minutes__num",
+    "avg_resolution_minutes__den",
+    "response_on_time_rate__num",
+    "response_on_time_rate__den",
+    "resolution_on_time_rate__num",
+    "resolution_on_time_rate__den",
+    "phone_resolved_rate__num",
+    "first_time_resolution_rate__num",
+    "first_time_resolution_rate__den",
+    "callback_rate__num",
+    "callback_rate__den",
+    "return_rate__num",
+    "return_rate__den",
+    "redo_rate__num",
+    "redo_rate__den",
+    "repeat_call_rate__num",
+    "temperature_compliance_rate__num",
+    "temperature_compliance_rate__den",
+    "overdue_dispatch__num",
+    "overdue_response__num",
+    "overdue_resolution__num",
+    "overdue_callback__num",
+)
+
+
+def raw_keys() -> list[str]:
+    """Every numerator and denominator that sums across populations (all but the median)."""
+    return [*TICKET_KEYS, *CALLBACK_KEYS]
+
+
+def definitions_fingerprint() -> str:
+    """Changes when a formula, the satisfied set or the day boundaries change: sealed days are then stale."""
+    text = repr(
+        (
+            ROLLUP_VERSION,
+            [(d.key, d.formula_en) for d in KPI_DEFINITIONS.values()],
+            satisfied_set(),
+            settings.TIME_ZONE,
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def callback_aggregates() -> dict:
@@ -279,45 +344,109 @@ def _callbacks_of(tickets: QuerySet[Ticket]) -> QuerySet[TicketCallback]:
     return TicketCallback.objects.filter(ticket__in=tickets.order_by().values("id"))
 
 
-def kpis_compute(*, tickets: QuerySet[Ticket], as_of: dt.datetime) -> dict[str, dict]:
-    """Every KPI over one population of tickets (already limited to a period and a scope)."""
+def _add(total: dict, more: dict) -> dict:
+    for key, value in more.items():
+        total[key] = (total.get(key) or 0) + (value or 0)
+    return total
+
+
+def _expression(group):
+    return F(group) if isinstance(group, str) else group
+
+
+def kpis_raw(*, tickets: QuerySet[Ticket], as_of: dt.datetime) -> dict:
+    """The raw numerators and denominators (no median) of one population: two aggregate queries."""
     tickets = tickets.order_by()
-    in_database = median_in_database()
-    raw = tickets.aggregate(**ticket_aggregates(as_of=as_of, with_median=in_database))
+    raw = tickets.aggregate(**ticket_aggregates(as_of=as_of))
     raw.update(_callbacks_of(tickets).aggregate(**callback_aggregates()))
-    if in_database:
-        median = raw.get("median_response_minutes__num")
-    else:
-        median = median_of(tickets, RESPONSE_SECONDS, raw.get("avg_response_minutes__den") or 0)
-    return kpis_assemble(raw, median_seconds=median)
+    return raw
 
 
-def kpis_compute_grouped(
-    *, tickets: QuerySet[Ticket], as_of: dt.datetime, group, callback_group
-) -> dict[object, dict[str, dict]]:
-    """The KPIs per group: `group` groups tickets (a field path or expression), `callback_group` is the
-    same grouping seen from a callback (through `ticket__`). Medians are computed only on PostgreSQL."""
-    tickets = tickets.order_by()
-    in_database = median_in_database()
+def kpis_raw_grouped(*, tickets: QuerySet[Ticket], as_of: dt.datetime, groups: tuple) -> dict[tuple, dict]:
+    """The raw aggregates per group; `groups` are (ticket expression, callback expression) pairs or
+    ticket field names (seen from a callback through `ticket__`). Keys are tuples of group values."""
+    pairs = [(g, f"ticket__{g}") if isinstance(g, str) else g for g in groups]
+    names = [f"report_group_{n}" for n in range(len(pairs))]
     rows = (
-        tickets.annotate(report_group=F(group) if isinstance(group, str) else group)
-        .values("report_group")
-        .annotate(**ticket_aggregates(as_of=as_of, with_median=in_database))
+        tickets.order_by()
+        .annotate(**{name: _expression(ticket) for name, (ticket, _) in zip(names, pairs, strict=True)})
+        .values(*names)
+        .annotate(**ticket_aggregates(as_of=as_of))
         .order_by()
     )
     callback_rows = (
         _callbacks_of(tickets)
-        .annotate(report_group=F(callback_group) if isinstance(callback_group, str) else callback_group)
-        .values("report_group")
+        .annotate(**{name: _expression(callback) for name, (_, callback) in zip(names, pairs, strict=True)})
+        .values(*names)
         .annotate(**callback_aggregates())
-    ).order_by()
-    callbacks = {row.pop("report_group"): row for row in callback_rows}
-    result = {}
-    for row in rows:
-        key = row.pop("report_group")
-        row.update(callbacks.get(key, {}))
-        result[key] = kpis_assemble(row, median_seconds=row.get("median_response_minutes__num"))
+        .order_by()
+    )
+    result: dict[tuple, dict] = {}
+    for row in [*rows, *callback_rows]:
+        key = tuple(row.pop(name) for name in names)
+        _add(result.setdefault(key, {}), row)
     return result
+
+
+LIVE_MERGE_LIMIT = 20_000  # live response times merged in memory with a window of the day book's
+
+
+def response_median(*, tickets: QuerySet[Ticket], count: int, live_count: int, book=None) -> float | None:
+    """The median response time in seconds over the population (and the day book's sealed days).
+
+    Without sealed days the database returns the middle value(s) of the ordered times. With them, the
+    union's middle lies within `live_count` ranks of the sealed times' same rank, so the database
+    walks the sealed times' index to that window and the few live times are merged into it.
+    """
+    live = (
+        tickets.order_by()
+        .annotate(seconds=RESPONSE_SECONDS)
+        .filter(seconds__isnull=False)
+        .values_list("seconds", flat=True)
+    )
+    if book is None or not book.sealed:
+        return median_of(live, "seconds", count)
+    if not count:
+        return None
+    if live_count > LIVE_MERGE_LIMIT:
+        return median_of(book.response_seconds().order_by().union(live, all=True), "seconds", count)
+    low, high = (count - 1) // 2, count // 2
+    skipped = max(0, low - live_count)
+    window = list(book.response_seconds().order_by("seconds").values_list("seconds", flat=True)[skipped : high + 1])
+    merged = sorted([*window, *live])
+    return (merged[low - skipped] + merged[high - skipped]) / 2
+
+
+def kpis_compute(*, tickets: QuerySet[Ticket], as_of: dt.datetime, book=None) -> dict[str, dict]:
+    """Every KPI over one population of tickets (already limited to a period and a scope).
+
+    With a `book` (a daybook.DayBookSlice of the same period and scope) the sealed days are read from
+    the day book and only the other days' tickets are aggregated live; the numbers are the same.
+    """
+    live = book.live(tickets) if book is not None else tickets
+    raw = kpis_raw(tickets=live, as_of=as_of)
+    live_count = raw.get("avg_response_minutes__den") or 0
+    if book is not None:
+        _add(raw, book.sums())
+    count = raw.get("avg_response_minutes__den") or 0
+    median = response_median(tickets=live, count=count, live_count=live_count, book=book)
+    return kpis_assemble(raw, median_seconds=median)
+
+
+def kpis_compute_grouped(
+    *, tickets: QuerySet[Ticket], as_of: dt.datetime, group, callback_group, book=None, book_group: str = ""
+) -> dict[object, dict[str, dict]]:
+    """The KPIs per group (no medians): `group` groups tickets (a field path or expression),
+    `callback_group` is the same grouping seen from a callback, `book_group` from a day book row."""
+    live = book.live(tickets) if book is not None else tickets
+    grouped = {
+        key[0]: raw
+        for key, raw in kpis_raw_grouped(tickets=live, as_of=as_of, groups=((group, callback_group),)).items()
+    }
+    if book is not None:
+        for key, raw in book.grouped_sums(book_group).items():
+            _add(grouped.setdefault(key, {}), raw)
+    return {key: kpis_assemble({"received__num": 0, **raw}) for key, raw in grouped.items()}
 
 
 def kpis_definitions_json() -> dict[str, dict]:

@@ -45,7 +45,7 @@ DAILY_KPIS = (
 )
 
 
-def daily_kpis(*, tickets: QuerySet[Ticket], period: Period, as_of: dt.datetime) -> list[dict]:
+def daily_kpis(*, tickets: QuerySet[Ticket], period: Period, as_of: dt.datetime, book=None) -> list[dict]:
     """One row per day of the period (days without tickets included): the day's KPIs."""
     zone = report_timezone()
     grouped = kpis.kpis_compute_grouped(
@@ -53,6 +53,8 @@ def daily_kpis(*, tickets: QuerySet[Ticket], period: Period, as_of: dt.datetime)
         as_of=as_of,
         group=TruncDate("created_at", tzinfo=zone),
         callback_group=TruncDate("ticket__created_at", tzinfo=zone),
+        book=book,
+        book_group="day",
     )
     empty = kpis.kpis_assemble({"received__num": 0})
     return [{"day": day, "kpis": grouped.get(day, empty)} for day in period.days]
@@ -148,8 +150,9 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
     """Everything a report page or workbook shows for one period and scope, computed once."""
     as_of = as_of or clock.now()
     tickets = selectors.report_tickets(user=user, period=period, scope=scope)
-    values = kpis.kpis_compute(tickets=tickets, as_of=as_of)
-    ranking_options = {"user": user, "tickets": tickets, "as_of": as_of, "scope": scope}
+    book = selectors.report_book(user=user, period=period, scope=scope)
+    values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=book)
+    ranking_options = {"user": user, "tickets": tickets, "as_of": as_of, "scope": scope, "book": book}
     return {
         "period": period,
         "scope": scope,
@@ -159,7 +162,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
         "stations": rankings.rankings_compute(by="station", **ranking_options),
         "companies": rankings.rankings_compute(by="company", **ranking_options),
         "categories": category_mix(tickets=tickets),
-        "daily": [] if day else daily_kpis(tickets=tickets, period=period, as_of=as_of),
+        "daily": [] if day else daily_kpis(tickets=tickets, period=period, as_of=as_of, book=book),
         "hourly": hourly_volume(tickets=tickets),
         "response_histogram": response_histogram(tickets=tickets),
         "resolution_histogram": resolution_histogram(tickets=tickets),

@@ -59,9 +59,9 @@ RANKING_RULE_EN = (
     "below the minimum volume are not ranked; ties go to more requests, then code; red list = top N, black "
     "list = bottom N of the ranked, N = min(3, ⌈ranked ÷ 5⌉)."
 )
-GROUPS = {
-    "station": ("station_id", "ticket__station_id"),
-    "company": ("station__company_id", "ticket__station__company_id"),
+GROUPS = {  # tickets, callbacks, day book rows
+    "station": ("station_id", "ticket__station_id", "station_id"),
+    "company": ("station__company_id", "ticket__station__company_id", "station__company_id"),
 }
 SHOWN_KPIS = (
     "received",
@@ -112,6 +112,7 @@ def rankings_compute(
     kpi: str = "score",
     min_received: int = DEFAULT_MIN_RECEIVED,
     scope: ReportScope | None = None,
+    book=None,
 ) -> dict:
     """Stations or companies the user may see (within `scope`), ranked by the rule above, with their
     red/black lists."""
@@ -119,8 +120,10 @@ def rankings_compute(
         raise ValidationFailed("by 须为 station 或 company / by must be station or company", details=[{"field": "by"}])
     if kpi != "score" and kpi not in kpis.KPI_DEFINITIONS:
         raise ValidationFailed(f"未知指标 {kpi} / unknown kpi {kpi}", details=[{"field": "kpi"}])
-    group, callback_group = GROUPS[by]
-    grouped = kpis.kpis_compute_grouped(tickets=tickets, as_of=as_of, group=group, callback_group=callback_group)
+    group, callback_group, book_group = GROUPS[by]
+    grouped = kpis.kpis_compute_grouped(
+        tickets=tickets, as_of=as_of, group=group, callback_group=callback_group, book=book, book_group=book_group
+    )
     empty = kpis.kpis_assemble({"received__num": 0})
     items = []
     for unit_id, code, name, company in _units(user, by, scope):

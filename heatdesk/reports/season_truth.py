@@ -141,8 +141,12 @@ def kpi_matches(key: str, truth: dict, reported: dict) -> bool:
     return truth["numerator"] == reported["numerator"] and truth["value"] == reported["value"]
 
 
-def comparison_rows(truth: dict[str, dict], reported: dict[str, dict]) -> list[tuple[str, dict, dict, bool]]:
-    return [(key, truth[key], reported[key], kpi_matches(key, truth[key], reported[key])) for key in KPI_DEFINITIONS]
+def comparison_rows(truth: dict[str, dict], *reported: dict[str, dict]) -> list[tuple]:
+    """(key, truth, reported…, all match) per KPI."""
+    return [
+        (key, truth[key], *[r[key] for r in reported], all(kpi_matches(key, truth[key], r[key]) for r in reported))
+        for key in KPI_DEFINITIONS
+    ]
 
 
 def format_value(key: str, value: dict) -> str:
@@ -158,15 +162,12 @@ def format_value(key: str, value: dict) -> str:
     return str(value["value"])
 
 
-def comparison_table(rows: list[tuple[str, dict, dict, bool]], write: Callable[[str], None]) -> None:
-    """Print key | simulator | reports | match as an aligned text table."""
-    lines = [
-        (key, format_value(key, truth), format_value(key, reported), "✓" if ok else "✗")
-        for key, truth, reported, ok in rows
-    ]
-    widths = [max(len(line[i]) for line in [("key", "simulator", "reports", "match"), *lines]) for i in range(3)]
-    header = f"{'key':<{widths[0]}}  {'simulator':<{widths[1]}}  {'reports':<{widths[2]}}  match"
-    write(header)
-    write("-" * len(header))
-    for key, truth, reported, mark in lines:
-        write(f"{key:<{widths[0]}}  {truth:<{widths[1]}}  {reported:<{widths[2]}}  {mark}")
+def comparison_table(rows: list[tuple], write: Callable[[str], None], headers: tuple[str, ...]) -> None:
+    """Print key | simulator | reports… | match as an aligned text table."""
+    lines = [(row[0], *[format_value(row[0], v) for v in row[1:-1]], "✓" if row[-1] else "✗") for row in rows]
+    titles = ("key", *headers, "match")
+    widths = [max(len(line[i]) for line in [titles, *lines]) for i in range(len(titles) - 1)]
+    write("  ".join(f"{t:<{w}}" for t, w in zip(titles, widths, strict=False)) + "  match")
+    write("-" * (sum(widths) + 2 * len(widths) + 5))
+    for line in lines:
+        write("  ".join(f"{c:<{w}}" for c, w in zip(line, widths, strict=False)) + f"  {line[-1]}")

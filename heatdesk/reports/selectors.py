@@ -12,11 +12,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from heatdesk.accounts.models import Role, User
+from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
 from heatdesk.core import clock
 from heatdesk.core.errors import NotFound, OutOfScope, ValidationFailed
 from heatdesk.geo.models import Company, District, Station
 from heatdesk.reports import kpis
+from heatdesk.reports.daybook import DayBookSlice
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.selectors import ticket_list_visible_to
 from heatdesk.tickets.states import TicketStatus
@@ -197,10 +198,36 @@ def report_tickets(*, user: User | None, period: Period, scope: ReportScope) -> 
     return tickets.order_by()
 
 
+def report_book(*, user: User | None, period: Period, scope: ReportScope) -> DayBookSlice | None:
+    """The day book for this population, when its scope can be read from it (stations, companies,
+    districts); None for an operator filter or a community's compounds, which are computed live."""
+    if scope.operator is not None or (user is not None and user.role == Role.COMMUNITY and not user.is_superuser):
+        return None
+    # Companies as lists of station ids: the median then walks one index instead of joining stations.
+    rows = Q()
+    if user is not None and not user.is_superuser and user.role == Role.STATION:
+        rows &= Q(station_id=user.station_id)
+    elif user is not None and not user.is_superuser and user.role == Role.COMPANY:
+        rows &= Q(station_id__in=list(Station.objects.filter(company_id=user.company_id).values_list("id", flat=True)))
+    elif user is not None and not (user.is_superuser or user.role in READ_ALL_ROLES):
+        return None
+    if scope.company is not None:
+        rows &= Q(station_id__in=list(scope.company.stations.values_list("id", flat=True)))
+    if scope.station is not None:
+        rows &= Q(station_id=scope.station.id)
+    if scope.district is not None:
+        rows &= Q(district_id=scope.district.id)
+    return DayBookSlice.of(first_day=period.first_day, last_day=period.last_day, rows=rows)
+
+
 def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of: dt.datetime | None = None) -> dict:
     """The KPI report of DESIGN §5 for one period and scope: period, scope, kpis and definitions."""
     as_of = as_of or clock.now()
-    values = kpis.kpis_compute(tickets=report_tickets(user=user, period=period, scope=scope), as_of=as_of)
+    values = kpis.kpis_compute(
+        tickets=report_tickets(user=user, period=period, scope=scope),
+        as_of=as_of,
+        book=report_book(user=user, period=period, scope=scope),
+    )
     return {
         "period": period.as_json(as_of=as_of),
         "scope": scope.as_json(),

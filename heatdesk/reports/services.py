@@ -6,7 +6,8 @@ transitions happened months ago in another system; replaying them would notify s
 and stamp today's time. So history is written as it was: Ticket rows with their status and milestones
 given in the constructor (bulk_create), one `create` TicketEvent with {"imported": true} each, and the
 final answer of a confirmed closure as one TicketCallback, so last season reports like this one.
-No SLA clocks are started: history raises no alerts.
+No SLA clocks are started: history raises no alerts. Days of the KPI day book it adds tickets to are
+unsealed (see models.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db.models import Q
 
 from heatdesk.accounts.models import Role
 from heatdesk.geo.models import Compound, District, Station
+from heatdesk.reports.daybook import kpi_day_unseal
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
 from heatdesk.sla.models import Stage, Urgency
@@ -339,5 +341,7 @@ def tickets_import_rows(
             ],
             batch_size=1000,
         )
+        # Sealed days that gained tickets are no longer final: computed live until sealed again.
+        kpi_day_unseal(days={ticket.created_at.astimezone(report_timezone()).date() for ticket in tickets})
     report.created = len(tickets)
     return report

@@ -62,6 +62,7 @@ def report_rankings(request, query: Query[RankingQuery]):
         kpi=query.kpi,
         min_received=query.min_received,
         scope=scope,
+        book=selectors.report_book(user=user, period=period, scope=scope),
     )
     return {"period": period.as_json(as_of=as_of), "scope": scope.as_json(), **body}
 

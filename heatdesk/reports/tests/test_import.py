@@ -10,8 +10,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from heatdesk.core import clock
 from heatdesk.reports import exports, selectors
+from heatdesk.reports.daybook import kpi_days_seal
 from heatdesk.reports.importer import ticket_file_rows
+from heatdesk.reports.models import KpiSealedDay
 from heatdesk.reports.services import tickets_import_rows
 from heatdesk.reports.tests.conftest import AS_OF, at
 from heatdesk.tickets.models import Ticket, TicketCallback, TicketEvent
@@ -120,3 +123,16 @@ def test_an_unreadable_file_is_refused(demo_city, tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(CommandError, match="nothing changed"):
         call_command("import_tickets", str(path))
+
+
+def test_importing_into_a_sealed_day_unseals_it(demo_city, tmp_path):
+    call_command("import_tickets", str(_write(tmp_path, HEADER + GOOD)))
+    with clock.moved_to(AS_OF):
+        kpi_days_seal()
+    assert KpiSealedDay.objects.filter(day=dt.date(2025, 12, 1)).exists()
+    second = GOOD.replace("OLD-1", "OLD-2").replace("satisfied,", "very_satisfied,")
+    call_command("import_tickets", str(_write(tmp_path, HEADER + second, "more.csv")))
+    assert not KpiSealedDay.objects.filter(day=dt.date(2025, 12, 1)).exists()
+    period = selectors.period_parse(date_from="2025-12-01", date_to="2025-12-01")
+    kpis = selectors.report_kpis(user=None, period=period, scope=selectors.ReportScope(), as_of=AS_OF)["kpis"]
+    assert kpis["received"]["value"] == 2

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from heatdesk.core import clock
 from heatdesk.reports import kpis, selectors
-from heatdesk.reports.tests.conftest import AS_OF, GUANGHUA, QIAOKAO
+from heatdesk.reports.tests.conftest import AS_OF, GUANGHUA, QIAOKAO, Desk, at
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +99,18 @@ def test_an_empty_period_has_no_values_and_no_errors(desk_day):
     }
     assert result["median_response_minutes"]["value"] is None
     assert result["satisfaction_rate"]["value"] is None
+
+
+def test_the_day_book_columns_are_the_formulas_keys():
+    assert list(kpis.ticket_aggregates(as_of=AS_OF)) == list(kpis.TICKET_KEYS)
+
+
+def test_a_repeat_call_counts_within_seven_days_even_when_a_later_one_followed(demo_city):
+    desk = Desk()
+    early_and_late = desk.create(at(1, 8))
+    late_only = desk.create(at(1, 9), caller_phone="13900003333")
+    desk.repeat_call(at(2, 8), "80720", early_and_late)
+    desk.repeat_call(at(9, 8), "80720", early_and_late)  # the last call falls after the window
+    desk.repeat_call(at(9, 9), "80720", late_only)
+    result = _report()["repeat_call_rate"]
+    assert (result["numerator"], result["denominator"]) == (1, 2)

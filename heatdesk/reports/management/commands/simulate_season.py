@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from heatdesk.core import clock
 from heatdesk.geo.models import Compound
-from heatdesk.reports import season_truth, selectors
+from heatdesk.reports import kpis, season_truth, selectors
+from heatdesk.reports.daybook import kpi_days_seal
 from heatdesk.reports.season import SeasonSimulator
 from heatdesk.tickets.models import Ticket
 
@@ -68,13 +70,20 @@ class Command(BaseCommand):
             + ", ".join(f"{d.day:%m-%d} {d.requests} ({d.outdoor_celsius:+.0f})" for d in result.days)
         )
         truth = season_truth.truth_kpis(result.tickets, as_of=result.end)
-        reported = selectors.report_kpis(user=None, period=period, scope=selectors.ReportScope(), as_of=result.end)[
-            "kpis"
-        ]
-        rows = season_truth.comparison_rows(truth, reported)
-        self.stdout.write(f"\n指标对照(截至 {result.end.isoformat()}) / KPIs as of the season's end:")
-        season_truth.comparison_table(rows, self.stdout.write)
-        mismatches = [key for key, _, _, ok in rows if not ok]
+        scope = selectors.ReportScope()
+        live = kpis.kpis_compute(
+            tickets=selectors.report_tickets(user=None, period=period, scope=scope), as_of=result.end
+        )
+        with clock.moved_to(result.end):
+            sealed = kpi_days_seal(before=period.last_day + dt.timedelta(days=1))
+        booked = selectors.report_kpis(user=None, period=period, scope=scope, as_of=result.end)["kpis"]
+        rows = season_truth.comparison_rows(truth, live, booked)
+        self.stdout.write(
+            f"\n指标对照(截至 {result.end.isoformat()}) / KPIs as of the season's end; day book: "
+            f"{len(sealed.sealed)} days sealed, {len(sealed.waiting)} with open tickets computed live"
+        )
+        season_truth.comparison_table(rows, self.stdout.write, ("simulator", "reports (live)", "reports (day book)"))
+        mismatches = [row[0] for row in rows if not row[-1]]
         if mismatches:
             self.stderr.write(f"不一致 / mismatches: {', '.join(mismatches)}")
             sys.exit(1)

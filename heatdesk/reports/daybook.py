@@ -1,0 +1,175 @@
+"""The KPI day book: sealing finished days (a write) and reading a period through it (see models.py).
+
+`kpi_days_seal` seals every past day whose tickets are all final, computing the day's raw aggregates
+with the formulas of `kpis` grouped by station and district. `DayBookSlice` is what `kpis.kpis_compute`
+uses for one report: the tickets of the period's unsealed days (to compute live) and the sums of the
+sealed days (to add), both limited to the report's scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Min, Q, QuerySet, Sum
+
+from heatdesk.core import clock
+from heatdesk.reports import kpis
+from heatdesk.reports.models import KpiDay, KpiResponseTime, KpiSealedDay, rollup_column
+from heatdesk.tickets.models import Ticket
+from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
+
+logger = logging.getLogger("heatdesk.reports")
+BATCH = 5000
+
+
+def _zone():
+    from heatdesk.reports.selectors import report_timezone  # selectors imports kpis; keep the graph acyclic
+
+    return report_timezone()
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=_zone())
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=_zone())
+
+
+# ---- Sealing (writes) --------------------------------------------------------------------------
+
+
+@dataclass
+class SealReport:
+    sealed: list[dt.date] = field(default_factory=list)
+    waiting: list[dt.date] = field(default_factory=list)  # days with a ticket still open
+    dropped: int = 0  # days sealed under old definitions, unsealed
+
+
+def _seal_day(day: dt.date, fingerprint: str, now: dt.datetime) -> int | None:
+    """Seal one day if all its tickets are final; returns the number of tickets, None if not sealable."""
+    start, end = _day_bounds(day)
+    tickets = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    if tickets.filter(status__in=OPEN_STATUSES).exists():
+        return None
+    population = tickets.exclude(status=TicketStatus.MERGED).order_by()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                KpiSealedDay.objects.create(day=day, definitions=fingerprint, tickets=population.count(), sealed_at=now)
+        except IntegrityError:
+            return None  # sealed meanwhile by another process
+        grouped = kpis.kpis_raw_grouped(tickets=population, as_of=now, groups=("station_id", "district_id"))
+        KpiDay.objects.bulk_create(
+            [
+                KpiDay(
+                    day=day,
+                    station_id=station_id,
+                    district_id=district_id,
+                    **{rollup_column(key): raw.get(key) or 0 for key in kpis.raw_keys()},
+                )
+                for (station_id, district_id), raw in grouped.items()
+            ]
+        )
+        seconds = (
+            population.annotate(seconds=kpis.RESPONSE_SECONDS)
+            .filter(seconds__isnull=False)
+            .values_list("station_id", "district_id", "seconds")
+        )
+        KpiResponseTime.objects.bulk_create(
+            (KpiResponseTime(day=day, station_id=s, district_id=d, seconds=max(0.0, v)) for s, d, v in seconds),
+            batch_size=BATCH,
+        )
+    return population.count()
+
+
+def kpi_day_unseal(*, days: set[dt.date]) -> None:
+    """Forget sealed days (their tickets changed, e.g. an import added some); they are computed live again."""
+    with transaction.atomic():
+        KpiDay.objects.filter(day__in=days).delete()
+        KpiResponseTime.objects.filter(day__in=days).delete()
+        KpiSealedDay.objects.filter(day__in=days).delete()
+
+
+def kpi_days_seal(*, before: dt.date | None = None) -> SealReport:
+    """Seal every day before `before` (default: today) whose tickets are all closed or merged.
+
+    Idempotent and safe to run from several processes; days sealed under other definitions (a changed
+    formula or satisfied set) are unsealed first.
+    """
+    now = clock.now()
+    before = before or now.astimezone(_zone()).date()
+    fingerprint = kpis.definitions_fingerprint()
+    report = SealReport()
+    stale = set(KpiSealedDay.objects.exclude(definitions=fingerprint).values_list("day", flat=True))
+    if stale:
+        kpi_day_unseal(days=stale)
+        report.dropped = len(stale)
+    first = Ticket.objects.aggregate(first=Min("created_at"))["first"]
+    if first is None:
+        return report
+    sealed = set(KpiSealedDay.objects.values_list("day", flat=True))
+    day = first.astimezone(_zone()).date()
+    while day < before:
+        if day not in sealed:
+            count = _seal_day(day, fingerprint, now)
+            (report.waiting if count is None else report.sealed).append(day)
+        day += dt.timedelta(days=1)
+    logger.info("reports.sealed days=%d waiting=%d dropped=%d", len(report.sealed), len(report.waiting), report.dropped)
+    return report
+
+
+# ---- Reading a period through the day book -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayBookSlice:
+    """The sealed days of [first_day, last_day] and the rows of the report's scope (`rows`, a Q on
+    KpiDay/KpiResponseTime: station, company through station, district)."""
+
+    first_day: dt.date
+    last_day: dt.date
+    rows: Q
+    sealed: tuple[dt.date, ...]
+
+    @classmethod
+    def of(cls, *, first_day: dt.date, last_day: dt.date, rows: Q) -> DayBookSlice:
+        days = KpiSealedDay.objects.filter(
+            day__gte=first_day, day__lte=last_day, definitions=kpis.definitions_fingerprint()
+        ).values_list("day", flat=True)
+        return cls(first_day, last_day, rows, tuple(sorted(days)))
+
+    def live(self, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        """The population restricted to the unsealed days (ranges on created_at, so the index serves)."""
+        sealed, ranges, day = set(self.sealed), Q(), self.first_day
+        while day <= self.last_day:
+            if day in sealed:
+                day += dt.timedelta(days=1)
+                continue
+            start = day
+            while day <= self.last_day and day not in sealed:
+                day += dt.timedelta(days=1)
+            ranges |= Q(created_at__gte=_day_bounds(start)[0], created_at__lt=_day_bounds(day)[0])
+        return tickets.filter(ranges) if ranges else tickets.none()
+
+    def _rows(self, model) -> QuerySet:
+        return model.objects.filter(self.rows, day__in=self.sealed)
+
+    def sums(self) -> dict:
+        """The sealed days' numerators and denominators, summed in the database."""
+        if not self.sealed:
+            return {}
+        columns = {key: Sum(rollup_column(key)) for key in kpis.raw_keys()}
+        return self._rows(KpiDay).aggregate(**columns)
+
+    def grouped_sums(self, group: str) -> dict[object, dict]:
+        """The sums per group: a KpiDay field path (station_id, station__company_id, day)."""
+        if not self.sealed:
+            return {}
+        columns = {key: Sum(rollup_column(key)) for key in kpis.raw_keys()}
+        rows = self._rows(KpiDay).annotate(report_group=F(group)).values("report_group").annotate(**columns)
+        return {row.pop("report_group"): row for row in rows.order_by()}
+
+    def response_seconds(self) -> QuerySet:
+        """The sealed response times, as a flat one-column query (`seconds`)."""
+        return self._rows(KpiResponseTime).values_list("seconds", flat=True)
