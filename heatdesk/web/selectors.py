@@ -132,7 +132,7 @@ def callbacks_due(*, user: User) -> QuerySet[Ticket]:
     return list_rows(tickets).order_by("callback_deadline", "id")
 
 
-BOARD_LIMIT = 100  # cards per lane; the lane's count is the total
+BOARD_LIMIT = 50  # cards per lane (the most pressing first); the lane's count is the total
 
 
 @dataclass
