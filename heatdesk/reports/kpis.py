@@ -15,6 +15,8 @@ Conventions (the same for every KPI):
   denominator = how many. Counts: value = numerator = the count, denominator = null. A rate or time
   with nothing to count has value null.
 - **As of.** Overdue counts include tickets still open past a deadline at `as_of` (the report's "now").
+- **Day book.** Days whose tickets are all final are summed from the KPI day book (models.py), which
+  stores these same aggregates per sealed day; only the other days are aggregated live. Same numbers.
 """
 
 from __future__ import annotations

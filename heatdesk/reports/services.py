@@ -24,7 +24,7 @@ from django.db.models import Q
 
 from heatdesk.accounts.models import Role
 from heatdesk.geo.models import Compound, District, Station
-from heatdesk.reports.daybook import kpi_day_unseal
+from heatdesk.reports.daybook import kpi_day_unseal, kpi_days_seal
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
 from heatdesk.sla.models import Stage, Urgency
@@ -345,3 +345,6 @@ def tickets_import_rows(
         kpi_day_unseal(days={ticket.created_at.astimezone(report_timezone()).date() for ticket in tickets})
     report.created = len(tickets)
     return report
+
+
+__all__ = ["TicketImportReport", "kpi_day_unseal", "kpi_days_seal", "tickets_import_rows"]
