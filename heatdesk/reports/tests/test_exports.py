@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -131,3 +133,45 @@ def test_pages_need_a_login(desk_day):
     response = Client().get("/reports/")
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_the_report_command_writes_every_format(desk_day, tmp_path):
+    out = io.StringIO()
+    with clock.moved_to(AS_OF):
+        call_command("report", "--from", "2026-12-01", "--to", "2026-12-01", stdout=out)
+        assert "satisfaction_rate" in out.getvalue()
+        assert "80.00% (4/5)" in out.getvalue()
+        call_command(
+            "report",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-12-01",
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path / "k.json"),
+        )
+        call_command("report", "--day", "2026-12-01", "--format", "xlsx", "--out", str(tmp_path / "d.xlsx"))
+        call_command(
+            "report",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-12-01",
+            "--station",
+            QIAOKAO,
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "t.csv"),
+        )
+    body = json.loads((tmp_path / "k.json").read_text(encoding="utf-8"))
+    assert body["kpis"]["received"]["value"] == 8
+    assert load_workbook(tmp_path / "d.xlsx")["概览"]["D5"].value == 8
+    assert len((tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()) == 1 + 7
+    definitions = io.StringIO()
+    call_command("report", "--definitions", stdout=definitions)
+    assert kpis.KPI_DEFINITIONS["redo_rate"].formula_zh in definitions.getvalue()
+    with pytest.raises(CommandError):
+        call_command("report", "--from", "2026-12-02", "--to", "2026-12-01")

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from heatdesk.core.errors import DomainError
 from heatdesk.reports import exports, overview, selectors
+from heatdesk.reports.kpis import KPI_DEFINITIONS
+from heatdesk.reports.rankings import RANKING_RULE_EN, RANKING_RULE_ZH
 from heatdesk.reports.season_truth import format_value
 
 
@@ -29,8 +31,14 @@ class Command(BaseCommand):
         parser.add_argument("--station", help="供暖所编码 / station code")
         parser.add_argument("--district", help="区(编码或名称) / district code or name")
         parser.add_argument("--operator", help="首问负责人 / owner operator's username")
+        parser.add_argument(
+            "--definitions", action="store_true", help="打印指标定义(Markdown) / print the KPI definitions as Markdown"
+        )
 
     def handle(self, *args, **options):
+        if options["definitions"]:
+            self.stdout.write(self._definitions())
+            return
         try:
             day = bool(options["day"])
             if day:
@@ -78,6 +86,14 @@ class Command(BaseCommand):
             self.stdout.write(f"已写入 / written: {out}")
         else:
             self.stdout.write(text)
+
+    def _definitions(self) -> str:
+        """The definitions as a Markdown table: the user docs carry the code's own text."""
+        lines = ["| key | 指标 | KPI | 定义 | Definition |", "|---|---|---|---|---|"]
+        for key, d in KPI_DEFINITIONS.items():
+            lines.append(f"| `{key}` | {d.label_zh} | {d.label_en} | {d.formula_zh} | {d.formula_en} |")
+        lines += ["", f"红黑榜 / Rankings: {RANKING_RULE_ZH}", "", RANKING_RULE_EN]
+        return "\n".join(lines)
 
     def _table(self, report: dict, scope) -> str:
         period = report["period"]
