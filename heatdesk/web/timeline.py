@@ -104,7 +104,7 @@ def _lines(kind: str, data: dict, stations: dict[str, str]) -> tuple[list[str], 
     elif kind == TicketEventKind.ATTACHMENT:
         text.append(data.get("name", ""))
     elif kind.startswith("alert_"):
-        text.append(_label(Stage, data.get("stage")))
+        text.append(_("时限 %(t)s") % {"t": _when(data.get("threshold_at"))})
         tone = "warning" if kind == TicketEventKind.ALERT_WARNING else "overdue"
     note = data.get("note")
     if (note and kind not in (TicketEventKind.GUIDE,)) or (kind == TicketEventKind.GUIDE and note):
@@ -150,7 +150,10 @@ def ticket_timeline(*, events, alerts, stations: dict[str, str]) -> list[Timelin
             logged_alerts.add((event.data.get("stage"), kind.removeprefix("alert_")))
             label = f"{_label(Stage, event.data.get('stage'))}{label}"
         lines, tone = _lines(kind, event.data or {}, stations)
-        actor = event.actor.label if event.actor else _("系统")
+        if event.actor:
+            actor = event.actor.label
+        else:
+            actor = _("督办") if kind.startswith("alert_") else _("系统")
         entries.append(TimelineEntry(at=event.at, kind=kind, label=label, actor=actor, lines=lines, tone=tone))
     for alert in alerts:
         if (alert.stage, alert.level) in logged_alerts:

@@ -214,3 +214,24 @@ def test_the_search_finds_a_ticket_by_phone_or_number(page_as):
     assert link in page_as("80725").get("/tickets/", {"q": "13911112222"}).content.decode()
     assert link in page_as("80725").get("/tickets/", {"q": ticket.number}).content.decode()
     assert link not in page_as(OTHER_STATION_USER).get("/tickets/", {"q": ticket.number}).content.decode()
+
+
+def test_an_alert_the_ticket_log_already_holds_is_shown_once(page_as):
+    from heatdesk.sla.models import Alert
+    from heatdesk.tickets.events import alert_event_record
+
+    ticket = new_ticket()
+    alert = Alert.objects.create(
+        ticket=ticket,
+        stage="response",
+        level="overdue",
+        station_code="cf-qiaokao",
+        company_code="chengfa",
+        threshold_at=clock.now(),
+        raised_at=clock.now(),
+    )
+    alert_event_record(alert)
+
+    page = page_as("80725").get(f"/tickets/{ticket.number}/").content.decode()
+
+    assert page.count("响应超时</strong>") == 1
