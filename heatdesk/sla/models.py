@@ -86,7 +86,9 @@ class SlaClock(models.Model):
                 fields=["next_threshold_at"],
                 name="sla_clock_next_threshold",
                 condition=Q(next_threshold_at__isnull=False),
-            )
+            ),
+            # Running clocks, read by the supervision wall.
+            models.Index(fields=["stage", "due_at"], name="sla_clock_running", condition=Q(met_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

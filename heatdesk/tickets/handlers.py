@@ -22,10 +22,13 @@ from heatdesk.sla.models import Stage
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import ResolutionCause, Satisfaction, Ticket, TicketCallback
 from heatdesk.tickets.selectors import ticket_list_visible_to
-from heatdesk.tickets.states import Action, TicketStatus
+from heatdesk.tickets.states import (
+    CALLBACK_RETRY_SPACING,
+    CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED,
+    Action,
+    TicketStatus,
+)
 
-CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED = 3
-CALLBACK_RETRY_SPACING = dt.timedelta(minutes=30)
 MAX_TEXT = 2000
 
 

@@ -160,6 +160,7 @@ class Ticket(models.Model):
             models.Index(fields=["station", "status"], name="ticket_station_status"),
             models.Index(fields=["owner", "status"], name="ticket_owner_status"),
             models.Index(fields=["compound", "building"], name="ticket_compound_building"),
+            models.Index(fields=["closed_at"], name="ticket_closed_at"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -237,6 +238,7 @@ class TicketCallback(models.Model):
         verbose_name = _("回访记录")
         verbose_name_plural = _("回访记录")
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["at"], name="ticket_callback_at")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.outcome}"

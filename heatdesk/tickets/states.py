@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import models
@@ -90,6 +91,11 @@ TRANSITIONS: dict[str, Transition] = {
     Action.TRANSFER: _t(OPEN_STATUSES, {None}, {Role.DESK_LEAD}),
     Action.MERGE: _t({S.RECEIVED, S.DISPATCHED}, {S.MERGED}, DESK),
 }
+
+# Callback retry rule (DESIGN §3): unreached callbacks are retried at different times; after this many
+# a desk lead may close the ticket as 未联系上 (counted apart).
+CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED = 3
+CALLBACK_RETRY_SPACING = dt.timedelta(minutes=30)
 
 # Actions that only the ticket's owner may take among operators (首问负责制); desk leads may always.
 OWNER_ONLY_FOR_OPERATORS = frozenset({Action.CALLBACK})

@@ -12,9 +12,14 @@ import datetime as dt
 from django.utils import timezone
 
 from heatdesk.accounts.models import Role, User
-from heatdesk.tickets.handlers import CALLBACK_RETRY_SPACING, CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED
 from heatdesk.tickets.models import Ticket
-from heatdesk.tickets.states import STATION_BOUND, Action, actions_allowed
+from heatdesk.tickets.states import (
+    CALLBACK_RETRY_SPACING,
+    CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED,
+    STATION_BOUND,
+    Action,
+    actions_allowed,
+)
 
 # Order of the buttons: the next step of the work first.
 ACTION_ORDER = [
