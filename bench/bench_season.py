@@ -22,8 +22,8 @@ HEATDESK = [sys.executable, "-m", "heatdesk.cli"]
 TARGET_SECONDS = 120
 
 
-def _env() -> dict:
-    env = {**os.environ, "HEATDESK_DATA_DIR": tempfile.mkdtemp(prefix="heatdesk-season-")}
+def _env(directory: str) -> dict:
+    env = {**os.environ, "HEATDESK_DATA_DIR": directory}
     env.pop("HEATDESK_DATABASE_URL", None)
     return env
 
@@ -32,7 +32,8 @@ def run_season(requests: int, days: int, seed: int) -> tuple[float, float, int, 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     command = [*HEATDESK, "simulate-season", f"--requests={requests}", f"--days={days}", f"--seed={seed}", "--quiet"]
-    done = subprocess.run(command, env=_env(), cwd=ROOT, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="heatdesk-season-") as directory:
+        done = subprocess.run(command, env=_env(directory), cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -71,9 +72,14 @@ for name, n in calls.most_common():
 
 
 def profile(requests: int) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", PROFILE, str(requests)], env=_env(), cwd=ROOT, capture_output=True, text=True
-    )
+    with tempfile.TemporaryDirectory(prefix="heatdesk-season-") as directory:
+        done = subprocess.run(
+            [sys.executable, "-c", PROFILE, str(requests)],
+            env=_env(directory),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
     return done.stdout + done.stderr
 
 
