@@ -126,6 +126,11 @@ LOGGING = {
     "loggers": {"heatdesk": {"handlers": ["console"], "level": os.environ.get("HEATDESK_LOG_LEVEL", "INFO")}},
 }
 
+# Callback answers that count as satisfied in the 满意率 KPI (comma list of satisfaction codes).
+HEATDESK_SATISFIED_SET = config.parse_list(
+    os.environ.get("HEATDESK_SATISFIED_SET"), default=["very_satisfied", "satisfied", "fairly_satisfied"]
+)
+
 # ---- SLA monitor, worker and outbox delivery (issue 4) -----------------------------------------
 # Each knob is set only when its environment variable is, so the defaults stay in the code that reads
 # them (sla.services.escalate_after, notify.services.outbox_options, the worker command).

@@ -95,6 +95,7 @@ def _start_cycle(ticket: Ticket, station: Station, now: dt.datetime) -> None:
     ticket.status = TicketStatus.DISPATCHED
     ticket.dispatched_at = now
     ticket.first_dispatched_at = ticket.first_dispatched_at or now
+    ticket.phone_resolved = False  # a crew is sent after all: the phone did not resolve it
     ticket.accepted_at = ticket.departed_at = ticket.arrived_at = ticket.resolved_at = None
     ticket.arrival_indoor_temp = ticket.resolved_indoor_temp = None
     ticket.resolution_cause = ""

@@ -15,7 +15,8 @@ from heatdesk.web.clocks import ClockView, current_clock, duration_text
 
 register = template.Library()
 
-REPORT_ROLES = (Role.OPERATOR, Role.DESK_LEAD, Role.COMPANY, Role.REGULATOR, Role.ADMIN)
+# Stations read their own figures (reports are scoped to the viewer's organisation).
+REPORT_ROLES = (Role.OPERATOR, Role.DESK_LEAD, Role.STATION, Role.COMPANY, Role.REGULATOR, Role.ADMIN)
 
 
 @register.inclusion_tag("web/_nav.html", takes_context=True)
