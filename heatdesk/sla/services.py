@@ -54,39 +54,48 @@ def sla_clock_start(
     warn_share: float,
     station_code: str = "",
     company_code: str = "",
+    first: bool = False,
 ) -> SlaClock:
-    """Start (or restart, on a redispatch or redo) the clock of a ticket's stage."""
-    warn_at = started_at + (due_at - started_at) * warn_share
-    clock, _ = SlaClock.objects.update_or_create(
-        ticket_id=ticket_id,
-        stage=stage,
-        defaults={
-            "urgency": urgency,
-            "started_at": started_at,
-            "warn_at": warn_at,
-            "due_at": due_at,
-            "met_at": None,
-            "station_code": station_code or "",
-            "company_code": company_code or "",
-        },
-    )
-    clock.next_threshold_at = clock_next_threshold(clock, _raised_levels(ticket_id, stage))
-    clock.save(update_fields=["next_threshold_at"])
+    """Start the clock of a ticket's stage, or restart it on a redispatch or redo.
+
+    `first` says the stage has never run for this ticket (no clock, no alert yet): one INSERT then.
+    """
+    values = {
+        "urgency": urgency,
+        "started_at": started_at,
+        "warn_at": started_at + (due_at - started_at) * warn_share,
+        "due_at": due_at,
+        "met_at": None,
+        "station_code": station_code or "",
+        "company_code": company_code or "",
+    }
+    if first:
+        clock = SlaClock(ticket_id=ticket_id, stage=stage, **values)
+        clock.next_threshold_at = clock_next_threshold(clock, set())
+        clock.save(force_insert=True)
+        return clock
+    clock = SlaClock(ticket_id=ticket_id, stage=stage, **values)
+    values["next_threshold_at"] = clock_next_threshold(clock, _raised_levels(ticket_id, stage))
+    clock, _ = SlaClock.objects.update_or_create(ticket_id=ticket_id, stage=stage, defaults=values)
     return clock
 
 
-def sla_clock_meet(*, ticket_id: int, stage: str, at: dt.datetime) -> None:
-    """The stage is done: stop its clock and close its open alerts (met late after a warning)."""
-    SlaClock.objects.filter(ticket_id=ticket_id, stage=stage, met_at__isnull=True).update(
+def sla_clocks_meet(*, ticket_id: int, stages: list[str], at: dt.datetime) -> None:
+    """These stages are done: stop their clocks and close their open alerts (met late after a warning)."""
+    SlaClock.objects.filter(ticket_id=ticket_id, stage__in=stages, met_at__isnull=True).update(
         met_at=at, next_threshold_at=None
     )
-    Alert.objects.filter(ticket_id=ticket_id, stage=stage, closed_at__isnull=True).update(closed_at=at)
+    Alert.objects.filter(ticket_id=ticket_id, stage__in=stages, closed_at__isnull=True).update(closed_at=at)
+
+
+def sla_clock_meet(*, ticket_id: int, stage: str, at: dt.datetime) -> None:
+    """The stage is done: stop its clock and close its open alerts."""
+    sla_clocks_meet(ticket_id=ticket_id, stages=[stage], at=at)
 
 
 def sla_clocks_stop_all(*, ticket_id: int, at: dt.datetime) -> None:
     """The ticket left the loop (closed or merged): no clock of it runs on."""
-    for stage in SlaClock.objects.filter(ticket_id=ticket_id, met_at__isnull=True).values_list("stage", flat=True):
-        sla_clock_meet(ticket_id=ticket_id, stage=stage, at=at)
+    sla_clocks_meet(ticket_id=ticket_id, stages=[str(stage) for stage in Stage.values], at=at)
 
 
 def sla_clock_move_due(*, ticket_id: int, stage: str, due_at: dt.datetime, warn_share: float) -> None:

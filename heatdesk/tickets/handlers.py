@@ -72,8 +72,11 @@ def _bool(payload: dict, name: str, *, label: str) -> bool:
     return value
 
 
-def clock_start(ticket: Ticket, stage: str, start: dt.datetime) -> dt.datetime:
-    """Start a stage's SLA clock from the ticket's policy snapshot; returns the deadline."""
+def clock_start(ticket: Ticket, stage: str, start: dt.datetime, *, first: bool) -> dt.datetime:
+    """Start a stage's SLA clock from the ticket's policy snapshot; returns the deadline.
+
+    `first`: this stage never ran for the ticket before (no clock row, no alert), so it is a plain insert.
+    """
     due = policy.deadline(start=start, snapshot=ticket.sla, stage=stage)
     station = ticket.station
     sla.sla_clock_start(
@@ -85,12 +88,14 @@ def clock_start(ticket: Ticket, stage: str, start: dt.datetime) -> dt.datetime:
         warn_share=ticket.sla[stage]["warn_at"],
         station_code=station.code if station else "",
         company_code=station.company.code if station else "",
+        first=first,
     )
     return due
 
 
 def _start_cycle(ticket: Ticket, station: Station, now: dt.datetime) -> None:
     """A (re)dispatch starts a new handling cycle: fresh response and resolution clocks."""
+    first = ticket.first_dispatched_at is None
     ticket.station = station
     ticket.status = TicketStatus.DISPATCHED
     ticket.dispatched_at = now
@@ -103,18 +108,17 @@ def _start_cycle(ticket: Ticket, station: Station, now: dt.datetime) -> None:
     ticket.callback_deadline = None
     ticket.extension_requested_until = None
     ticket.extension_reason = ""
-    sla.sla_clock_meet(ticket_id=ticket.id, stage=Stage.DISPATCH, at=now)
-    sla.sla_clock_meet(ticket_id=ticket.id, stage=Stage.CALLBACK, at=now)
-    ticket.response_deadline = clock_start(ticket, Stage.RESPONSE, now)
-    ticket.resolution_deadline = clock_start(ticket, Stage.RESOLUTION, now)
+    sla.sla_clocks_meet(ticket_id=ticket.id, stages=[Stage.DISPATCH, Stage.CALLBACK], at=now)
+    ticket.response_deadline = clock_start(ticket, Stage.RESPONSE, now, first=first)
+    ticket.resolution_deadline = clock_start(ticket, Stage.RESOLUTION, now, first=first)
 
 
 def _mark_resolved(ticket: Ticket, now: dt.datetime) -> None:
     ticket.status = TicketStatus.RESOLVED
     ticket.resolved_at = now
-    for stage in (Stage.DISPATCH, Stage.RESPONSE, Stage.RESOLUTION):
-        sla.sla_clock_meet(ticket_id=ticket.id, stage=stage, at=now)
-    ticket.callback_deadline = clock_start(ticket, Stage.CALLBACK, now)
+    sla.sla_clocks_meet(ticket_id=ticket.id, stages=[Stage.DISPATCH, Stage.RESPONSE, Stage.RESOLUTION], at=now)
+    # A callback clock already ran only if the ticket was resolved before and then redone.
+    ticket.callback_deadline = clock_start(ticket, Stage.CALLBACK, now, first=ticket.reopen_count == 0)
 
 
 def guide(ctx: ActionContext) -> dict:
@@ -207,8 +211,7 @@ def return_(ctx: ActionContext) -> dict:
     ticket.status = TicketStatus.RETURNED
     ticket.return_count += 1
     # The station has answered (by returning); the desk's redispatch starts fresh clocks.
-    for stage in (Stage.RESPONSE, Stage.RESOLUTION):
-        sla.sla_clock_meet(ticket_id=ticket.id, stage=stage, at=ctx.now)
+    sla.sla_clocks_meet(ticket_id=ticket.id, stages=[Stage.RESPONSE, Stage.RESOLUTION], at=ctx.now)
     return {"reason": reason, "station": station_code}
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -48,7 +49,11 @@ class TicketCreateResult:
     ticket: Ticket
     created: bool
     repeat_call: bool = False
-    related_open: list[Ticket] = field(default_factory=list)
+
+    @cached_property
+    def related_open(self) -> list[Ticket]:
+        """The caller's and the building's other open tickets, looked up only when someone shows them."""
+        return _related(self.ticket)
 
 
 def _choice(value: str | None, choices: type, name: str, default: str | None = None) -> str:
@@ -132,7 +137,7 @@ def ticket_create(
     }
     fingerprint = _fingerprint(fields)
     if key and (existing := _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint)):
-        return TicketCreateResult(ticket=existing, created=False, related_open=_related(existing))
+        return TicketCreateResult(ticket=existing, created=False)
 
     route = ticket_route(
         address=address,
@@ -181,7 +186,7 @@ def ticket_create(
             )
             if route.alias_to_learn:
                 compound_alias_learn(compound=route.compound, text=route.alias_to_learn)
-            handlers.clock_start(ticket, Stage.DISPATCH, now)
+            handlers.clock_start(ticket, Stage.DISPATCH, now, first=True)
             event_record(
                 ticket=ticket,
                 kind=TicketEventKind.CREATE,
@@ -204,8 +209,8 @@ def ticket_create(
         existing = _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint)
         if existing is None:
             raise
-        return TicketCreateResult(ticket=existing, created=False, related_open=_related(existing))
-    return TicketCreateResult(ticket=ticket, created=True, related_open=_related(ticket))
+        return TicketCreateResult(ticket=existing, created=False)
+    return TicketCreateResult(ticket=ticket, created=True)
 
 
 def _related(ticket: Ticket) -> list[Ticket]:
@@ -221,7 +226,7 @@ def _repeat_call(*, actor: User, number: str, phone: str, note: str, key: str) -
             f"重复来电的工单 {number} 不存在 / repeat_of {number} not found", details=[{"field": "repeat_of"}]
         )
     if key and target.events.filter(actor=actor, data__idempotency_key=key).exists():
-        return TicketCreateResult(ticket=target, created=False, repeat_call=True, related_open=_related(target))
+        return TicketCreateResult(ticket=target, created=False, repeat_call=True)
     if not target.is_open:
         raise ValidationFailed(
             "该工单已办结，请新建工单 / that ticket is closed: open a new one",
@@ -234,7 +239,7 @@ def _repeat_call(*, actor: User, number: str, phone: str, note: str, key: str) -
         action=Action.URGE,
         payload={"note": note or "市民重复来电", "repeat_call": True, "caller_phone": phone, "idempotency_key": key},
     )
-    return TicketCreateResult(ticket=ticket, created=False, repeat_call=True, related_open=_related(ticket))
+    return TicketCreateResult(ticket=ticket, created=False, repeat_call=True)
 
 
 def _check_allowed(*, ticket: Ticket, actor: User, action: str) -> None:
