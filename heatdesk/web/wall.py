@@ -17,14 +17,14 @@ from django.utils import timezone
 from heatdesk.accounts.models import User
 from heatdesk.accounts.selectors import user_scope
 from heatdesk.core.errors import DomainError
+from heatdesk.reports.kpis import satisfied_set
 from heatdesk.sla import selectors as sla_selectors
 from heatdesk.sla.models import SlaClock, Stage
-from heatdesk.tickets.models import Satisfaction, Ticket, TicketCallback
+from heatdesk.tickets.models import Ticket, TicketCallback
 from heatdesk.tickets.selectors import ticket_list_visible_to
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
 from heatdesk.web.clocks import ClockView
 
-SATISFIED = (Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
 MAX_ID_LIST = 20_000  # open tickets passed to the database as a list of ids (bind-parameter limits)
 LIST_LIMIT = 40  # rows per list on the wall; the totals are counted apart
 TICKET_FIELDS = (
@@ -178,19 +178,25 @@ class WallScope:
 def wall_today(*, scope: WallScope, now: dt.datetime) -> Today:
     """Today's figures: received, dispatched within the dispatch SLA, closed, and callbacks' satisfaction."""
     start = day_start(now)
-    created = scope.tickets_where(created_at__gte=start).aggregate(
-        received=Count("id"),
-        dispatched=Count("id", filter=Q(first_dispatched_at__isnull=False)),
-        on_time=Count(
-            "id", filter=Q(first_dispatched_at__isnull=False, first_dispatched_at__lte=F("dispatch_deadline"))
-        ),
+    # Received and dispatched-on-time as the KPI module defines them (merged duplicates are not requests).
+    created = (
+        scope.tickets_where(created_at__gte=start)
+        .exclude(status=TicketStatus.MERGED)
+        .aggregate(
+            received=Count("id"),
+            dispatched=Count("id", filter=Q(first_dispatched_at__isnull=False)),
+            on_time=Count(
+                "id", filter=Q(first_dispatched_at__isnull=False, first_dispatched_at__lte=F("dispatch_deadline"))
+            ),
+        )
     )
     closed = scope.tickets_where(closed_at__gte=start, status=TicketStatus.CLOSED).count()
     answers = list(TicketCallback.objects.filter(at__gte=start, reached=True).values_list("ticket_id", "satisfaction"))
     if not scope.sees_everything:
         mine = set(scope.visible().filter(id__in={ticket for ticket, _ in answers}).values_list("id", flat=True))
         answers = [(ticket, satisfaction) for ticket, satisfaction in answers if ticket in mine]
-    satisfied = sum(1 for _, satisfaction in answers if satisfaction in SATISFIED)
+    satisfied_answers = satisfied_set()  # the 满意率 definition's set, configurable, as in the reports
+    satisfied = sum(1 for _, satisfaction in answers if satisfaction in satisfied_answers)
     open_now = len(scope.open_ids) if scope.by_ids else scope.open_tickets().count()
     return Today(
         received=Figure(created["received"]),
