@@ -38,16 +38,20 @@ def ticket_route(
         route.room = room or result.room or ""
         if result.compound is not None and result.confident:
             route.compound = result.compound
+            if route.building == (result.building or ""):  # the resolver already found who serves it
+                route.station, route.substation = result.station, result.substation
     if compound_code:
         compound = (
             Compound.objects.select_related("station", "substation", "district").filter(code=compound_code).first()
         )
         if compound is None:
             raise ValidationFailed(f"未知小区 {compound_code} / unknown compound", details=[{"field": "compound"}])
-        if result is not None and route.compound != compound:
-            route.alias_to_learn = address
+        if route.compound != compound:
+            route.station = route.substation = None
+            if result is not None:
+                route.alias_to_learn = address
         route.compound, route.confidence, route.confident = compound, 1.0, True
-    if route.compound is not None:
+    if route.compound is not None and route.station is None:
         route.station, route.substation = compound_serving(compound=route.compound, building=route.building)
     if station_code:
         station = Station.objects.filter(code=station_code).first()

@@ -263,12 +263,16 @@ def _apply(*, ticket: Ticket, actor: User, action: str, payload: dict) -> Ticket
     _check_allowed(ticket=ticket, actor=actor, action=action)
     now = clock.now()
     before = ticket.status
+    columns = Ticket._meta.concrete_fields
+    values_before = [getattr(ticket, column.attname) for column in columns]
     data = handlers.HANDLERS[action](handlers.ActionContext(ticket=ticket, actor=actor, payload=payload, now=now))
     after = None if ticket.status == before else ticket.status
     if after not in TRANSITIONS[action].targets:
         raise AssertionError(f"{action} moved {before} → {ticket.status}, outside the table")
     ticket.updated_at = now
-    ticket.save()
+    # Write only what the handler changed: the ticket row is wide and most actions touch two columns.
+    changed = [c.attname for c, old in zip(columns, values_before, strict=True) if getattr(ticket, c.attname) != old]
+    ticket.save(update_fields=changed)
     event_record(ticket=ticket, kind=action, actor=actor, at=now, data=data)
     return ticket
 
@@ -280,7 +284,8 @@ def ticket_act(*, actor: User, number: str, action: str, payload: dict | None = 
     """
     with transaction.atomic():
         visible = ticket_list_visible_to(user=actor).filter(number=number)
-        ticket = visible.select_for_update(of=("self",)).first()
+        # Lock the ticket row alone; handlers need only its station and company joined.
+        ticket = visible.select_related(None).select_related("station__company").select_for_update(of=("self",)).first()
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
         return _apply(ticket=ticket, actor=actor, action=action, payload=dict(payload or {}))
