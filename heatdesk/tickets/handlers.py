@@ -21,7 +21,7 @@ from heatdesk.sla import services as sla
 from heatdesk.sla.models import Stage
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import ResolutionCause, Satisfaction, Ticket, TicketCallback
-from heatdesk.tickets.selectors import ticket_list_visible_to
+from heatdesk.tickets.selectors import first_of, ticket_list_visible_to
 from heatdesk.tickets.states import (
     CALLBACK_RETRY_SPACING,
     CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED,
@@ -381,7 +381,7 @@ def transfer(ctx: ActionContext) -> dict:
 def merge(ctx: ActionContext) -> dict:
     number = _text(ctx.payload, "into", required=True, label="合并目标工单号")
     ticket = ctx.ticket
-    target = ticket_list_visible_to(user=ctx.actor).filter(number=number).first()
+    target = first_of(ticket_list_visible_to(user=ctx.actor).filter(number=number))
     if target is None or target.id == ticket.id:
         raise ValidationFailed(f"合并目标 {number} 无效 / cannot merge into {number}", details=[{"field": "into"}])
     if not target.is_open:

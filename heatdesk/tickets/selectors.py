@@ -15,6 +15,12 @@ from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
 FULL_PHONE_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD, Role.ADMIN})
 
 
+def first_of(tickets: QuerySet[Ticket]) -> Ticket | None:
+    """The one ticket of a lookup by number, unordered: an ORDER BY created_at (the model's default
+    ordering, which `.first()` keeps) can lead SQLite to walk that index instead of the unique number."""
+    return next(iter(tickets.order_by()[:1]), None)
+
+
 def ticket_list_visible_to(*, user: User) -> QuerySet[Ticket]:
     """The desk and the regulator see all; a station its own; a company its stations'; a community its compounds'."""
     tickets = Ticket.objects.select_related(
@@ -33,7 +39,7 @@ def ticket_list_visible_to(*, user: User) -> QuerySet[Ticket]:
 
 def ticket_get_visible(*, user: User, number: str) -> Ticket:
     """The ticket by number if the user may see it; otherwise 404, so numbers of others' tickets don't leak."""
-    ticket = ticket_list_visible_to(user=user).filter(number=number).first()
+    ticket = first_of(ticket_list_visible_to(user=user).filter(number=number))
     if ticket is None:
         raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
     return ticket

@@ -31,7 +31,7 @@ from heatdesk.tickets.events import TicketEventKind, event_record
 from heatdesk.tickets.models import URGENT_CATEGORIES, Category, Channel, Kind, Ticket, TicketAttachment
 from heatdesk.tickets.numbers import ticket_number_next
 from heatdesk.tickets.routing import ticket_route
-from heatdesk.tickets.selectors import ticket_list_visible_to, ticket_open_related
+from heatdesk.tickets.selectors import first_of, ticket_list_visible_to, ticket_open_related
 from heatdesk.tickets.states import STATION_BOUND, TRANSITIONS, Action, TicketStatus
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9\-]{5,19}$")
@@ -220,7 +220,7 @@ def _related(ticket: Ticket) -> list[Ticket]:
 
 
 def _repeat_call(*, actor: User, number: str, phone: str, note: str, key: str) -> TicketCreateResult:
-    target = ticket_list_visible_to(user=actor).filter(number=number).first()
+    target = first_of(ticket_list_visible_to(user=actor).filter(number=number))
     if target is None:
         raise ValidationFailed(
             f"重复来电的工单 {number} 不存在 / repeat_of {number} not found", details=[{"field": "repeat_of"}]
@@ -285,7 +285,9 @@ def ticket_act(*, actor: User, number: str, action: str, payload: dict | None = 
     with transaction.atomic():
         visible = ticket_list_visible_to(user=actor).filter(number=number)
         # Lock the ticket row alone; handlers need only its station and company joined.
-        ticket = visible.select_related(None).select_related("station__company").select_for_update(of=("self",)).first()
+        ticket = first_of(
+            visible.select_related(None).select_related("station__company").select_for_update(of=("self",))
+        )
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
         return _apply(ticket=ticket, actor=actor, action=action, payload=dict(payload or {}))
@@ -321,7 +323,7 @@ def ticket_attachment_add(*, actor: User, number: str, upload: UploadedFile) -> 
             "只能上传图片（JPEG/PNG/GIF/WebP/HEIC） / images only", code="not_an_image", details=[{"field": "file"}]
         )
     with transaction.atomic():
-        ticket = ticket_list_visible_to(user=actor).filter(number=number).select_for_update(of=("self",)).first()
+        ticket = first_of(ticket_list_visible_to(user=actor).filter(number=number).select_for_update(of=("self",)))
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
         if not ticket.is_open:
