@@ -8,12 +8,10 @@ the same columns, so exporting and importing again changes nothing.
 from __future__ import annotations
 
 import csv
-import io
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from heatdesk.core.errors import ValidationFailed
+from heatdesk.core.tabular import SPREADSHEET_SUFFIXES, table_file_read
 from heatdesk.geo import selectors
 from heatdesk.geo.services import (
     GAZETTEER_COLUMNS,
@@ -22,8 +20,6 @@ from heatdesk.geo.services import (
     gazetteer_import_rows,
 )
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 reads GBK and GB2312 files too
 # Header spellings found in the desk's own spreadsheets, mapped to the DESIGN §6 column names.
 CHINESE_HEADERS = {
     "区": "district",
@@ -46,80 +42,16 @@ CHINESE_HEADERS = {
 }
 
 
-def _column_name(header: object) -> str:
-    text = str(header or "").strip().lstrip("\ufeff")
-    return CHINESE_HEADERS.get(text, text.lower())
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _table(header: list[str], body: Iterator[list[object]], first_line: int) -> list[tuple[int, dict[str, str]]]:
-    columns = [_column_name(name) for name in header]
+def gazetteer_file_rows(path: str | Path) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a gazetteer file; raises ValidationFailed for an unreadable file
+    or one without the required columns."""
+    columns, rows = table_file_read(path, headers=CHINESE_HEADERS)
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise ValidationFailed(
-            f"缺少必需列 / missing required columns: {', '.join(missing)} "
-            f"(表头 / header: {', '.join(str(name) for name in header)})"
+            f"缺少必需列 / missing required columns: {', '.join(missing)} (表头 / header: {', '.join(columns)})"
         )
-    rows = []
-    for line, values in enumerate(body, start=first_line):
-        cells = [_cell(value) for value in values]
-        if not any(cells):
-            continue  # blank lines are not rows
-        rows.append((line, {name: value for name, value in zip(columns, cells, strict=False) if name}))
-    return rows
-
-
-def _decode(data: bytes) -> str:
-    for encoding in CSV_ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed("无法识别文件编码 / the file is neither UTF-8 nor GBK")
-
-
-def _read_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
-    header = next(reader, None)
-    if not header:
-        raise ValidationFailed("文件为空 / the file is empty")
-    return _table(header, reader, first_line=2)
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ValidationFailed(f"不是有效的 XLSX 文件 / not a readable XLSX file: {error}") from error
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if not header or not any(header):
-            raise ValidationFailed("工作表为空 / the first sheet is empty")
-        return _table(list(header), (list(row) for row in rows), first_line=2)
-    finally:
-        workbook.close()
-
-
-def gazetteer_file_rows(path: str | Path) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs of a gazetteer file; raises ValidationFailed for an unreadable file."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ValidationFailed(f"无法读取文件 / cannot read {path}: {error.strerror}") from error
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        return _read_xlsx(data)
-    return _read_csv(data)
+    return [(line, {name: str(value) for name, value in row.items()}) for line, row in rows]
 
 
 def gazetteer_import_file(*, path: str | Path, dry_run: bool = False) -> ImportReport:

@@ -4,15 +4,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from pathlib import Path
 
-from heatdesk.core.errors import ValidationFailed
+from heatdesk.core.tabular import table_file_read
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 # Header spellings of the desk's own spreadsheets, mapped to our column names.
 CHINESE_HEADERS = {
     "工单号": "number",
@@ -45,66 +40,6 @@ CHINESE_HEADERS = {
 }
 
 
-def _column(header: object) -> str:
-    text = str(header or "").strip().lstrip("\ufeff")
-    return CHINESE_HEADERS.get(text, text.lower())
-
-
-def _cell(value: object) -> object:
-    """Strings stripped, whole floats as integers' text; datetimes and numbers from XLSX kept as they are."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return value.strip()
-    return value
-
-
-def _table(header: list[object], body, first_line: int) -> list[tuple[int, dict]]:
-    columns = [_column(name) for name in header]
-    rows = []
-    for line, values in enumerate(body, start=first_line):
-        cells = [_cell(value) for value in values]
-        if not any(cell not in ("", None) for cell in cells):
-            continue  # blank lines are not rows
-        rows.append((line, {name: value for name, value in zip(columns, cells, strict=False) if name}))
-    return rows
-
-
-def _decode(data: bytes) -> str:
-    for encoding in CSV_ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed("无法识别文件编码 / the file is neither UTF-8 nor GBK")
-
-
 def ticket_file_rows(path: str | Path) -> list[tuple[int, dict]]:
     """(line number, row) pairs of a tickets file; ValidationFailed for a file that cannot be read."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ValidationFailed(f"无法读取文件 / cannot read {path}: {error.strerror}") from error
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise ValidationFailed(f"不是有效的 XLSX 文件 / not a readable XLSX file: {error}") from error
-        try:
-            rows = workbook.worksheets[0].iter_rows(values_only=True)
-            header = next(rows, None)
-            if not header or not any(header):
-                raise ValidationFailed("工作表为空 / the first sheet is empty")
-            return _table(list(header), (list(row) for row in rows), first_line=2)
-        finally:
-            workbook.close()
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
-    header = next(reader, None)
-    if not header:
-        raise ValidationFailed("文件为空 / the file is empty")
-    return _table(header, reader, first_line=2)
+    return table_file_read(path, headers=CHINESE_HEADERS)[1]
