@@ -31,3 +31,10 @@ def test_a_wrong_password_shows_a_chinese_error(browser, live_server):
     page.get_by_role("button", name="登录").click()
     assert page.get_by_role("alert").inner_text().startswith("用户名或密码错误")
     page.close()
+
+
+def test_an_english_browser_still_gets_chinese_until_it_switches(client, db):
+    page = client.get("/login/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert "登录供热专席" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert "登录供热专席" not in client.get("/login/").content.decode()
