@@ -16,7 +16,6 @@ from heatdesk.accounts.models import Role, User
 from heatdesk.core import clock
 from heatdesk.core.errors import (
     Conflict,
-    DomainError,
     NotFound,
     OutOfScope,
     PermissionDenied,
@@ -350,6 +349,3 @@ def ticket_attachment_add(*, actor: User, number: str, upload: UploadedFile) -> 
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
     return attachment
-
-
-__all__ = ["DomainError", "TicketCreateResult", "ticket_act", "ticket_attachment_add", "ticket_create"]

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from heatdesk.accounts.models import User
 from heatdesk.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from heatdesk.notify.models import OutboxMessage
 from heatdesk.tickets.models import Ticket, TicketEvent
@@ -243,7 +244,7 @@ def test_arrival_records_a_plausible_indoor_temperature_only_once(make_ticket, a
         act(QIAOKAO, ticket, "depart")
 
 
-def test_company_and_community_may_note_but_not_act_for_the_station(make_ticket, act, users):
+def test_company_and_community_may_note_but_not_act_for_the_station(make_ticket, act):
     ticket = make_ticket()
     act("80725", ticket, "dispatch")
     act("company-chengfa", ticket, "note", note="已督促")
@@ -251,9 +252,7 @@ def test_company_and_community_may_note_but_not_act_for_the_station(make_ticket,
         act("company-chengfa", ticket, "accept")
     with pytest.raises(NotFound):
         act("company-futai", ticket, "note", note="x")
-    community = users["80725"].__class__.objects.get(
-        username__startswith="community-", community=ticket.compound.community
-    )
+    community = User.objects.get(username__startswith="community-", community=ticket.compound.community)
     act(community.username, ticket, "note", note="网格员已上门看过")
 
 
