@@ -139,8 +139,10 @@ def attribute_errors(service: Service, given: dict[str, list[str]]) -> list[str]
             continue
         if attribute.datatype == "number":
             try:
-                Decimal(values[0])
+                finite = Decimal(values[0]).is_finite()
             except InvalidOperation:
+                finite = False
+            if not finite:
                 problems.append(f"attribute[{attribute.code}] 须为数字 / must be a number")
         if attribute.values:
             keys = {key for key, _name in attribute.values}

@@ -131,7 +131,8 @@ def _validate(submission: RequestSubmission) -> str:
         problems.append("须提供 address_string、address_id 或 lat 与 long / a location is required")
     if (submission.lat is None) != (submission.lon is None):
         problems.append("lat 与 long 须同时提供 / lat and long go together")
-    if submission.lat is not None and not (-90 <= submission.lat <= 90 and -180 <= submission.lon <= 180):
+    located = submission.lat is not None and submission.lon is not None
+    if located and not (-90 <= submission.lat <= 90 and -180 <= submission.lon <= 180):
         problems.append("lat/long 超出范围 / lat/long out of range")
     for name, longest in TEXT_FIELDS.items():
         if len(getattr(submission, name)) > longest:

@@ -149,6 +149,27 @@ def test_bad_post_lists_every_problem_and_files_nothing(client, demo_city, api_k
     assert not Ticket.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"attribute[indoor_temp]": "NaN", "attribute[scope]": "whole_home"},
+        {"attribute[indoor_temp]": "16", "attribute[scope]": "the_moon"},
+        {"attribute[colour]": "red"},
+        {"lat": "nan", "long": "111.6"},
+        {"lat": "40.8"},
+        {"media_url": "javascript:alert(1)"},
+    ],
+)
+def test_bad_attributes_and_coordinates_are_400(client, demo_city, api_key, extra):
+    attributes = {k: v for k, v in extra.items() if k.startswith("attribute")}
+    fields = {k: v for k, v in extra.items() if not k.startswith("attribute")}
+
+    response = file_request(client, api_key, attributes=attributes or None, **fields)
+
+    assert response.status_code == 400, response.content
+    assert not Ticket.objects.exists()
+
+
 def test_an_unknown_service_code_is_404(client, demo_city, api_key):
     assert file_request(client, api_key, service_code="pothole").status_code == 404
 
