@@ -161,9 +161,12 @@ class RequestQuery:
 def _moment(text: str, name: str, *, end: bool) -> dt.datetime | None:
     if not text:
         return None
-    moment = parse_datetime(text.replace(" ", "+"))
-    if moment is None and (day := parse_date(text)) is not None:
-        moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
+    try:  # a "+" in a query string arrives as a space
+        moment = parse_datetime(text.replace(" ", "+"))
+        if moment is None and (day := parse_date(text)) is not None:
+            moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
+    except ValueError:  # well formed but no such day or time
+        moment = None
     if moment is None:
         raise ValidationFailed(f"{name} 须为 W3C 日期时间，如 2026-11-01T00:00:00+08:00 / {name} must be a w3 datetime")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)

@@ -123,6 +123,8 @@ class RequestSubmission:
 
 def _validate(submission: RequestSubmission) -> str:
     """The request's phone, normalised, once every field is checked; refuses with every problem at once."""
+    if not submission.service_code:
+        raise ValidationFailed("须提供 service_code / service_code is required")
     service = SERVICE_BY_CODE.get(submission.service_code)
     if service is None:
         raise NotFound(f"未知 service_code {submission.service_code} / service_code not found", code="unknown_service")

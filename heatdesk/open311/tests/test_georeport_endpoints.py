@@ -100,6 +100,8 @@ def test_discovery_names_the_v2_endpoint_and_both_formats(client, demo_city, fmt
         ("/tokens/nope.json", 404),
         ("/requests.json?status=half", 400),
         ("/requests.json?start_date=yesterday", 400),
+        ("/requests.json?end_date=2026-13-45T00:00:00Z", 400),
+        ("/requests.json?start_date=2026-02-30", 400),
         ("/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", 400),
         ("/nothing-here.json", 404),
     ],
@@ -170,8 +172,9 @@ def test_bad_attributes_and_coordinates_are_400(client, demo_city, api_key, extr
     assert not Ticket.objects.exists()
 
 
-def test_an_unknown_service_code_is_404(client, demo_city, api_key):
+def test_an_unknown_service_code_is_404_and_a_missing_one_400(client, demo_city, api_key):
     assert file_request(client, api_key, service_code="pothole").status_code == 404
+    assert file_request(client, api_key, service_code="").status_code == 400
 
 
 def test_a_certain_address_becomes_a_ticket_owned_by_intake_until_an_operator_takes_it(client, demo_city, api_key):
