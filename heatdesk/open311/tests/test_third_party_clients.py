@@ -1,7 +1,8 @@
-"""Two independent Open311 client libraries from PyPI, unchanged, against a real running server
-(pytest-django's live_server): `georeport` (JSON and XML reads) and `civicbot` (JSON reads, tokens and
-POST). Raw HTTP fills what neither library does (discovery, POST in XML); every XML body is checked
-against the schema. A request filed this way runs the whole loop and shows `closed` there.
+"""Independent Open311 client libraries from PyPI, unchanged, against a real running server (pytest-django's
+live_server): `georeport` (JSON and XML reads), `civicbot` (JSON reads, tokens and POST) and `three`
+(discovery, POST and reads in JSON). Raw HTTP fills what none of them does (POST and discovery in XML);
+every XML body is checked against the schema. A request filed this way runs the whole loop and shows
+`closed` there.
 """
 
 from __future__ import annotations
@@ -173,3 +174,35 @@ def test_a_request_filed_through_open311_runs_the_whole_loop_and_shows_closed(se
         GeoReport(base, jurisdiction=JURISDICTION, output_format="xml").get_service_requests(status="closed")
     )
     assert [r["service_request_id"] for r in closed] == [number]
+
+
+def test_three_discovers_posts_and_follows_in_json(server):
+    """`three` 0.8.0 is Python 2 code whose only break on Python 3 is the import of `itertools.ifilter`;
+    that one name is provided (as the builtin `filter`), the library itself runs unchanged."""
+    import itertools
+
+    itertools.ifilter = filter  # type: ignore[attr-defined]
+    from three import Three
+
+    base, key = server
+    client = Three(base, format="json", jurisdiction=JURISDICTION, api_key=key)
+
+    discovery = client.discovery()
+    services = client.services()
+    posted = client.post(
+        "leak",
+        address="回民区蓝爵小区3号楼2单元501",
+        name="小明 欧阳",
+        phone=CONTACT["phone"],
+        description="暖气片接口漏水",
+        **{"attribute[leak_place]": "indoor"},
+    )
+    number = posted[0]["service_request_id"]
+    followed = client.request(number)
+    listed = client.requests("leak")
+
+    assert discovery["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert [s["service_code"] for s in services][1] == "leak"
+    assert followed[0]["status"] == "open"
+    assert [r["service_request_id"] for r in listed] == [number]
+    assert_no_pii(str(followed) + str(listed))
