@@ -162,7 +162,7 @@ del _outbox_knob
 HEATDESK_OPEN311_JURISDICTION = os.environ.get("HEATDESK_OPEN311_JURISDICTION", "hohhot.12345")
 # The system account that files confidently routed requests until an operator takes them (首问负责制).
 HEATDESK_OPEN311_INTAKE_USER = os.environ.get("HEATDESK_OPEN311_INTAKE_USER", "open311-intake")
-# Fixed-window rate limits: POSTs per API key and GETs per client address, per window [30, 120, 60 s].
+# Fixed-window rate limits: POSTs per API key and calls per client address, per window [30, 120, 60 s].
 HEATDESK_OPEN311_POST_LIMIT = int(os.environ.get("HEATDESK_OPEN311_POST_LIMIT", "30"))
 HEATDESK_OPEN311_READ_LIMIT = int(os.environ.get("HEATDESK_OPEN311_READ_LIMIT", "120"))
 HEATDESK_OPEN311_WINDOW_SECONDS = int(os.environ.get("HEATDESK_OPEN311_WINDOW_SECONDS", "60"))

@@ -34,7 +34,7 @@ def _descriptions(error: DomainError) -> list[str]:
 
 
 def georeport(view: Callable) -> Callable:
-    """Checks the jurisdiction and the read rate limit, and turns domain errors into the spec's errors."""
+    """Checks the jurisdiction and the per-address rate limit, and turns domain errors into the spec's errors."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
@@ -42,9 +42,9 @@ def georeport(view: Callable) -> Callable:
             jurisdiction = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id") or ""
             if jurisdiction and jurisdiction != settings.HEATDESK_OPEN311_JURISDICTION:
                 raise NotFound(f"jurisdiction_id {jurisdiction} 不存在 / jurisdiction_id not found")
-            if request.method == "GET":
-                address = request.META.get("REMOTE_ADDR", "")
-                services.rate_limit_take(bucket=f"read:{address}", limit=settings.HEATDESK_OPEN311_READ_LIMIT)
+            # Every call counts against its address (bad keys too); POSTs also against their key.
+            address = request.META.get("REMOTE_ADDR", "")
+            services.rate_limit_take(bucket=f"addr:{address}", limit=settings.HEATDESK_OPEN311_READ_LIMIT)
             return view(request, *args, fmt=fmt, **kwargs)
         except Throttled as error:
             headers = {"Retry-After": str(error.retry_after)}

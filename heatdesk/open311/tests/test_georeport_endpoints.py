@@ -286,6 +286,7 @@ def test_reads_and_posts_are_rate_limited(client, demo_city, api_key, settings):
     settings.HEATDESK_OPEN311_POST_LIMIT = 1
 
     statuses = [client.get(f"{V2}/services.json").status_code for _ in range(3)]
+    settings.HEATDESK_OPEN311_READ_LIMIT = 100
     first, second = file_request(client, api_key), file_request(client, api_key, description="再一次")
 
     assert statuses == [200, 200, 429]
