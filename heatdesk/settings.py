@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "heatdesk.reports",
     "heatdesk.api",
     "heatdesk.web",
+    "heatdesk.open311",
 ]
 
 MIDDLEWARE = [
@@ -155,3 +156,15 @@ for _outbox_knob in (
     if os.environ.get(f"HEATDESK_OUTBOX_{_outbox_knob}"):
         globals()[f"HEATDESK_OUTBOX_{_outbox_knob}"] = float(os.environ[f"HEATDESK_OUTBOX_{_outbox_knob}"])
 del _outbox_knob
+
+# ---- Open311 GeoReport v2 (issue 17) ----------------------------------------------------------
+# The one jurisdiction this server answers for; any other jurisdiction_id is 404.
+HEATDESK_OPEN311_JURISDICTION = os.environ.get("HEATDESK_OPEN311_JURISDICTION", "hohhot.12345")
+# The system account that files confidently routed requests until an operator takes them (首问负责制).
+HEATDESK_OPEN311_INTAKE_USER = os.environ.get("HEATDESK_OPEN311_INTAKE_USER", "open311-intake")
+# Fixed-window rate limits: POSTs per API key and calls per client address, per window [30, 120, 60 s].
+HEATDESK_OPEN311_POST_LIMIT = int(os.environ.get("HEATDESK_OPEN311_POST_LIMIT", "30"))
+HEATDESK_OPEN311_READ_LIMIT = int(os.environ.get("HEATDESK_OPEN311_READ_LIMIT", "120"))
+HEATDESK_OPEN311_WINDOW_SECONDS = int(os.environ.get("HEATDESK_OPEN311_WINDOW_SECONDS", "60"))
+# A lat/long routes to the nearest compound with coordinates only within this distance [300 m].
+HEATDESK_OPEN311_NEAREST_METERS = float(os.environ.get("HEATDESK_OPEN311_NEAREST_METERS", "300"))

@@ -12,6 +12,7 @@ admin.site.index_title = "系统管理"
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("open311/", include("heatdesk.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("heatdesk.web.urls")),
 ]

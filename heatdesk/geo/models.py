@@ -159,6 +159,9 @@ class Compound(models.Model):
     )
     households = models.PositiveIntegerField(_("户数"), null=True, blank=True)
     built_year = models.PositiveSmallIntegerField(_("建成年份"), null=True, blank=True)
+    # WGS84 centre of the compound, where known: Open311 requests by lat/long go to the nearest one.
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
     pinyin = models.CharField(_("全拼"), max_length=200, blank=True, default="", db_index=True)
     initials = models.CharField(_("拼音首字母"), max_length=60, blank=True, default="", db_index=True)
     # Part of the gazetteer version the resolver's in-process index is checked against.
