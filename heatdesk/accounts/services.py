@@ -11,7 +11,7 @@ from django.db import transaction
 
 from heatdesk.accounts.models import ApiToken, LoginFailure, Role, User
 from heatdesk.core import clock
-from heatdesk.core.errors import NotAuthenticated, Throttled, ValidationFailed
+from heatdesk.core.errors import ErrorCode, NotAuthenticated, Throttled, ValidationFailed
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
@@ -114,7 +114,7 @@ def credentials_check(*, request, username: str, password: str, ip_address: str)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         login_failure_record(username=username, ip_address=ip_address)
-        raise NotAuthenticated("用户名或密码错误 / wrong username or password", code="invalid_credentials")
+        raise NotAuthenticated("用户名或密码错误 / wrong username or password", code=ErrorCode.INVALID_CREDENTIALS)
     LoginFailure.objects.filter(username=username).delete()
     return user
 
