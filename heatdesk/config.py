@@ -231,7 +231,7 @@ def _parse_knob(knob: dataclasses.Field[Any], kind: Any, name: str, raw: str) ->
     if parse is not None:
         return parse(name, raw)
     if kind is bool:
-        return parse_bool(name, raw, default=knob.default)
+        return parse_bool(name, raw, default=bool(knob.default))
     if kind is dt.time:
         return _parse_time(name, raw)
     if typing.get_origin(kind) is tuple:
