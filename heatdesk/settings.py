@@ -1,4 +1,6 @@
-"""Django settings. Every knob comes from a HEATDESK_* environment variable (see heatdesk/config.py)."""
+"""Django settings. Every knob comes from a HEATDESK_* environment variable, parsed once into
+`heatdesk.config.HeatdeskSettings` (defaults and a comment for each live there); a bad value stops the
+start naming its variable. Domain code reads `django.conf.settings.HEATDESK_<FIELD>` at call time."""
 
 import os
 from pathlib import Path
@@ -7,23 +9,18 @@ from heatdesk import config
 
 BASE_DIR = Path(__file__).resolve().parent
 
+# Lower case, so not a Django setting itself: tests override the HEATDESK_* settings below.
+parsed = config.HeatdeskSettings.from_env(os.environ)
+
 # Where the SQLite database, uploaded photos and the generated secret key live.
-DATA_DIR = config.data_dir(os.environ)
+DATA_DIR = parsed.data_dir
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-
-# Debug pages and tracebacks; never on in production.
-DEBUG = config.parse_bool("HEATDESK_DEBUG", os.environ.get("HEATDESK_DEBUG"), default=False)
-
-# Demo mode: seeded city and the well-known demo passwords. Set by `heatdesk demo`.
-DEMO_MODE = config.parse_bool("HEATDESK_DEMO", os.environ.get("HEATDESK_DEMO"), default=False)
-
-SECRET_KEY = config.secret_key(os.environ, DATA_DIR)
-
-# Host names this server answers to.
-ALLOWED_HOSTS = config.parse_list(
-    os.environ.get("HEATDESK_ALLOWED_HOSTS"), default=["127.0.0.1", "localhost", "[::1]", "testserver"]
-)
-CSRF_TRUSTED_ORIGINS = config.parse_list(os.environ.get("HEATDESK_CSRF_TRUSTED_ORIGINS"), default=[])
+DEBUG = parsed.debug
+DEMO_MODE = parsed.demo
+SECRET_KEY = parsed.secret_key
+ALLOWED_HOSTS = list(parsed.allowed_hosts)
+CSRF_TRUSTED_ORIGINS = list(parsed.csrf_trusted_origins)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = parsed.secure_cookies
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,8 +38,6 @@ INSTALLED_APPS = [
     "heatdesk.guidance",
     "heatdesk.sla",
     "heatdesk.tickets",
-    "heatdesk.feedback",
-    "heatdesk.community",
     "heatdesk.reports",
     "heatdesk.api",
     "heatdesk.web",
@@ -80,7 +75,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": config.database(os.environ, DATA_DIR)}
+DATABASES = {"default": parsed.database(os.environ)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"
@@ -95,7 +90,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Chinese first, English second; times stored in UTC, shown in Hohhot's time.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "web" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -115,56 +110,42 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600  # one shift
 X_FRAME_OPTIONS = "DENY"
 
-# Largest photo a crew may upload.
-HEATDESK_MAX_UPLOAD_BYTES = int(os.environ.get("HEATDESK_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = HEATDESK_MAX_UPLOAD_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = parsed.max_upload_bytes + 1024 * 1024
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"heatdesk": {"handlers": ["console"], "level": os.environ.get("HEATDESK_LOG_LEVEL", "INFO")}},
+    "loggers": {"heatdesk": {"handlers": ["console"], "level": parsed.log_level}},
 }
 
-# Callback answers that count as satisfied in the 满意率 KPI (comma list of satisfaction codes).
-HEATDESK_SATISFIED_SET = config.parse_list(
-    os.environ.get("HEATDESK_SATISFIED_SET"), default=["very_satisfied", "satisfied", "fairly_satisfied"]
-)
-
-# ---- SLA monitor, worker and outbox delivery (issue 4) -----------------------------------------
-# Each knob is set only when its environment variable is, so the defaults stay in the code that reads
-# them (sla.services.escalate_after, notify.services.outbox_options, the worker command).
-
-# Seconds a stage may stay overdue before it escalates to the company and the city heating office [1800].
-if os.environ.get("HEATDESK_SLA_ESCALATE_AFTER_SECONDS"):
-    HEATDESK_SLA_ESCALATE_AFTER_SECONDS = float(os.environ["HEATDESK_SLA_ESCALATE_AFTER_SECONDS"])
-# Longest sleep of the worker between passes, in seconds [1]; it wakes earlier for a due threshold.
-if os.environ.get("HEATDESK_WORKER_POLL_SECONDS"):
-    HEATDESK_WORKER_POLL_SECONDS = float(os.environ["HEATDESK_WORKER_POLL_SECONDS"])
-# Outbox delivery (read by notify.services.outbox_options): MAX_ATTEMPTS [12], BACKOFF_BASE_SECONDS [2],
-# BACKOFF_FACTOR [2], BACKOFF_CAP_SECONDS [600], TIMEOUT_SECONDS [10], LEASE_SECONDS [300], CONCURRENCY [8].
-for _outbox_knob in (
-    "MAX_ATTEMPTS",
-    "BACKOFF_BASE_SECONDS",
-    "BACKOFF_FACTOR",
-    "BACKOFF_CAP_SECONDS",
-    "TIMEOUT_SECONDS",
-    "LEASE_SECONDS",
-    "CONCURRENCY",
-):
-    if os.environ.get(f"HEATDESK_OUTBOX_{_outbox_knob}"):
-        globals()[f"HEATDESK_OUTBOX_{_outbox_knob}"] = float(os.environ[f"HEATDESK_OUTBOX_{_outbox_knob}"])
-del _outbox_knob
-
-# ---- Open311 GeoReport v2 (issue 17) ----------------------------------------------------------
-# The one jurisdiction this server answers for; any other jurisdiction_id is 404.
-HEATDESK_OPEN311_JURISDICTION = os.environ.get("HEATDESK_OPEN311_JURISDICTION", "hohhot.12345")
-# The system account that files confidently routed requests until an operator takes them (首问负责制).
-HEATDESK_OPEN311_INTAKE_USER = os.environ.get("HEATDESK_OPEN311_INTAKE_USER", "open311-intake")
-# Fixed-window rate limits: POSTs per API key and calls per client address, per window [30, 120, 60 s].
-HEATDESK_OPEN311_POST_LIMIT = int(os.environ.get("HEATDESK_OPEN311_POST_LIMIT", "30"))
-HEATDESK_OPEN311_READ_LIMIT = int(os.environ.get("HEATDESK_OPEN311_READ_LIMIT", "120"))
-HEATDESK_OPEN311_WINDOW_SECONDS = int(os.environ.get("HEATDESK_OPEN311_WINDOW_SECONDS", "60"))
-# A lat/long routes to the nearest compound with coordinates only within this distance [300 m].
-HEATDESK_OPEN311_NEAREST_METERS = float(os.environ.get("HEATDESK_OPEN311_NEAREST_METERS", "300"))
+# ---- HEATDESK_* knobs as Django settings (meaning and default of each: heatdesk/config.py) ------
+HEATDESK_REPLICA_DATABASE_URL = parsed.replica_database_url
+HEATDESK_MAX_UPLOAD_BYTES = parsed.max_upload_bytes
+HEATDESK_SATISFIED_SET = list(parsed.satisfied_set)
+HEATDESK_SLA_ESCALATE_AFTER_SECONDS = parsed.sla_escalate_after_seconds
+HEATDESK_WORKER_POLL_SECONDS = parsed.worker_poll_seconds
+HEATDESK_OUTBOX_MAX_ATTEMPTS = parsed.outbox_max_attempts
+HEATDESK_OUTBOX_BACKOFF_BASE_SECONDS = parsed.outbox_backoff_base_seconds
+HEATDESK_OUTBOX_BACKOFF_FACTOR = parsed.outbox_backoff_factor
+HEATDESK_OUTBOX_BACKOFF_CAP_SECONDS = parsed.outbox_backoff_cap_seconds
+HEATDESK_OUTBOX_TIMEOUT_SECONDS = parsed.outbox_timeout_seconds
+HEATDESK_OUTBOX_LEASE_SECONDS = parsed.outbox_lease_seconds
+HEATDESK_OUTBOX_CONCURRENCY = parsed.outbox_concurrency
+HEATDESK_BASE_URL = parsed.base_url
+HEATDESK_TRUSTED_PROXIES = list(parsed.trusted_proxies)
+HEATDESK_SECURE_COOKIES = parsed.secure_cookies
+HEATDESK_SMS_BACKEND = parsed.sms_backend
+HEATDESK_SMS_URL = parsed.sms_url
+HEATDESK_SMS_KEY = parsed.sms_key
+HEATDESK_SMS_SECRET = parsed.sms_secret
+HEATDESK_DIGEST_AT = parsed.digest_at
+HEATDESK_BURST_CALLS = parsed.burst_calls
+HEATDESK_BURST_MINUTES = parsed.burst_minutes
+HEATDESK_OPEN311_JURISDICTION = parsed.open311_jurisdiction
+HEATDESK_OPEN311_INTAKE_USER = parsed.open311_intake_user
+HEATDESK_OPEN311_POST_LIMIT = parsed.open311_post_limit
+HEATDESK_OPEN311_READ_LIMIT = parsed.open311_read_limit
+HEATDESK_OPEN311_WINDOW_SECONDS = parsed.open311_window_seconds
+HEATDESK_OPEN311_NEAREST_METERS = parsed.open311_nearest_meters

@@ -20,7 +20,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "station__company")
     search_fields = ("username", "job_number", "display_name")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             _("供热专席"),
             {"fields": ("job_number", "display_name", "role", "station", "company", "community")},

@@ -18,7 +18,6 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
 
 
-DESK_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD})
 READ_ALL_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD, Role.REGULATOR, Role.ADMIN})
 
 

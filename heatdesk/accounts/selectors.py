@@ -23,8 +23,10 @@ def user_scope(*, user: User) -> Scope:
     role = Role(user.role)
     if role in READ_ALL_ROLES or user.is_superuser:
         return Scope(role=role, sees_everything=True)
+    # The organisation of an organisational role is never missing: check constraints on User.
     if role == Role.STATION:
         station = user.station
+        assert station is not None
         return Scope(
             role=role,
             sees_everything=False,
@@ -32,8 +34,11 @@ def user_scope(*, user: User) -> Scope:
             company_codes=(station.company.code,),
         )
     if role == Role.COMPANY:
-        stations = tuple(user.company.stations.order_by("code").values_list("code", flat=True))
-        return Scope(role=role, sees_everything=False, station_codes=stations, company_codes=(user.company.code,))
+        company = user.company
+        assert company is not None
+        stations = tuple(company.stations.order_by("code").values_list("code", flat=True))
+        return Scope(role=role, sees_everything=False, station_codes=stations, company_codes=(company.code,))
     if role == Role.COMMUNITY:
+        assert user.community is not None
         return Scope(role=role, sees_everything=False, community_codes=(user.community.code,))
     return Scope(role=role, sees_everything=False)

@@ -8,10 +8,12 @@ import secrets
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import Model
+from django.http import HttpRequest
 
 from heatdesk.accounts.models import ApiToken, LoginFailure, Role, User
 from heatdesk.core import clock
-from heatdesk.core.errors import NotAuthenticated, Throttled, ValidationFailed
+from heatdesk.core.errors import ErrorCode, NotAuthenticated, Throttled, ValidationFailed
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
@@ -31,9 +33,9 @@ def user_upsert(
     role: str,
     password: str | None = None,
     password_hash: str | None = None,
-    station=None,
-    company=None,
-    community=None,
+    station: Model | None = None,
+    company: Model | None = None,
+    community: Model | None = None,
     job_number: str = "",
     display_name: str = "",
     is_staff: bool = False,
@@ -108,18 +110,18 @@ def login_failure_record(*, username: str, ip_address: str) -> None:
     LoginFailure.objects.filter(at__lt=clock.now() - 4 * THROTTLE_WINDOW).delete()
 
 
-def credentials_check(*, request, username: str, password: str, ip_address: str) -> User:
+def credentials_check(*, request: HttpRequest | None, username: str, password: str, ip_address: str) -> User:
     """The user for these credentials, with throttling; raises NotAuthenticated or Throttled."""
     login_throttle_check(username=username, ip_address=ip_address)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         login_failure_record(username=username, ip_address=ip_address)
-        raise NotAuthenticated("用户名或密码错误 / wrong username or password", code="invalid_credentials")
+        raise NotAuthenticated("用户名或密码错误 / wrong username or password", code=ErrorCode.INVALID_CREDENTIALS)
     LoginFailure.objects.filter(username=username).delete()
     return user
 
 
-def token_issue(*, request, username: str, password: str, ip_address: str) -> tuple[str, ApiToken]:
+def token_issue(*, request: HttpRequest | None, username: str, password: str, ip_address: str) -> tuple[str, ApiToken]:
     """A new bearer token for valid credentials; the plain token is returned once and never stored."""
     user = credentials_check(request=request, username=username, password=password, ip_address=ip_address)
     raw = secrets.token_urlsafe(32)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from heatdesk.api.auth import AUTH
-from heatdesk.api.errors import install_error_handlers
+from heatdesk.api.errors import DocumentedErrorsAPI, install_error_handlers
 from heatdesk.api.renderers import Utf8JSONRenderer
 from heatdesk.api.routers import accounts, geo, health, reports, sla, supervision, tickets
 
-api = NinjaAPI(
+api = DocumentedErrorsAPI(
     title="Heatdesk API",
     version="1",
     description="供热专席工单系统接口 / work-order API of the 12345 heating service desk",

@@ -1,27 +1,55 @@
-"""One mapping from failures to the error JSON of DESIGN §8: {"error": {"code", "message"}}."""
+"""One mapping from failures to the error JSON of DESIGN §8: {"error": {"code", "message", "details"?}}."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
-from ninja import NinjaAPI
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from pydantic import Field
 
-from heatdesk.core.errors import DomainError, Throttled
+from heatdesk.api.routers.geo import CandidateOut
+from heatdesk.core.errors import DomainError, ErrorCode, Throttled
 
 logger = logging.getLogger("heatdesk.api")
 
 
-def _error(api: NinjaAPI, request, status: int, code: str, message: str, details=None):
-    body = {"code": code, "message": message}
+class FieldErrorOut(Schema):
+    field: str = Field(description="the input field at fault, dotted for nested ones (`0.seconds`)")
+    message: str | None = None
+    type: str | None = Field(None, description="the validator's error type, for invalid input")
+
+
+class CandidatesOut(Schema):
+    candidates: list[CandidateOut] = Field(description="compounds the address may mean (address_uncertain)")
+
+
+class ErrorBodyOut(Schema):
+    code: ErrorCode
+    message: str = Field(description="中文 / English")
+    details: list[FieldErrorOut] | CandidatesOut | None = None
+
+
+class ErrorOut(Schema):
+    """Every 4xx answer (DESIGN §8)."""
+
+    error: ErrorBodyOut
+
+
+def _error(
+    api: NinjaAPI, request: HttpRequest, status: int, code: ErrorCode | str, message: str, details: Any = None
+) -> HttpResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
     return api.create_response(request, {"error": body}, status=status)
 
 
-def _field_errors(errors: list[dict]) -> list[dict]:
+def _field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cleaned = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query")]
@@ -31,28 +59,50 @@ def _field_errors(errors: list[dict]) -> list[dict]:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
-    def domain_error(request, error: DomainError):
+    def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
         response = _error(api, request, error.status, error.code, error.message, error.details)
         if isinstance(error, Throttled):
             response["Retry-After"] = str(error.retry_after)
         return response
 
     @api.exception_handler(ValidationError)
-    def validation_error(request, error: ValidationError):
-        return _error(api, request, 422, "validation_failed", "输入有误 / invalid input", _field_errors(error.errors))
+    def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
+        message = "输入有误 / invalid input"
+        return _error(api, request, 422, ErrorCode.VALIDATION_FAILED, message, _field_errors(error.errors))
 
     @api.exception_handler(AuthenticationError)
-    def authentication_error(request, error):
-        return _error(api, request, 401, "not_authenticated", "请先登录 / authentication required")
+    def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+        return _error(api, request, 401, ErrorCode.NOT_AUTHENTICATED, "请先登录 / authentication required")
 
     @api.exception_handler(HttpError)
-    def http_error(request, error: HttpError):
-        return _error(api, request, error.status_code, "http_error", str(error))
+    def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+        return _error(api, request, error.status_code, ErrorCode.HTTP_ERROR, str(error))
 
     @api.exception_handler(Http404)
-    def not_found(request, error):
-        return _error(api, request, 404, "not_found", "未找到 / not found")
+    def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+        return _error(api, request, 404, ErrorCode.NOT_FOUND, "未找到 / not found")
 
     @api.exception_handler(DjangoPermissionDenied)
-    def permission_denied(request, error):
-        return _error(api, request, 403, "permission_denied", "无权操作 / permission denied")
+    def permission_denied(request: HttpRequest, error: DjangoPermissionDenied) -> HttpResponse:
+        return _error(api, request, 403, ErrorCode.PERMISSION_DENIED, "无权操作 / permission denied")
+
+
+class DocumentedErrorsAPI(NinjaAPI):
+    """A NinjaAPI whose OpenAPI document lists `ErrorOut` (with every ErrorCode) as each operation's 4XX."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        definitions = schema.setdefault("components", {}).setdefault("schemas", {})
+        definitions.update(error_schema.pop("$defs", {}))
+        definitions["ErrorOut"] = error_schema
+        error_response = {
+            "description": "拒绝 / refused: nothing changed",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if not any(str(status).startswith("4") for status in responses):
+                    responses["4XX"] = error_response
+        return schema

@@ -5,16 +5,55 @@ Messages are bilingual (Chinese first) because they reach operators and outside 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+
+class ErrorCode(StrEnum):
+    """Every `error.code` the API and the pages may answer with. The values are a contract (DESIGN §8):
+    add members, never rename one."""
+
+    # Generic refusals, the defaults of the DomainError subclasses below and of the API's handlers.
+    BAD_REQUEST = "bad_request"
+    VALIDATION_FAILED = "validation_failed"
+    NOT_FOUND = "not_found"
+    OUT_OF_SCOPE = "out_of_scope"
+    PERMISSION_DENIED = "permission_denied"
+    INVALID_TRANSITION = "invalid_transition"
+    CONFLICT = "conflict"
+    NOT_AUTHENTICATED = "not_authenticated"
+    THROTTLED = "throttled"
+    HTTP_ERROR = "http_error"
+    # Accounts.
+    INVALID_CREDENTIALS = "invalid_credentials"
+    # Reports: an unknown organisation or operator in the filters.
+    UNKNOWN_COMPANY = "unknown_company"
+    UNKNOWN_STATION = "unknown_station"
+    UNKNOWN_DISTRICT = "unknown_district"
+    UNKNOWN_OPERATOR = "unknown_operator"
+    # Tickets: intake.
+    IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
+    ADDRESS_UNCERTAIN = "address_uncertain"
+    REPEAT_OF_CLOSED = "repeat_of_closed"
+    PHONE_SEARCH_NOT_ALLOWED = "phone_search_not_allowed"  # DESIGN §11, Tickets API
+    # Tickets: actions.
+    UNKNOWN_ACTION = "unknown_action"
+    STATION_REQUIRED = "station_required"
+    CALLBACK_RETRY_TOO_SOON = "callback_retry_too_soon"
+    CALLBACK_TRIES_NEEDED = "callback_tries_needed"
+    # Tickets: photos.
+    FILE_MISSING = "file_missing"
+    FILE_TOO_LARGE = "file_too_large"
+    NOT_AN_IMAGE = "not_an_image"
 
 
 class DomainError(Exception):
     """A refused request: nothing was changed."""
 
     status = 400
-    code = "bad_request"
+    code: str = ErrorCode.BAD_REQUEST
 
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None, details: Any = None) -> None:
         super().__init__(message)
         self.message = message
         if code:
@@ -30,42 +69,42 @@ class DomainError(Exception):
 
 class ValidationFailed(DomainError):
     status = 422
-    code = "validation_failed"
+    code = ErrorCode.VALIDATION_FAILED
 
 
 class NotFound(DomainError):
     status = 404
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
 
 
 class OutOfScope(DomainError):
     status = 403
-    code = "out_of_scope"
+    code = ErrorCode.OUT_OF_SCOPE
 
 
 class PermissionDenied(DomainError):
     status = 403
-    code = "permission_denied"
+    code = ErrorCode.PERMISSION_DENIED
 
 
 class TransitionNotAllowed(DomainError):
     status = 409
-    code = "invalid_transition"
+    code = ErrorCode.INVALID_TRANSITION
 
 
 class Conflict(DomainError):
     status = 409
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
 
 class NotAuthenticated(DomainError):
     status = 401
-    code = "not_authenticated"
+    code = ErrorCode.NOT_AUTHENTICATED
 
 
 class Throttled(DomainError):
     status = 429
-    code = "throttled"
+    code = ErrorCode.THROTTLED
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)

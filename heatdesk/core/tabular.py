@@ -7,8 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from heatdesk.core.errors import ValidationFailed
 
@@ -36,7 +37,11 @@ def _decode(data: bytes) -> str:
     raise ValidationFailed("无法识别文件编码 / the file is neither UTF-8 nor GBK")
 
 
-def _header_rows(path: Path, data: bytes) -> tuple[list[object], Iterable[list[object]], object]:
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+def _header_rows(path: Path, data: bytes) -> tuple[Sequence[object], Iterable[Sequence[object]], _Closable | None]:
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         from openpyxl import load_workbook
 

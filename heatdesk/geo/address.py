@@ -184,7 +184,7 @@ def _take_tail(tail: str) -> dict[str, str | None]:
     return found
 
 
-def _slot_for(marker: str | None, value: str, found: dict, *, is_last: bool) -> str | None:
+def _slot_for(marker: str | None, value: str, found: dict[str, str | None], *, is_last: bool) -> str | None:
     if marker in BUILDING_MARKERS or marker == "号院楼":
         return "building"
     if marker in ("单元", "门洞", "门"):

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from heatdesk.geo import models, services
 
@@ -68,20 +71,20 @@ class CompoundAdmin(admin.ModelAdmin):
     readonly_fields = ("pinyin", "initials", "updated_at")
     inlines = [CompoundAliasInline, BuildingInline]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: models.Compound, form: Any, change: bool) -> None:
         # Pinyin and initials are derived from the name by the service, never typed.
         services.compound_save(compound=obj)
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not models.CompoundAlias:
-            return super().save_formset(request, form, formset, change)
+            super().save_formset(request, form, formset, change)
+            return
         aliases = formset.save(commit=False)
         for alias in formset.deleted_objects:
             services.compound_alias_delete(alias=alias)
         for alias in aliases:
             services.compound_alias_save(alias=alias)
         formset.save_m2m()
-        return None
 
 
 @admin.register(models.CompoundAlias)
@@ -92,8 +95,8 @@ class CompoundAliasAdmin(admin.ModelAdmin):
     readonly_fields = ("pinyin", "initials", "updated_at")
     autocomplete_fields = ("compound",)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: models.CompoundAlias, form: Any, change: bool) -> None:
         services.compound_alias_save(alias=obj)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: models.CompoundAlias) -> None:
         services.compound_alias_delete(alias=obj)

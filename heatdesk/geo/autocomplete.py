@@ -11,10 +11,12 @@ from heatdesk.geo.gazetteer_index import IndexedName, gazetteer_index
 from heatdesk.geo.models import Compound
 
 MAX_SUGGESTIONS = 50
+Rank = tuple[int, int, int, str]  # match place, name before alias, length, text: smaller is better
 
 
-def _rank(entry: IndexedName, queries: tuple[str, ...]) -> tuple | None:
+def _rank(entry: IndexedName, queries: tuple[str, ...]) -> Rank | None:
     forms = entry.forms
+    spellings: tuple[str, ...]
     if queries[0].isascii():
         spellings = (forms.initials, forms.pinyin, forms.initials_base, forms.pinyin_base, forms.text)
     else:
@@ -47,7 +49,7 @@ def compound_suggestions(*, query: str, limit: int = 10, district: str | None = 
     limit = max(1, min(limit, MAX_SUGGESTIONS))
     index = gazetteer_index()
     district_id = (index.district_ids.get(district) or index.district_codes.get(district)) if district else None
-    ranked: dict[int, tuple] = {}
+    ranked: dict[int, Rank] = {}
     spellings = index.latin_spellings if queries[0].isascii() else index.han_spellings
     for entry, spelled in zip(index.names, spellings, strict=True):
         if not any(query in spelled for query in queries):

@@ -31,7 +31,7 @@ class IndexedName:
 
 @dataclass
 class GazetteerIndex:
-    version: tuple
+    version: tuple[object, ...]
     names: list[IndexedName] = field(default_factory=list)
     district_ids: dict[str, int] = field(default_factory=dict)
     district_codes: dict[str, int] = field(default_factory=dict)
@@ -76,7 +76,7 @@ _lock = threading.Lock()
 _current: GazetteerIndex | None = None
 
 
-def gazetteer_version() -> tuple:
+def gazetteer_version() -> tuple[object, ...]:
     """A fingerprint of compounds and aliases that changes with every insert, delete or save."""
     compounds = Compound.objects.aggregate(count=Count("id"), last=Max("id"), touched=Max("updated_at"))
     aliases = CompoundAlias.objects.aggregate(count=Count("id"), last=Max("id"), touched=Max("updated_at"))
@@ -96,7 +96,7 @@ def _add_unprefixed(index: GazetteerIndex, compound_id: int, district_id: int, n
         index.add(IndexedName(compound_id, district_id, False, name_forms(unprefixed), fold(name)))
 
 
-def _build(version: tuple) -> GazetteerIndex:
+def _build(version: tuple[object, ...]) -> GazetteerIndex:
     index = GazetteerIndex(version=version)
     for district_id, name, code in District.objects.values_list("id", "name", "code"):
         index.district_ids[name] = district_id

@@ -32,9 +32,14 @@ _PHASE = re.compile(r"第?(\d+)期")
 _PHASE_PINYIN = re.compile(r"(?:di)?(\d+)qi$")
 
 
+def _one_per_character(run: str) -> list[str]:
+    return list(run)
+
+
 def _syllables(text: str) -> list[str]:
     """One pinyin syllable per character (digits and latin letters stand for themselves)."""
-    return lazy_pinyin(text, style=Style.NORMAL, errors=lambda run: list(run))
+    # pypinyin's hints say `errors` returns str; a list (one item per character) is documented and works.
+    return list(lazy_pinyin(text, style=Style.NORMAL, errors=_one_per_character))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

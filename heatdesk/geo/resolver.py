@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
@@ -108,7 +109,7 @@ class Resolution:
     def room(self) -> str | None:
         return self.parsed.room
 
-    def candidates_json(self) -> list[dict]:
+    def candidates_json(self) -> list[dict[str, Any]]:
         return [
             {
                 "compound": asdict(candidate.compound),
@@ -118,7 +119,7 @@ class Resolution:
             for candidate in self.candidates
         ]
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """The resolve contract of DESIGN §8."""
         compound = self.compound
         return {

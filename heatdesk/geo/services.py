@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
 from heatdesk.core.errors import ValidationFailed
 from heatdesk.geo.address import building_number, normalize, parse_address
@@ -90,12 +92,12 @@ def _strip_suffix(name: str) -> str:
     return name
 
 
-def _unique_code(model: type, base: str, extra: str) -> str:
-    if not model.objects.filter(code=base).exists():
+def _unique_code(model: type[Model], base: str, extra: str) -> str:
+    if not model._default_manager.filter(code=base).exists():
         return base
     candidate = f"{base}-{extra}"
     number = 2
-    while model.objects.filter(code=candidate).exists():
+    while model._default_manager.filter(code=candidate).exists():
         candidate = f"{base}-{extra}{number}"
         number += 1
     return candidate
@@ -114,7 +116,7 @@ def _int_or_none(raw: str, column: str) -> int | None:
     return int(number)
 
 
-def _apply(instance, values: Mapping[str, object]) -> bool:
+def _apply(instance: Model, values: Mapping[str, object]) -> bool:
     changed = False
     for name, value in values.items():
         if getattr(instance, name) != value:
@@ -125,9 +127,9 @@ def _apply(instance, values: Mapping[str, object]) -> bool:
     return changed
 
 
-def _clean_row(row: Mapping[str, str]) -> dict:
+def _clean_row(row: Mapping[str, str]) -> dict[str, Any]:
     """The row's values, checked; raises ValidationFailed naming the first problem."""
-    values = {key: str(row.get(key) or "").strip() for key in GAZETTEER_COLUMNS}
+    values: dict[str, Any] = {key: str(row.get(key) or "").strip() for key in GAZETTEER_COLUMNS}
     missing = [key for key in REQUIRED_COLUMNS if not values[key]]
     if missing:
         raise ValidationFailed(f"必填项为空 / required value empty: {', '.join(missing)}")
@@ -176,7 +178,7 @@ class _Upserter:
             self.companies[name] = company
         return self.companies[name]
 
-    def station(self, values: dict) -> Station:
+    def station(self, values: dict[str, Any]) -> Station:
         company = self.company(values["company"])
         branch = None
         if values["branch"]:
@@ -202,7 +204,9 @@ class _Upserter:
             substation = Substation.objects.create(station=station, name=name, code=code)
         return substation
 
-    def place(self, district: District, street_name: str, community_name: str):
+    def place(
+        self, district: District, street_name: str, community_name: str
+    ) -> tuple[Street | None, Community | None]:
         street = None
         if street_name:
             street, _ = Street.objects.get_or_create(district=district, name=street_name)
@@ -214,7 +218,7 @@ class _Upserter:
                 community = Community.objects.create(street=street, name=community_name, code=code)
         return street, community
 
-    def row(self, values: dict) -> str:
+    def row(self, values: dict[str, Any]) -> str:
         """Create or update one gazetteer row; returns created, updated or unchanged."""
         district = self.district(values["district"])
         station = self.station(values)

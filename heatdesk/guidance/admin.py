@@ -49,7 +49,7 @@ class GuidanceStepFormSet(BaseInlineFormSet):
         return [
             {name: form.cleaned_data.get(name) for name in STEP_FIELDS}
             for form in self.forms
-            if form.cleaned_data and not self._should_delete_form(form)
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
         ]
 
     def clean(self) -> None:

@@ -21,12 +21,6 @@ def guidance_script_for(*, category: str) -> GuidanceScript | None:
     return _with_ordered_steps(GuidanceScript.objects.filter(category=category, is_active=True)).first()
 
 
-def guidance_script_list(*, include_inactive: bool = False) -> list[GuidanceScript]:
-    """Scripts by category (active ones only unless asked), steps prefetched in order."""
-    scripts = GuidanceScript.objects.all() if include_inactive else GuidanceScript.objects.filter(is_active=True)
-    return list(_with_ordered_steps(scripts.order_by("category", "-is_active", "-version")))
-
-
 def guidance_outcome_labels() -> dict[str, str]:
     """Outcome code → Chinese label: solved 已解决, dispatch 派单上门, urgent_dispatch 紧急派单."""
     return {str(outcome.value): str(outcome.label) for outcome in GuidanceOutcome}

@@ -24,12 +24,12 @@ from django.db.transaction import TransactionManagementError
 
 from heatdesk.core import clock
 from heatdesk.core.errors import Conflict, NotFound, ValidationFailed
+from heatdesk.core.logs import log_event
 from heatdesk.notify import channels, transport
 from heatdesk.notify.models import Channel, ChannelKind, OrgKind, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger("heatdesk.notify")
 
-_NEEDS_QUOTES = re.compile(r'[\s"=]')
 TOPIC_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 MAX_TITLE_LENGTH = 200
 MAX_ERROR_LENGTH = 1000
@@ -39,7 +39,7 @@ ERROR_CHANNEL_INACTIVE = "渠道已停用 / the channel was deactivated"
 
 @dataclass(frozen=True)
 class OutboxOptions:
-    """Delivery knobs, from settings `HEATDESK_OUTBOX_*` read at call time (defaults in brackets)."""
+    """Delivery knobs, from settings `HEATDESK_OUTBOX_*` read at call time (defaults: heatdesk/config.py)."""
 
     max_attempts: int  # MAX_ATTEMPTS [12]: attempts before a message is marked failed
     backoff_base_seconds: float  # BACKOFF_BASE_SECONDS [2]: wait after the first failed attempt
@@ -52,18 +52,14 @@ class OutboxOptions:
 
 def outbox_options() -> OutboxOptions:
     """Current delivery options; settings are read on every call so tests can override them."""
-
-    def read(name: str, default: float) -> float:
-        return float(getattr(settings, f"HEATDESK_OUTBOX_{name}", default))
-
     return OutboxOptions(
-        max_attempts=max(1, int(read("MAX_ATTEMPTS", 12))),
-        backoff_base_seconds=read("BACKOFF_BASE_SECONDS", 2),
-        backoff_factor=read("BACKOFF_FACTOR", 2),
-        backoff_cap_seconds=read("BACKOFF_CAP_SECONDS", 600),
-        timeout_seconds=read("TIMEOUT_SECONDS", 10),
-        lease_seconds=read("LEASE_SECONDS", 300),
-        concurrency=max(1, int(read("CONCURRENCY", 8))),
+        max_attempts=max(1, int(settings.HEATDESK_OUTBOX_MAX_ATTEMPTS)),
+        backoff_base_seconds=float(settings.HEATDESK_OUTBOX_BACKOFF_BASE_SECONDS),
+        backoff_factor=float(settings.HEATDESK_OUTBOX_BACKOFF_FACTOR),
+        backoff_cap_seconds=float(settings.HEATDESK_OUTBOX_BACKOFF_CAP_SECONDS),
+        timeout_seconds=float(settings.HEATDESK_OUTBOX_TIMEOUT_SECONDS),
+        lease_seconds=float(settings.HEATDESK_OUTBOX_LEASE_SECONDS),
+        concurrency=max(1, int(settings.HEATDESK_OUTBOX_CONCURRENCY)),
     )
 
 
@@ -75,17 +71,6 @@ def backoff_delay(attempts: int, *, options: OutboxOptions) -> dt.timedelta:
     except OverflowError:
         seconds = options.backoff_cap_seconds
     return dt.timedelta(seconds=min(seconds, options.backoff_cap_seconds))
-
-
-def _log(level: int, event: str, **fields: Any) -> None:
-    """One structured line: `event key=value …` (values with spaces are JSON-quoted)."""
-    parts = [event]
-    for key, value in fields.items():
-        text = str(value)
-        if not text or _NEEDS_QUOTES.search(text):
-            text = json.dumps(text, ensure_ascii=False)
-        parts.append(f"{key}={text}")
-    logger.log(level, " ".join(parts))
 
 
 # ---- Channels -----------------------------------------------------------------------------------
@@ -193,7 +178,7 @@ def outbox_enqueue(
         if existing:
             return existing
         raise
-    _log(logging.DEBUG, "outbox.enqueued", key=idempotency_key, topic=topic, org=f"{org_kind}:{org_code}")
+    log_event(logger, logging.DEBUG, "outbox.enqueued", key=idempotency_key, topic=topic, org=f"{org_kind}:{org_code}")
     return rows
 
 
@@ -210,7 +195,7 @@ def outbox_retry(*, message_id: int) -> OutboxMessage:
         message.next_attempt_at = clock.now()
         message.claim_token = None
         message.save(update_fields=["status", "attempts", "next_attempt_at", "claim_token"])
-    _log(logging.INFO, "outbox.retry_requested", key=message.idempotency_key, topic=message.topic)
+    log_event(logger, logging.INFO, "outbox.retry_requested", key=message.idempotency_key, topic=message.topic)
     return message
 
 
@@ -271,7 +256,7 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
                     status=OutboxStatus.FAILED, last_error=error, claim_token=None
                 )
             for row in given_up:
-                _log(logging.ERROR, "outbox.failed", key=row.idempotency_key, reason=reason)
+                log_event(logger, logging.ERROR, "outbox.failed", key=row.idempotency_key, reason=reason)
         report.failed += len(interrupted) + len(inactive)
         if claimed:
             OutboxMessage.objects.filter(pk__in=[row.pk for row in claimed]).update(
@@ -282,7 +267,9 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
             )
     for row in claimed:
         if row.claim_token is not None:
-            _log(logging.WARNING, "outbox.lease_expired", key=row.idempotency_key, attempt=row.attempts + 1)
+            log_event(
+                logger, logging.WARNING, "outbox.lease_expired", key=row.idempotency_key, attempt=row.attempts + 1
+            )
     report.claimed += len(claimed)
     return [
         _Claim(
@@ -309,7 +296,7 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
 def _send(claim: _Claim, *, sent_at: dt.datetime, timeout: float) -> str | None:
     """Deliver one claim; None on success, else the reason. Never raises."""
     if claim.kind == ChannelKind.CONSOLE:
-        _log(logging.INFO, "notify.console", **channels.console_fields(claim.envelope))
+        log_event(logger, logging.INFO, "notify.console", **channels.console_fields(claim.envelope))
         return None
     try:
         request = channels.build_request(
@@ -334,10 +321,12 @@ def _record(
         updated = pending.update(status=OutboxStatus.DELIVERED, delivered_at=at, last_error="", claim_token=None)
         if updated:
             report.delivered += 1
-            _log(logging.INFO, "outbox.delivered", key=key, topic=claim.envelope.topic, attempt=claim.attempts)
+            log_event(
+                logger, logging.INFO, "outbox.delivered", key=key, topic=claim.envelope.topic, attempt=claim.attempts
+            )
         else:
             report.lost += 1
-            _log(logging.WARNING, "outbox.result_not_recorded", key=key, outcome="delivered")
+            log_event(logger, logging.WARNING, "outbox.result_not_recorded", key=key, outcome="delivered")
         return
     error = error[:MAX_ERROR_LENGTH]
     ours = pending.filter(claim_token=claim.token)
@@ -351,13 +340,13 @@ def _record(
         counter, event, level = "retrying", "outbox.retry_scheduled", logging.WARNING
     if not updated:
         report.lost += 1
-        _log(logging.WARNING, "outbox.result_not_recorded", key=key, outcome="error")
+        log_event(logger, logging.WARNING, "outbox.result_not_recorded", key=key, outcome="error")
         return
     setattr(report, counter, getattr(report, counter) + 1)
     fields: dict[str, Any] = {"key": key, "attempt": claim.attempts, "error": error[:200]}
     if retry_at is not None:
         fields["retry_at"] = retry_at.isoformat()
-    _log(level, event, **fields)
+    log_event(logger, level, event, **fields)
 
 
 def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 50) -> DeliveryReport:

@@ -35,7 +35,6 @@ from heatdesk.tickets.states import TicketStatus
 REPEAT_CALL_WINDOW = dt.timedelta(days=7)
 ROLLUP_VERSION = 1  # bump when a formula below changes, so sealed days are recomputed
 TEMPERATURE_STANDARD_CELSIUS = 18
-DEFAULT_SATISFIED_SET = (Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
 
 COUNT, RATE, MINUTES, MEDIAN = "count", "rate", "minutes", "median"
 
@@ -145,9 +144,7 @@ KPI_KEYS: tuple[str, ...] = tuple(KPI_DEFINITIONS)
 
 def satisfied_set() -> tuple[str, ...]:
     """The answers that count as satisfied: settings.HEATDESK_SATISFIED_SET (list or comma text)."""
-    raw = getattr(settings, "HEATDESK_SATISFIED_SET", None)
-    if raw is None:
-        return tuple(DEFAULT_SATISFIED_SET)
+    raw = settings.HEATDESK_SATISFIED_SET
     values = [v.strip() for v in raw.split(",")] if isinstance(raw, str) else [str(v).strip() for v in raw]
     unknown = [v for v in values if v and v not in Satisfaction.values]
     if unknown:

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
 from heatdesk.core import clock
-from heatdesk.core.errors import NotFound, OutOfScope, ValidationFailed
+from heatdesk.core.errors import ErrorCode, NotFound, OutOfScope, ValidationFailed
 from heatdesk.geo.models import Company, District, Station
 from heatdesk.reports import kpis
 from heatdesk.reports.daybook import DayBookSlice
@@ -139,7 +139,7 @@ def _lookup(model, code: str | None, name: str, *, by_name: bool = False):
     match = Q(code=code) | Q(name=code) if by_name else Q(code=code)
     found = model.objects.filter(match).first()
     if found is None:
-        raise NotFound(f"未知{ORG_LABELS[name]} {code} / unknown {name} {code}", code=f"unknown_{name}")
+        raise NotFound(f"未知{ORG_LABELS[name]} {code} / unknown {name} {code}", code=ErrorCode(f"unknown_{name}"))
     return found
 
 
@@ -163,7 +163,7 @@ def report_scope_resolve(
     if operator:
         found = get_user_model().objects.filter(username=operator).first()
         if found is None:
-            raise NotFound(f"未知话务员 {operator} / unknown operator {operator}", code="unknown_operator")
+            raise NotFound(f"未知话务员 {operator} / unknown operator {operator}", code=ErrorCode.UNKNOWN_OPERATOR)
         scope = ReportScope(scope.company, scope.station, scope.district, found)
     if user is None or user.is_superuser:
         return scope

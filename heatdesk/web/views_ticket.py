@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from heatdesk.accounts.models import Role
 from heatdesk.core import clock
-from heatdesk.core.errors import DomainError, NotFound
+from heatdesk.core.errors import DomainError, ErrorCode, NotFound
 from heatdesk.geo.selectors import station_list
 from heatdesk.tickets.models import ResolutionCause, Satisfaction
 from heatdesk.tickets.services import ticket_act, ticket_attachment_add
@@ -115,7 +115,7 @@ def ticket_photo_upload(request, number: str):
     upload = request.FILES.get("photo")
     try:
         if upload is None:
-            raise DomainError(_("请选择照片 / choose a photo"), code="file_missing")
+            raise DomainError(_("请选择照片 / choose a photo"), code=ErrorCode.FILE_MISSING)
         ticket_attachment_add(actor=request.user, number=number, upload=upload)
     except NotFound as error:
         return _not_found(request, error)

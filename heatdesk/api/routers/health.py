@@ -1,12 +1,14 @@
+from typing import Literal
+
 from django.db import connection
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 router = Router(tags=["health"])
 
 
 class HealthOut(Schema):
-    status: str
-    database: str
+    status: Literal["ok", "unavailable"]
+    database: str = Field(description="the database vendor: sqlite or postgresql")
 
 
 @router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut})

@@ -3,6 +3,7 @@ import pytest
 from heatdesk.accounts.models import LoginFailure
 from heatdesk.accounts.services import MAX_FAILURES_PER_USERNAME
 from heatdesk.conftest import ApiClient
+from heatdesk.core.errors import ErrorCode
 
 
 def test_health_checks_the_database(anonymous_api, db):
@@ -108,3 +109,14 @@ def test_every_demo_account_logs_in_and_me_reports_its_role_and_scope(demo_city,
         for kind, key in (("station", "stations"), ("company", "companies"), ("community", "communities")):
             if account.get(kind) is not None:
                 assert account[kind].code in me["scope"][key]
+
+
+def test_the_openapi_document_lists_every_error_code_in_the_error_schema(anonymous_api, db):
+    document = anonymous_api.get("/api/v1/openapi.json").json()
+
+    schemas = document["components"]["schemas"]
+    assert set(schemas["ErrorCode"]["enum"]) == set(ErrorCode)
+    assert schemas["ErrorOut"]["properties"]["error"] == {"$ref": "#/components/schemas/ErrorBodyOut"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert any(status.startswith("4") for status in operation["responses"]), (method, path)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from heatdesk.core import clock
-from heatdesk.reports import kpis
+from heatdesk.reports import kpis, overview, rankings, selectors
 from heatdesk.reports.tests.conftest import AS_OF, GUANGHUA, QIAOKAO
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +154,44 @@ def test_hotspots_are_requests_per_100_households(get):
     assert top["per_100_households"] == round(8 * 100 / 480, 2)
     _, other = get(f"station-{GUANGHUA}", f"reports/hotspots?{DAY}")
     assert [item["requests"] for item in other["items"]] == [1]  # only D, which 光华 now serves
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"reports/kpis?{DAY}&station={QIAOKAO}",
+        f"reports/rankings?{DAY}&by=station&min_received=1",
+        f"reports/rankings?{DAY}&by=company&kpi=avg_response_minutes",
+        f"reports/hotspots?{DAY}&limit=5",
+    ],
+)
+def test_the_typed_responses_carry_exactly_what_the_reports_compute(get, path, django_user_model):
+    """The response schemas name every key without adding, renaming or retyping one."""
+    status, body = get("lead", path)
+    assert status == 200, body
+
+    query = {key: values[0] for key, values in parse_qs(urlsplit(path).query).items()}
+    user = django_user_model.objects.get(username="lead")
+    period = selectors.period_parse(date_from=query["from"], date_to=query["to"])
+    scope = selectors.report_scope_resolve(user=user, company=None, station=query.get("station"), district=None)
+    tickets = selectors.report_tickets(user=user, period=period, scope=scope)
+    if path.startswith("reports/kpis"):
+        expected = selectors.report_kpis(user=user, period=period, scope=scope, as_of=AS_OF)
+    elif path.startswith("reports/rankings"):
+        book = selectors.report_book(user=user, period=period, scope=scope)
+        ranking = rankings.rankings_compute(
+            user=user,
+            tickets=tickets,
+            as_of=AS_OF,
+            by=query["by"],
+            kpi=query.get("kpi", "score"),
+            min_received=int(query.get("min_received", rankings.DEFAULT_MIN_RECEIVED)),
+            scope=scope,
+            book=book,
+        )
+        expected = {"period": period.as_json(as_of=AS_OF), "scope": scope.as_json(), **ranking}
+    else:
+        items = overview.hotspots(tickets=tickets, limit=5)
+        expected = {"period": period.as_json(), "scope": scope.as_json(), "items": items}
+    assert body == expected
+    assert json.dumps(body, sort_keys=True) == json.dumps(expected, sort_keys=True)  # 8 stays 8, not 8.0

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from heatdesk.geo.importer import gazetteer_export_file
 
@@ -6,10 +8,10 @@ from heatdesk.geo.importer import gazetteer_export_file
 class Command(BaseCommand):
     help = "导出地址库为 CSV 或 XLSX(按扩展名) / export the gazetteer to CSV or XLSX (by extension), import-ready"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="target .csv or .xlsx file")
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args: Any, file: str, **options: Any) -> None:
         try:
             count = gazetteer_export_file(path=file)
         except OSError as error:

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from heatdesk.core.errors import ValidationFailed
 from heatdesk.geo.importer import gazetteer_import_file
@@ -11,11 +13,11 @@ class Command(BaseCommand):
         "branch, substation, households, built_year)"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV (UTF-8 or GBK) or XLSX file with a header row")
         parser.add_argument("--dry-run", action="store_true", help="只检查不写入 / check and report, change nothing")
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args: Any, file: str, dry_run: bool, **options: Any) -> None:
         try:
             report = gazetteer_import_file(path=file, dry_run=dry_run)
         except ValidationFailed as error:

@@ -36,6 +36,7 @@ class Command(BaseCommand):
 
     def _serve(self, port: int, started: float) -> None:
         env = {**os.environ, "HEATDESK_DEMO": "1", "HEATDESK_DATA_DIR": str(settings.DATA_DIR)}
+        env.setdefault("HEATDESK_BASE_URL", f"http://127.0.0.1:{port}")  # links in messages point here
         heatdesk = [sys.executable, "-m", "heatdesk.cli"]
         processes = [
             subprocess.Popen(
