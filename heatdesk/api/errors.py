@@ -56,3 +56,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoPermissionDenied)
     def permission_denied(request, error):
         return _error(api, request, 403, "permission_denied", "无权操作 / permission denied")
+
+    @api.exception_handler(Exception)
+    def server_error(request, error: Exception):
+        """Anything unforeseen: logged with its traceback and the request id, answered in the error JSON."""
+        request_id = getattr(request, "request_id", "-")
+        logger.error("server error on %s %s (request %s)", request.method, request.path, request_id, exc_info=error)
+        return _error(
+            api,
+            request,
+            500,
+            "server_error",
+            f"服务器内部错误，请求编号 {request_id} / internal server error, request id {request_id}",
+            {"request_id": request_id},
+        )
