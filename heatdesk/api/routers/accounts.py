@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.contrib.auth import logout
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from heatdesk.accounts import selectors, services
 
@@ -49,7 +49,7 @@ def token_logout(request):
         services.token_revoke(token=token)
     else:
         logout(request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut)
