@@ -149,3 +149,49 @@ HEATDESK_OPEN311_POST_LIMIT = parsed.open311_post_limit
 HEATDESK_OPEN311_READ_LIMIT = parsed.open311_read_limit
 HEATDESK_OPEN311_WINDOW_SECONDS = parsed.open311_window_seconds
 HEATDESK_OPEN311_NEAREST_METERS = parsed.open311_nearest_meters
+
+# ---- Hardening: sign-in, tokens, request ids, logs, CSP, TLS (issue 11, `auth`) -------------------
+# One block so it merges as a unit; it extends MIDDLEWARE and LOGGING defined above.
+from csp.constants import NONCE  # noqa: E402 - kept inside the block it serves
+
+# Every authenticate() (the admin's login included) runs the one throttled credential check.
+AUTHENTICATION_BACKENDS = ["heatdesk.accounts.backends.ThrottledModelBackend"]
+
+MIDDLEWARE.insert(0, "heatdesk.core.middleware.RequestIdMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "heatdesk.core.middleware.InputEdgeMiddleware")
+
+# The pages run only our own scripts (static files, or an inline block carrying the request's nonce).
+# Styles may be inline: ECharts and the wall set style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+if HEATDESK_SECURE_COOKIES:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Every record carries the request id; URLs in Django's request and server logs lose phones in queries.
+LOGGING["filters"] = {
+    "request_id": {"()": "heatdesk.core.logging.RequestIdFilter"},
+    "mask_query_strings": {"()": "heatdesk.core.logging.MaskQueryStrings"},
+}
+LOGGING["formatters"]["plain"]["format"] = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+LOGGING["handlers"]["console"]["filters"] = ["request_id", "mask_query_strings"]
+LOGGING["loggers"]["django.request"] = {"handlers": ["console"], "level": "ERROR", "propagate": False}
+LOGGING["loggers"]["django.server"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+# ---- end of the hardening block ---------------------------------------------------------------------

@@ -86,6 +86,8 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    # The user's password stamp when the token was issued; a token whose stamp no longer matches is dead.
+    password_stamp = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -99,7 +101,8 @@ class ApiToken(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, kept in the database so throttling holds across processes and restarts."""
+    """A sign-in attempt that has not succeeded: written before its password is checked, deleted when
+    it succeeds. Kept in the database so throttling holds across processes and restarts."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip_address = models.CharField(max_length=45, db_index=True)

@@ -1,4 +1,4 @@
-"""Writes for accounts: creating users, issuing bearer tokens, throttling failed sign-ins."""
+"""Writes for accounts: creating users, issuing and revoking bearer tokens (sign-in: `accounts.signin`)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,17 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
 
-from heatdesk.accounts.models import ApiToken, LoginFailure, Role, User
+from heatdesk.accounts.models import ApiToken, Role, User
+from heatdesk.accounts.signin import credentials_check
 from heatdesk.core import clock
-from heatdesk.core.errors import ErrorCode, NotAuthenticated, Throttled, ValidationFailed
+from heatdesk.core.errors import ValidationFailed
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_USERNAME = 5
-MAX_FAILURES_PER_ADDRESS = 30
 
 ORG_FIELD_BY_ROLE = {Role.STATION: "station", Role.COMPANY: "company", Role.COMMUNITY: "community"}
 
@@ -76,70 +74,85 @@ def user_upsert(
             if getattr(user, name) != value:
                 setattr(user, name, value)
                 changed = True
+        password_changed = False
         if password_hash is not None and user.password != password_hash:
             user.password = password_hash
-            changed = True
+            password_changed = True
         elif password is not None and not user.check_password(password):
             user.set_password(password)
-            changed = True
-        if changed:
+            password_changed = True
+        if changed or password_changed:
             user.save()
-        return user, changed
+        if password_changed:
+            user_tokens_revoke(user=user)
+        return user, changed or password_changed
 
 
-def login_throttle_check(*, username: str, ip_address: str) -> None:
-    """Refuse a sign-in attempt while too many recent ones failed for this name or address."""
-    now = clock.now()
-    since = now - THROTTLE_WINDOW
-    recent = LoginFailure.objects.filter(at__gte=since)
-    for failures, limit in (
-        (recent.filter(username=username), MAX_FAILURES_PER_USERNAME),
-        (recent.filter(ip_address=ip_address), MAX_FAILURES_PER_ADDRESS),
-    ):
-        times = list(failures.order_by("-at").values_list("at", flat=True)[:limit])
-        if len(times) >= limit:
-            retry_after = max(1, int((times[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1)
-            raise Throttled(
-                f"登录失败次数过多，请 {retry_after} 秒后再试 / too many failed sign-ins, try again in {retry_after} s",
-                retry_after=retry_after,
-            )
+def _password_stamp(user: User) -> str:
+    """Changes whenever the password does (Django's session hash): a token carries the stamp it was
+    issued under, so a password change by any path (admin, command, service) revokes every token."""
+    return user.get_session_auth_hash()
 
 
-def login_failure_record(*, username: str, ip_address: str) -> None:
-    LoginFailure.objects.create(username=username[:150], ip_address=ip_address[:45], at=clock.now())
-    LoginFailure.objects.filter(at__lt=clock.now() - 4 * THROTTLE_WINDOW).delete()
-
-
-def credentials_check(*, request: HttpRequest | None, username: str, password: str, ip_address: str) -> User:
-    """The user for these credentials, with throttling; raises NotAuthenticated or Throttled."""
-    login_throttle_check(username=username, ip_address=ip_address)
-    user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
-        login_failure_record(username=username, ip_address=ip_address)
-        raise NotAuthenticated("用户名或密码错误 / wrong username or password", code=ErrorCode.INVALID_CREDENTIALS)
-    LoginFailure.objects.filter(username=username).delete()
-    return user
-
-
-def token_issue(*, request: HttpRequest | None, username: str, password: str, ip_address: str) -> tuple[str, ApiToken]:
+def token_issue(*, request: HttpRequest | None, username: str, password: str) -> tuple[str, ApiToken]:
     """A new bearer token for valid credentials; the plain token is returned once and never stored."""
-    user = credentials_check(request=request, username=username, password=password, ip_address=ip_address)
+    user = credentials_check(request=request, username=username, password=password)
     raw = secrets.token_urlsafe(32)
     now = clock.now()
-    token = ApiToken.objects.create(user=user, key_hash=_hash(raw), created_at=now, expires_at=now + TOKEN_LIFETIME)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=_hash(raw),
+        password_stamp=_password_stamp(user),
+        created_at=now,
+        expires_at=now + TOKEN_LIFETIME,
+    )
     return raw, token
 
 
-def token_authenticate(*, raw_token: str) -> User | None:
-    """The active user behind a bearer token, or None when it is unknown or expired."""
+def token_authenticate(*, raw_token: str) -> ApiToken | None:
+    """The live token (with its user) behind a bearer token; None when it is unknown, expired, or its
+    user was deactivated or changed password since (those tokens are deleted on sight)."""
     now = clock.now()
     token = (
         ApiToken.objects.select_related("user", "user__station", "user__company", "user__community")
         .filter(key_hash=_hash(raw_token), expires_at__gt=now)
         .first()
     )
-    if token is None or not token.user.is_active:
+    if token is None:
+        return None
+    if not token.user.is_active:
+        user_tokens_revoke(user=token.user)
+        return None
+    if not constant_time_compare(token.password_stamp, _password_stamp(token.user)):
+        token.delete()
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    """Sign a token out (POST /api/v1/auth/logout)."""
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Revoke every token of a user (password change, deactivation); returns how many there were."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
+def user_password_set(*, user: User, password: str) -> None:
+    """Set a new password and revoke the user's tokens, in one transaction."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        user_tokens_revoke(user=user)
+
+
+def user_deactivate(*, user: User) -> None:
+    """Deactivate a user: no sign-in, no session (Django refuses inactive users), no token."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        user_tokens_revoke(user=user)

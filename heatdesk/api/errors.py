@@ -86,6 +86,20 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def permission_denied(request: HttpRequest, error: DjangoPermissionDenied) -> HttpResponse:
         return _error(api, request, 403, ErrorCode.PERMISSION_DENIED, "无权操作 / permission denied")
 
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, error: Exception) -> HttpResponse:
+        """Anything unforeseen: logged with its traceback and the request id, answered in the error JSON."""
+        request_id = getattr(request, "request_id", "-")
+        logger.error("server error on %s %s (request %s)", request.method, request.path, request_id, exc_info=error)
+        return _error(
+            api,
+            request,
+            500,
+            ErrorCode.SERVER_ERROR,
+            f"服务器内部错误，请求编号 {request_id} / internal server error, request id {request_id}",
+            {"request_id": request_id},
+        )
+
 
 class DocumentedErrorsAPI(NinjaAPI):
     """A NinjaAPI whose OpenAPI document lists `ErrorOut` (with every ErrorCode) as each operation's 4XX."""

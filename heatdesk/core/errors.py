@@ -24,13 +24,17 @@ class ErrorCode(StrEnum):
     NOT_AUTHENTICATED = "not_authenticated"
     THROTTLED = "throttled"
     HTTP_ERROR = "http_error"
+    SERVER_ERROR = "server_error"  # details carry the request id
+    # The input edge (core.middleware): NUL characters, oversized bodies.
+    INVALID_CHARACTERS = "invalid_characters"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    TOO_MANY_FIELDS = "too_many_fields"
     # Accounts.
     INVALID_CREDENTIALS = "invalid_credentials"
-    # Reports: an unknown organisation or operator in the filters.
+    # Reports: an unknown organisation in the filters (an unknown operator is answered as one without tickets).
     UNKNOWN_COMPANY = "unknown_company"
     UNKNOWN_STATION = "unknown_station"
     UNKNOWN_DISTRICT = "unknown_district"
-    UNKNOWN_OPERATOR = "unknown_operator"
     # Tickets: intake.
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
     ADDRESS_UNCERTAIN = "address_uncertain"
@@ -41,6 +45,12 @@ class ErrorCode(StrEnum):
     STATION_REQUIRED = "station_required"
     CALLBACK_RETRY_TOO_SOON = "callback_retry_too_soon"
     CALLBACK_TRIES_NEEDED = "callback_tries_needed"
+    # Open311 GeoReport v2 (answered in the spec's error shape).
+    INVALID_API_KEY = "invalid_api_key"
+    INVALID_REQUEST = "invalid_request"
+    NO_COORDINATES = "no_coordinates"
+    UNKNOWN_ADDRESS_ID = "unknown_address_id"
+    UNKNOWN_SERVICE = "unknown_service"
     # Tickets: photos.
     FILE_MISSING = "file_missing"
     FILE_TOO_LARGE = "file_too_large"

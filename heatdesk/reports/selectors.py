@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
@@ -110,7 +109,7 @@ class ReportScope:
     company: Company | None = None
     station: Station | None = None
     district: District | None = None
-    operator: User | None = None
+    operator: str | None = None  # the owner's username, as asked: not looked up (no user enumeration)
 
     def as_json(self) -> dict:
         def org(value):
@@ -120,13 +119,13 @@ class ReportScope:
             "company": org(self.company),
             "station": org(self.station),
             "district": org(self.district),
-            "operator": self.operator.username if self.operator else None,
+            "operator": self.operator,
         }
 
     def label(self) -> str:
         parts = [str(value) for value in (self.company, self.station, self.district) if value is not None]
         if self.operator is not None:
-            parts.append(self.operator.label)
+            parts.append(self.operator)
         return " · ".join(parts) or "全市 / all"
 
 
@@ -153,18 +152,14 @@ def report_scope_resolve(
 ) -> ReportScope:
     """Check the filters against the user's organisation: unknown codes are 404; a station or company
     outside it is 403. Station staff see their station, company managers their stations, the desk and
-    the regulator everything (user None = the system, e.g. the CLI)."""
+    the regulator everything (user None = the system, e.g. the CLI). An operator is a username matched
+    against ticket owners, never looked up: an unknown name answers like a known one with no tickets."""
     scope = ReportScope(
         company=_lookup(Company, company, "company"),
         station=_lookup(Station, station, "station"),
         district=_lookup(District, district, "district", by_name=True),
-        operator=None,
+        operator=operator or None,
     )
-    if operator:
-        found = get_user_model().objects.filter(username=operator).first()
-        if found is None:
-            raise NotFound(f"未知话务员 {operator} / unknown operator {operator}", code=ErrorCode.UNKNOWN_OPERATOR)
-        scope = ReportScope(scope.company, scope.station, scope.district, found)
     if user is None or user.is_superuser:
         return scope
     own_station = user.station if user.role == Role.STATION else None
@@ -194,7 +189,7 @@ def report_tickets(*, user: User | None, period: Period, scope: ReportScope) -> 
     if scope.district is not None:
         tickets = tickets.filter(district_id=scope.district.id)
     if scope.operator is not None:
-        tickets = tickets.filter(owner_id=scope.operator.id)
+        tickets = tickets.filter(owner__username=scope.operator)
     return tickets.order_by()
 
 

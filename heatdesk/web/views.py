@@ -11,9 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from heatdesk.accounts import selectors as account_selectors
-from heatdesk.accounts import services as account_services
+from heatdesk.accounts.signin import credentials_check
 from heatdesk.core.errors import DomainError
-from heatdesk.core.http import client_address
 from heatdesk.web import selectors
 from heatdesk.web.access import workspace_url
 
@@ -36,11 +35,8 @@ class LoginForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            self.user_cache = account_services.credentials_check(
-                request=self.request,
-                username=cleaned["username"],
-                password=cleaned["password"],
-                ip_address=client_address(self.request),
+            self.user_cache = credentials_check(
+                request=self.request, username=cleaned["username"], password=cleaned["password"]
             )
         except DomainError as error:
             raise forms.ValidationError(error.message, code=error.code) from error

@@ -1,9 +1,9 @@
 import datetime as dt
 
-from ninja import Router, Schema
+from django.contrib.auth import logout
+from ninja import Router, Schema, Status
 
 from heatdesk.accounts import selectors, services
-from heatdesk.core.http import client_address
 
 router = Router(tags=["auth"])
 
@@ -37,13 +37,19 @@ class MeOut(Schema):
 @router.post("/auth/token", auth=None, response={200: TokenOut})
 def token_create(request, payload: TokenIn):
     """Exchange username and password for a bearer token (throttled after repeated failures)."""
-    raw, token = services.token_issue(
-        request=request,
-        username=payload.username,
-        password=payload.password,
-        ip_address=client_address(request),
-    )
+    raw, token = services.token_issue(request=request, username=payload.username, password=payload.password)
     return {"token": raw, "token_type": "bearer", "expires_at": token.expires_at}
+
+
+@router.post("/auth/logout", response={204: None})
+def token_logout(request):
+    """Revoke the bearer token this request carries (and end the session, when it came with one)."""
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        services.token_revoke(token=token)
+    else:
+        logout(request)
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut)

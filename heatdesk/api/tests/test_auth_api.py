@@ -1,7 +1,7 @@
 import pytest
 
 from heatdesk.accounts.models import LoginFailure
-from heatdesk.accounts.services import MAX_FAILURES_PER_USERNAME
+from heatdesk.accounts.signin import PAIR_LIMIT as MAX_FAILURES_PER_USERNAME
 from heatdesk.conftest import ApiClient
 from heatdesk.core.errors import ErrorCode
 

@@ -88,13 +88,24 @@ def test_another_organisation_is_refused(get, username, query):
         (f"{DAY}&station=nowhere", 404, "unknown_station"),
         (f"{DAY}&company=nobody", 404, "unknown_company"),
         (f"{DAY}&district=火星区", 404, "unknown_district"),
-        (f"{DAY}&operator=99999", 404, "unknown_operator"),
     ],
 )
 def test_bad_input_is_a_clear_error_not_a_crash(get, query, status, code):
     got_status, body = get("lead", f"reports/kpis?{query}")
     assert (got_status, body["error"]["code"]) == (status, code)
     assert body["error"]["message"]
+
+
+@pytest.mark.parametrize("username", ["lead", "station-cf-qiaokao"])
+def test_an_unknown_operator_answers_like_a_known_one_with_no_tickets(get, username):
+    # issue 11, defect 17: a 404 for unknown names let anyone signed in enumerate usernames
+    unknown_status, unknown = get(username, f"reports/kpis?{DAY}&operator=no-such-user")
+    known_status, known = get(username, f"reports/kpis?{DAY}&operator=admin")  # a real user who owns nothing
+    assert unknown_status == known_status == 200
+    assert unknown["scope"].pop("operator") == "no-such-user"
+    assert known["scope"].pop("operator") == "admin"
+    assert unknown == known
+    assert unknown["kpis"]["received"]["value"] == 0
 
 
 def test_reports_need_a_signed_in_user(anonymous_api, demo_city):

@@ -3,6 +3,9 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+# gunicorn's combined format plus the request id our middleware put in the response.
+ACCESS_LOG_FORMAT = '%(h)s - %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms id=%({x-request-id}o)s'
+
 
 class Command(BaseCommand):
     help = "生产环境 Web 服务（gunicorn + whitenoise） / production web server"
@@ -28,6 +31,11 @@ class Command(BaseCommand):
             "--no-control-socket",  # several servers (demo, tests, benches) share one user's home
             "--access-logfile",
             "-",
+            # Query strings lose their phone numbers (the desk's lookup types one per keystroke).
+            "--logger-class",
+            "heatdesk.core.logging.MaskingGunicornLogger",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
             "--graceful-timeout",
             "10",
             "--timeout",
