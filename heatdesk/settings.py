@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ninja",
     "heatdesk.core",
     "heatdesk.accounts",
+    "heatdesk.audit",
     "heatdesk.geo",
     "heatdesk.notify",
     "heatdesk.guidance",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "heatdesk.feedback",
     "heatdesk.community",
     "heatdesk.reports",
+    "heatdesk.operations",
     "heatdesk.api",
     "heatdesk.web",
 ]
