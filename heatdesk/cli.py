@@ -15,6 +15,7 @@ ALIASES = {
     "simulate-season": "simulate_season",
     "import-tickets": "import_tickets",
     "seal-kpi-days": "seal_kpi_days",
+    "purge-pii": "purge_pii",
 }
 
 
