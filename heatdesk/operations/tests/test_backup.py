@@ -186,3 +186,57 @@ def test_the_commands_back_up_and_restore_into_a_new_data_dir(desk):
     with sqlite3.connect(desk / "fresh" / "heatdesk.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM tickets_ticket").fetchone()[0] == 2
     assert (desk / "fresh" / "media" / "tickets" / "GR1" / "photo.jpg").read_bytes() == PHOTO
+
+
+# ---- PostgreSQL ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_pg_database():
+    """A new, empty PostgreSQL database beside the test database, dropped afterwards."""
+    import psycopg
+
+    settings_dict = dict(connection.settings_dict)
+    name = f"{settings_dict['NAME']}_restore"[:63]
+    params = {"dbname": "postgres", "autocommit": True}
+    for key, param in (("HOST", "host"), ("PORT", "port"), ("USER", "user"), ("PASSWORD", "password")):
+        if settings_dict.get(key):
+            params[param] = settings_dict[key]
+    with psycopg.connect(**params) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield {**settings_dict, "NAME": name}
+    with psycopg.connect(**params) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump and pg_restore")
+def test_a_postgresql_round_trip_into_a_new_database(desk, fresh_pg_database):
+    import psycopg
+
+    report = backup_create(out=desk / "backup.tar.gz")
+    place = DataPlace(database=fresh_pg_database, media_root=desk / "new" / "media", data_dir=None)
+
+    restored = backup_restore(archive=report.path, place=place)
+    with pytest.raises(BackupError, match="not empty"):
+        backup_restore(archive=report.path, place=DataPlace(database=fresh_pg_database, media_root=desk / "other"))
+
+    assert (report.engine, restored.media_files) == ("postgresql", 1)
+    with tarfile.open(report.path) as archive:
+        assert "database.pgdump" in archive.getnames()
+    params = {k: fresh_pg_database[key] for key, k in (("HOST", "host"), ("PORT", "port"), ("USER", "user"))}
+    with psycopg.connect(dbname=fresh_pg_database["NAME"], **params) as db:
+        counts = _row_counts(lambda table: db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])  # noqa: S608
+        phones = db.execute("SELECT number, caller_phone FROM tickets_ticket ORDER BY id").fetchall()
+    assert counts == _django_counts()
+    assert phones == list(Ticket.objects.order_by("id").values_list("number", "caller_phone"))
+    assert (place.media_root / "tickets" / "GR1" / "photo.jpg").read_bytes() == PHOTO
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL restore")
+def test_a_missing_pg_restore_is_a_clear_error(desk, fresh_pg_database, monkeypatch):
+    archive = backup_create(out=desk / "backup.tar.gz").path
+    monkeypatch.setenv("PATH", str(desk / "empty-path"))
+    with pytest.raises(BackupError, match="pg_restore was not found on PATH"):
+        backup_restore(archive=archive, place=DataPlace(database=fresh_pg_database, media_root=desk / "m"))
