@@ -17,6 +17,8 @@ written with mode 0600). Restoring across engines is not supported.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -24,7 +26,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,15 +96,21 @@ def sqlite_copy(source: sqlite3.Connection, path: Path) -> None:
         target.close()
 
 
-def _sqlite_source(place: DataPlace) -> sqlite3.Connection:
+@contextlib.contextmanager
+def _sqlite_source(place: DataPlace) -> Iterator[sqlite3.Connection]:
     """Django's own connection when the place is this process's database (it may be in memory)."""
     from django.db import connections
 
     connection = connections["default"]
     if connection.settings_dict is place.database or connection.settings_dict["NAME"] == place.database["NAME"]:
         connection.ensure_connection()
-        return connection.connection
-    return sqlite3.connect(str(place.database["NAME"]))
+        yield connection.connection
+        return
+    source = sqlite3.connect(str(place.database["NAME"]))
+    try:
+        yield source
+    finally:
+        source.close()
 
 
 def _sqlite_table_count(path: Path) -> int:
@@ -158,8 +166,7 @@ def _run(command: list[str], database: Mapping[str, Any]) -> None:
         raise BackupError(f"{tool} 失败 / {tool} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
 
 
-def pg_table_count(database: Mapping[str, Any]) -> int:
-    """Tables outside PostgreSQL's own schemas: 0 means the database is empty."""
+def _pg_rows(database: Mapping[str, Any], sql: str) -> list[tuple]:
     import psycopg
 
     params = {"dbname": database["NAME"], "connect_timeout": 10}
@@ -168,13 +175,17 @@ def pg_table_count(database: Mapping[str, Any]) -> int:
             params[name] = database[key]
     try:
         with psycopg.connect(**params) as db:
-            row = db.execute(
-                "SELECT count(*) FROM information_schema.tables"
-                " WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
-            ).fetchone()
+            return db.execute(sql).fetchall()
     except psycopg.OperationalError as error:
         raise BackupError(f"无法连接数据库 / cannot connect to database {database['NAME']}: {error}") from error
-    return int(row[0]) if row else 0
+
+
+def pg_table_count(database: Mapping[str, Any]) -> int:
+    """Tables outside PostgreSQL's own schemas: 0 means the database is empty."""
+    sql = (
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+    )
+    return int(_pg_rows(database, sql)[0][0])
 
 
 def _pg_dump(place: DataPlace, path: Path) -> None:
@@ -198,12 +209,18 @@ def _pg_restore(extracted: Path, place: DataPlace) -> None:
 # ---- the archive -------------------------------------------------------------------------------
 
 
-def _applied_migrations() -> dict[str, list[str]]:
-    from django.db import connections
-    from django.db.migrations.recorder import MigrationRecorder
-
+def _applied_migrations(engine: str, place: DataPlace, snapshot: Path) -> dict[str, list[str]]:
+    """The migrations the copied database has applied, by app (for the manifest)."""
+    sql = "SELECT app, name FROM django_migrations ORDER BY app, id"
+    if engine == "sqlite":
+        with contextlib.closing(sqlite3.connect(snapshot)) as db:
+            has_table = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'django_migrations'").fetchone()
+            rows = db.execute(sql).fetchall() if has_table else []
+    else:
+        has_table = _pg_rows(place.database, "SELECT to_regclass('django_migrations') IS NOT NULL")[0][0]
+        rows = _pg_rows(place.database, sql) if has_table else []
     applied: dict[str, list[str]] = {}
-    for app, name in sorted(MigrationRecorder(connections["default"]).applied_migrations()):
+    for app, name in rows:
         applied.setdefault(app, []).append(name)
     return applied
 
@@ -223,7 +240,8 @@ def backup_create(*, out: Path, place: DataPlace | None = None) -> BackupReport:
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".heatdesk-backup-") as work:
         database_file = Path(work) / (SQLITE_FILE if engine == "sqlite" else PGDUMP_FILE)
         if engine == "sqlite":
-            sqlite_copy(_sqlite_source(place), database_file)
+            with _sqlite_source(place) as source:
+                sqlite_copy(source, database_file)
         else:
             _pg_dump(place, database_file)
         media = _media_files(place.media_root)  # after the snapshot: every photo it names is already on disk
@@ -233,7 +251,7 @@ def backup_create(*, out: Path, place: DataPlace | None = None) -> BackupReport:
             "engine": engine,
             "created_at": clock.now().isoformat(),
             "media_files": len(media),
-            "migrations": _applied_migrations(),
+            "migrations": _applied_migrations(engine, place, database_file),
         }
         partial = Path(work) / "archive.partial"
         with tarfile.open(partial, "w:gz") as archive:
@@ -252,8 +270,6 @@ def backup_create(*, out: Path, place: DataPlace | None = None) -> BackupReport:
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
-    import io
-
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = len(data), 0o600, int(clock.now().timestamp())
     archive.addfile(info, io.BytesIO(data))

@@ -3,6 +3,7 @@ is a snapshot of one moment; restore refuses a database or photo folder that is 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sqlite3
@@ -240,3 +241,17 @@ def test_a_missing_pg_restore_is_a_clear_error(desk, fresh_pg_database, monkeypa
     monkeypatch.setenv("PATH", str(desk / "empty-path"))
     with pytest.raises(BackupError, match="pg_restore was not found on PATH"):
         backup_restore(archive=archive, place=DataPlace(database=fresh_pg_database, media_root=desk / "m"))
+
+
+def test_a_database_file_other_than_this_process_s_is_backed_up_by_path(tmp_path):
+    path = tmp_path / "other.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE django_migrations (id INTEGER PRIMARY KEY, app TEXT, name TEXT, applied TEXT)")
+        db.execute("INSERT INTO django_migrations (app, name) VALUES ('tickets', '0001_initial')")
+        db.commit()
+    place = DataPlace(database={"ENGINE": SQLITE, "NAME": path}, media_root=tmp_path / "none")
+
+    report = backup_create(out=tmp_path / "other.tar.gz", place=place)
+
+    assert report.manifest["migrations"] == {"tickets": ["0001_initial"]}
+    assert report.media_files == 0
