@@ -16,6 +16,7 @@ ALIASES = {
     "import-tickets": "import_tickets",
     "seal-kpi-days": "seal_kpi_days",
     "open311-key": "open311_key",
+    "purge-pii": "purge_pii",
 }
 
 

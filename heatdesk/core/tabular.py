@@ -15,16 +15,20 @@ from heatdesk.core.errors import ValidationFailed
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+# Our CSV exports write formula-like text behind a `'` so no spreadsheet runs it; reading drops the `'`.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> object:
-    """Strings stripped, whole floats as integer text (Excel stores 3 as 3.0); dates and numbers kept."""
+    """Strings stripped (and a formula guard `'` dropped), whole floats as integer text (Excel stores 3 as
+    3.0); dates and numbers kept."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, str):
-        return value.strip()
+        text = value.strip()
+        return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
     return value
 
 

@@ -95,7 +95,9 @@ class GuidanceScriptAdmin(DeskLeadEditsMixin, admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         step_formset = next(formset for formset in formsets if isinstance(formset, GuidanceStepFormSet))
-        script, _changed = guidance_script_save(script=form.instance, steps=step_formset.step_dicts())
+        script, _changed = guidance_script_save(
+            script=form.instance, steps=step_formset.step_dicts(), actor=request.user, request=request
+        )
         for formset in formsets:
             formset.instance = script
             # The admin's change message reads what the formset saved; the service saved instead.

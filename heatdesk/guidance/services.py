@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from heatdesk.audit.models import AuditAction
+from heatdesk.audit.services import audit_record
 from heatdesk.core import clock
 from heatdesk.core.errors import ValidationFailed
 from heatdesk.core.vocabulary import Category
@@ -253,11 +255,14 @@ def _header_check(script: GuidanceScript) -> None:
         )
 
 
-def guidance_script_save(*, script: GuidanceScript, steps: Sequence[Mapping[str, Any]]) -> tuple[GuidanceScript, bool]:
+def guidance_script_save(
+    *, script: GuidanceScript, steps: Sequence[Mapping[str, Any]], actor: Any = None, request: Any = None
+) -> tuple[GuidanceScript, bool]:
     """Write a new or edited script (its fields as set on `script`) with exactly these steps.
 
-    The version goes up when the category, title, intro or steps change; True when anything changed.
-    Refused (nothing written) when the steps are invalid or the category already has another active script.
+    The version goes up when the category, title, intro or steps change; True when anything changed, and
+    then the change is audited (actor None: the system). Refused (nothing written) when the steps are
+    invalid or the category already has another active script.
     """
     _header_check(script)
     specs = guidance_steps_validate(steps=steps)
@@ -294,7 +299,27 @@ def guidance_script_save(*, script: GuidanceScript, steps: Sequence[Mapping[str,
             # Replace rather than patch: reordering steps in place would trip the unique order constraint.
             script.steps.all().delete()
             GuidanceStep.objects.bulk_create(GuidanceStep(script=script, **asdict(spec)) for spec in specs)
+        _audit(script, actor=actor, request=request, created=current is None, steps_changed=steps_changed)
     return script, True
+
+
+def _audit(script: GuidanceScript, *, actor: Any, request: Any, created: bool, steps_changed: bool) -> None:
+    detail = {
+        "change": "create" if created else "update",
+        "category": script.category,
+        "title": script.title,
+        "version": script.version,
+        "is_active": script.is_active,
+        "steps_changed": steps_changed,
+    }
+    audit_record(
+        actor=actor,
+        action=AuditAction.GUIDANCE_CHANGE,
+        object_type="guidance_script",
+        object_id=script.pk,
+        detail=detail,
+        request=request,
+    )
 
 
 def guidance_script_upsert(

@@ -4,6 +4,10 @@ with a percent format), times in the desk's local time, headers frozen.
 
 Phone numbers follow the same rule as the API: in full for the desk and the assigned station,
 masked for everyone else.
+
+Text that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a CR; OWASP "CSV
+injection") is written as text: in CSV behind a leading `'` (which `core.tabular` drops on import), in
+XLSX as a string cell with Excel's quote prefix. Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -79,7 +83,27 @@ TICKET_COLUMNS = (
     ("last_repeat_call_at", "last_repeat_call_at"),
     ("extension_count", "extension_count"),
 )
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 UNIT_FORMATS = {kpis.RATE: PERCENT, kpis.MINUTES: MINUTES_FORMAT, kpis.MEDIAN: MINUTES_FORMAT, kpis.COUNT: INTEGER}
+
+
+def formula_like(value: object) -> bool:
+    """True for text a spreadsheet would evaluate (or re-evaluate on edit) as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def csv_text(value: object) -> object:
+    """A CSV cell that no spreadsheet runs: formula-like text gets a leading `'`; everything else as is."""
+    return f"'{value}" if formula_like(value) else value
+
+
+def _xlsx_cell(ws, value: object) -> WriteOnlyCell:
+    """A cell holding `value`; formula-like text stays a string cell with the quote prefix set."""
+    cell = WriteOnlyCell(ws, value=value)
+    if formula_like(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def _local(value: dt.datetime | None) -> dt.datetime | None:
@@ -122,7 +146,7 @@ def tickets_csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str
             [
                 value.strftime("%Y-%m-%d %H:%M:%S")
                 if isinstance(value, dt.datetime)
-                else ("" if value is None else value)
+                else ("" if value is None else csv_text(value))
                 for value in record.values()
             ]
         )
@@ -141,13 +165,13 @@ class _Sheet:
             self.ws.column_dimensions[get_column_letter(index)].width = width
         self.ws.freeze_panes = f"A{len(intro) + 2}"
         for number, line in enumerate(intro):
-            cell = WriteOnlyCell(self.ws, value=line)
+            cell = _xlsx_cell(self.ws, line)
             if number == 0:
                 cell.font = TITLE_FONT
             self.ws.append([cell])
         header_cells = []
         for name, _ in headers:
-            cell = WriteOnlyCell(self.ws, value=name)
+            cell = _xlsx_cell(self.ws, name)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             header_cells.append(cell)
@@ -156,7 +180,7 @@ class _Sheet:
     def row(self, values: list, formats: list[str | None] | None = None, fill: PatternFill | None = None) -> None:
         cells = []
         for index, value in enumerate(values):
-            cell = WriteOnlyCell(self.ws, value=value)
+            cell = _xlsx_cell(self.ws, value)
             number_format = formats[index] if formats else None
             if number_format:
                 cell.number_format = number_format

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from heatdesk.accounts.models import Role, User
+from heatdesk.audit.services import audit_record
 from heatdesk.core.errors import PermissionDenied, ValidationFailed
 from heatdesk.sla.models import Alert, AlertLevel, SlaClock, SlaRule, Stage, Urgency
 from heatdesk.sla.policy import DEFAULT_WARN_AT
@@ -184,6 +185,7 @@ def sla_policy_update(*, actor: User, rules: Sequence[Mapping[str, Any]]) -> lis
             rule.updated_by = actor
             rule.save()
             saved.append(rule)
+        audit_record(actor=actor, action="sla_policy_change", object_type="sla_policy", detail={"rules": cleaned})
     changes = ",".join(f"{r.urgency}.{r.stage}={r.seconds}s@{r.warn_at}" for r in saved)
     logger.info("sla.policy_updated actor=%s rules=%s", actor.username, changes)
     return saved
