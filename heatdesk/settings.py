@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "heatdesk.guidance",
     "heatdesk.sla",
     "heatdesk.tickets",
+    "heatdesk.supervision",
     "heatdesk.feedback",
     "heatdesk.community",
     "heatdesk.reports",
@@ -131,9 +132,13 @@ HEATDESK_SATISFIED_SET = config.parse_list(
     os.environ.get("HEATDESK_SATISFIED_SET"), default=["very_satisfied", "satisfied", "fairly_satisfied"]
 )
 
+# The address people open from a work-group message (absolute links to /tickets/<number>/); `heatdesk
+# demo` sets it to its own address.
+HEATDESK_BASE_URL = os.environ.get("HEATDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # ---- SLA monitor, worker and outbox delivery (issue 4) -----------------------------------------
 # Each knob is set only when its environment variable is, so the defaults stay in the code that reads
-# them (sla.services.escalate_after, notify.services.outbox_options, the worker command).
+# them (sla.policy.escalate_after, notify.services.outbox_options, supervision.worker).
 
 # Seconds a stage may stay overdue before it escalates to the company and the city heating office [1800].
 if os.environ.get("HEATDESK_SLA_ESCALATE_AFTER_SECONDS"):

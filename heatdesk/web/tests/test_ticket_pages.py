@@ -188,7 +188,7 @@ def test_the_live_poll_answers_nothing_until_the_ticket_changes(page_as):
 
 
 def test_sla_alerts_appear_in_the_timeline(page_as):
-    from heatdesk.sla.models import Alert
+    from heatdesk.supervision.models import Alert
 
     ticket = new_ticket()
     Alert.objects.create(
@@ -217,7 +217,7 @@ def test_the_search_finds_a_ticket_by_phone_or_number(page_as):
 
 
 def test_an_alert_the_ticket_log_already_holds_is_shown_once(page_as):
-    from heatdesk.sla.models import Alert
+    from heatdesk.supervision.models import Alert
     from heatdesk.tickets.events import alert_event_record
 
     ticket = new_ticket()

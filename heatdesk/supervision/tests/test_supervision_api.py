@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from heatdesk.sla.monitor import monitor_pass
-from heatdesk.sla.tests.conftest import CHANGLEGONG, CHUNYU
+from heatdesk.supervision.monitor import monitor_pass
+from heatdesk.supervision.tests.conftest import CHANGLEGONG, CHUNYU
 
 QIAOKAO = "station-cf-qiaokao"
 

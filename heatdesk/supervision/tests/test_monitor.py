@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from heatdesk.notify.models import OutboxMessage
-from heatdesk.sla import monitor
-from heatdesk.sla.models import Alert, SlaClock
-from heatdesk.sla.monitor import monitor_next_wakeup, monitor_pass
-from heatdesk.sla.tests.conftest import clock_of
+from heatdesk.supervision import monitor
+from heatdesk.supervision.models import Alert
+from heatdesk.supervision.monitor import monitor_next_wakeup, monitor_pass
+from heatdesk.supervision.tests.conftest import clock_of
+from heatdesk.tickets.models import SlaClock
 
 SECOND = dt.timedelta(seconds=1)
 QIAOKAO = "station-cf-qiaokao"
@@ -123,11 +124,11 @@ def test_a_late_dispatch_closes_the_dispatch_alerts_and_stops_its_clock(make_tic
     ticket = make_ticket()
     dispatch = clock_of(ticket, "dispatch")
     monitor_pass(now=dispatch.due_at)
-    assert Alert.objects.filter(ticket=ticket, stage="dispatch", closed_at__isnull=True).count() == 2
+    assert Alert.objects.filter(ticket=ticket, stage="dispatch", clock__met_at__isnull=True).count() == 2
 
     act("80725", ticket, "dispatch")
 
-    open_alerts = Alert.objects.filter(ticket=ticket, stage="dispatch", closed_at__isnull=True)
+    open_alerts = Alert.objects.filter(ticket=ticket, stage="dispatch", clock__met_at__isnull=True)
     assert not open_alerts.exists()
     assert clock_of(ticket, "dispatch").next_threshold_at is None
 

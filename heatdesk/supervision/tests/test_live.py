@@ -18,11 +18,11 @@ from heatdesk.accounts.models import User
 from heatdesk.core import clock
 from heatdesk.notify.models import OutboxMessage, OutboxStatus
 from heatdesk.notify.services import channel_create
-from heatdesk.sla.models import Alert
-from heatdesk.sla.monitor import MonitorReport, monitor_pass
 from heatdesk.sla.services import sla_policy_update
-from heatdesk.sla.tests.conftest import clock_of, ticket_make
-from heatdesk.sla.tests.live import Http, Route, wait_until
+from heatdesk.supervision.models import Alert
+from heatdesk.supervision.monitor import MonitorReport, monitor_pass
+from heatdesk.supervision.tests.conftest import clock_of, ticket_make
+from heatdesk.supervision.tests.live import Http, Route, wait_until
 from heatdesk.tickets.services import ticket_act
 
 pytestmark = pytest.mark.django_db(transaction=True)
