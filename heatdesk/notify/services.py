@@ -289,7 +289,6 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
             secret=row.channel.secret if row.channel else "",
             envelope=channels.Envelope(
                 idempotency_key=row.idempotency_key,
-                topic=row.topic,
                 org_kind=row.org_kind,
                 org_code=row.org_code,
                 created_at=row.created_at,
