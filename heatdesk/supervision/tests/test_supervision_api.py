@@ -53,7 +53,7 @@ def test_the_desk_sees_every_alert_with_times_in_hohhot_time(api_as, board):
         (guanghua, "dispatch", "warning"),
     }
     first = alerts[0]
-    assert set(first) == {"ticket", "stage", "level", "threshold_at", "raised_at", "closed_at", "station"}
+    assert set(first) == {"ticket", "stage", "level", "cycle", "threshold_at", "raised_at", "closed_at", "station"}
     assert first["raised_at"].endswith("+08:00")
     assert dt.datetime.fromisoformat(first["threshold_at"]) <= dt.datetime.fromisoformat(first["raised_at"])
     assert [a["raised_at"] for a in alerts] == sorted((a["raised_at"] for a in alerts), reverse=True)
