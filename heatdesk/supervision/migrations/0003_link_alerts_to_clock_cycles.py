@@ -2,12 +2,13 @@
 
 Before cycles a stage had one clock row, restarted in place, and an alert was closed with the meeting
 of its stage (closed_at == the clock's met_at). Alerts closed at another time belong to an earlier run
-of the stage: they get a met clock of their own (cycle 1) and the current run becomes cycle 2.
+of the stage: they get a met clock of their own (cycle 1) and the current run becomes cycle 2, whose
+ladder starts again at the warning if it still runs (a redone ticket warns again).
 """
 
 from types import SimpleNamespace
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 def _history_clock(clock_model, clock, older):
@@ -42,6 +43,8 @@ def link(apps, schema_editor):
         current = [a for a in alerts if a not in older]
         if older:
             clock_model.objects.filter(id=clock.id).update(cycle=2)
+            running = clock_model.objects.filter(id=clock.id, met_at__isnull=True)
+            running.update(next_level="warning", next_threshold_at=models.F("warn_at"))
             history = _history_clock(clock_model, clock, older)
             alert_model.objects.filter(id__in=[a.id for a in older]).update(clock=history, cycle=1)
             alert_model.objects.filter(id__in=[a.id for a in current]).update(clock=clock, cycle=2)
