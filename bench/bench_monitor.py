@@ -66,8 +66,8 @@ def table(title: str, rows: list[tuple[str, str]]) -> None:
 
 def empty_database() -> None:
     from heatdesk.notify.models import OutboxMessage
-    from heatdesk.sla.models import Alert, SlaClock
-    from heatdesk.tickets.models import Ticket, TicketEvent
+    from heatdesk.supervision.models import Alert
+    from heatdesk.tickets.models import SlaClock, Ticket, TicketEvent
 
     for model in (OutboxMessage, Alert, SlaClock, TicketEvent, Ticket):
         model.objects.all().delete()
@@ -77,9 +77,8 @@ def tickets_insert(*, count: int, prefix: str, thresholds: list[dt.datetime], st
     """Bulk-insert open tickets and one running clock each, whose warning threshold is `thresholds[i]`."""
     from heatdesk.accounts.models import User
     from heatdesk.geo.models import Compound
-    from heatdesk.sla.models import SlaClock
     from heatdesk.sla.policy import policy_snapshot
-    from heatdesk.tickets.models import Ticket
+    from heatdesk.tickets.models import SlaClock, Ticket
 
     operator = User.objects.get(username="80725")
     compounds = list(Compound.objects.select_related("station", "station__company"))
@@ -120,6 +119,7 @@ def tickets_insert(*, count: int, prefix: str, thresholds: list[dt.datetime], st
                 started_at=started,
                 warn_at=warn_at,
                 due_at=due_at,
+                next_level="warning",
                 next_threshold_at=warn_at,
             )
             for ticket, (stage, compound, started, warn_at, due_at) in zip(tickets, clocks, strict=True)
@@ -133,7 +133,7 @@ def phase_backlog(*, tickets: int, due_share: float, batch: int) -> None:
 
     from heatdesk.core import clock
     from heatdesk.notify.services import outbox_deliver_due
-    from heatdesk.sla.monitor import monitor_next_wakeup, monitor_pass
+    from heatdesk.supervision.monitor import monitor_next_wakeup, monitor_pass
 
     rng = random.Random(12345)
     now = clock.now()
@@ -202,7 +202,7 @@ def phase_backlog(*, tickets: int, due_share: float, batch: int) -> None:
 def phase_stream(*, count: int, seconds: float, poll: float, worker_log: str | None) -> None:
     from heatdesk.core import clock
     from heatdesk.notify.models import OutboxMessage
-    from heatdesk.sla.models import Alert
+    from heatdesk.supervision.models import Alert
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if worker_log:

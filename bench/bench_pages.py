@@ -70,8 +70,8 @@ def build(count: int, seed: int = 7) -> dict:
     from heatdesk.core import clock
     from heatdesk.geo.models import Compound
     from heatdesk.sla import policy
-    from heatdesk.sla.models import Alert, SlaClock
-    from heatdesk.tickets.models import Ticket, TicketCallback, TicketEvent
+    from heatdesk.supervision.models import Alert
+    from heatdesk.tickets.models import SlaClock, Ticket, TicketCallback, TicketEvent
 
     rng = random.Random(seed)
     now = clock.now()
@@ -239,6 +239,7 @@ def build(count: int, seed: int = 7) -> dict:
                     warn_at=warn,
                     due_at=due,
                     met_at=met,
+                    next_level="" if met else ("warning" if warn > now else "overdue"),
                     next_threshold_at=None if met else (warn if warn > now else due),
                 )
             )
@@ -248,13 +249,13 @@ def build(count: int, seed: int = 7) -> dict:
                     alerts.append(
                         Alert(
                             ticket=ticket,
+                            clock=clocks[-1],
                             stage=stage,
                             level=level,
                             station_code=ticket.station.code,
                             company_code=company,
                             threshold_at=threshold,
                             raised_at=threshold + dt.timedelta(seconds=2),
-                            closed_at=met,
                         )
                     )
     with transaction.atomic():

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "heatdesk.guidance",
     "heatdesk.sla",
     "heatdesk.tickets",
+    "heatdesk.supervision",
     "heatdesk.reports",
     "heatdesk.operations",
     "heatdesk.api",

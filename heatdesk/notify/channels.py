@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
+from heatdesk.notify.messages import Message
+
 WECOM_MARKDOWN_MAX_BYTES = 4096
 DINGTALK_MARKDOWN_MAX_BYTES = 5000
 FEISHU_TEXT_MAX_BYTES = 20000
@@ -44,14 +46,17 @@ FEISHU_TEMPLATES = {
 
 @dataclass(frozen=True)
 class Envelope:
-    """What every formatter may use: the message as stored, without database objects."""
+    """What every formatter may use: the message and where it goes, without database objects."""
 
     idempotency_key: str
-    topic: str
     org_kind: str
     org_code: str
     created_at: dt.datetime
-    payload: dict[str, Any]
+    message: Message
+
+    @property
+    def topic(self) -> str:
+        return str(self.message.topic)
 
 
 @dataclass(frozen=True)
@@ -79,35 +84,35 @@ def json_bytes(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _title(payload: dict[str, Any]) -> str:
-    return str(payload.get("title") or "").strip()
+def _title(message: Message) -> str:
+    return message.title.strip()
 
 
-def _text(payload: dict[str, Any]) -> str:
-    return str(payload.get("text") or "").strip()
+def _text(message: Message) -> str:
+    return message.text.strip()
 
 
-def _ticket_line(payload: dict[str, Any]) -> str:
-    number = str(payload.get("ticket_number") or "").strip()
+def _ticket_line(message: Message) -> str:
+    number = message.ticket_number.strip()
     return f"工单编号：{number}" if number else ""
 
 
-def _link(payload: dict[str, Any]) -> str:
-    link = str(payload.get("link") or "").strip()
+def _link(message: Message) -> str:
+    link = message.link.strip()
     return link if link.startswith(("https://", "http://")) else ""
 
 
 # ---- WeCom 企业微信 -------------------------------------------------------------------------------
 
 
-def wecom_body(payload: dict[str, Any]) -> dict[str, Any]:
+def wecom_body(message: Message) -> dict[str, Any]:
     """WeCom group-robot markdown message."""
-    lines = [f"**{_title(payload)}**"]
-    if text := _text(payload):
+    lines = [f"**{_title(message)}**"]
+    if text := _text(message):
         lines.append(text)
-    if ticket := _ticket_line(payload):
+    if ticket := _ticket_line(message):
         lines.append(f'> <font color="comment">{ticket}</font>')
-    if link := _link(payload):
+    if link := _link(message):
         lines.append(f"[{LINK_LABEL}]({link})")
     content = truncate_utf8("\n".join(lines), WECOM_MARKDOWN_MAX_BYTES)
     return {"msgtype": "markdown", "markdown": {"content": content}}
@@ -116,16 +121,16 @@ def wecom_body(payload: dict[str, Any]) -> dict[str, Any]:
 # ---- DingTalk 钉钉 --------------------------------------------------------------------------------
 
 
-def dingtalk_body(payload: dict[str, Any]) -> dict[str, Any]:
+def dingtalk_body(message: Message) -> dict[str, Any]:
     """DingTalk custom-robot markdown message; `title` is what the chat list shows."""
-    title = _title(payload)
+    title = _title(message)
     # DingTalk markdown needs a blank line to break a line.
     parts = [f"#### {title}"]
-    if text := _text(payload):
+    if text := _text(message):
         parts.append("\n\n".join(line for line in text.splitlines() if line.strip()))
-    if ticket := _ticket_line(payload):
+    if ticket := _ticket_line(message):
         parts.append(f"> {ticket}")
-    if link := _link(payload):
+    if link := _link(message):
         parts.append(f"[{LINK_LABEL}]({link})")
     text_md = truncate_utf8("\n\n".join(parts), DINGTALK_MARKDOWN_MAX_BYTES)
     return {"msgtype": "markdown", "markdown": {"title": title, "text": text_md}}
@@ -148,26 +153,26 @@ def dingtalk_signed_url(url: str, secret: str, now: dt.datetime) -> str:
 # ---- Feishu 飞书 ----------------------------------------------------------------------------------
 
 
-def feishu_text_body(payload: dict[str, Any]) -> dict[str, Any]:
+def feishu_text_body(message: Message) -> dict[str, Any]:
     """Feishu custom-bot plain text message."""
-    lines = [_title(payload), _text(payload), _ticket_line(payload), _link(payload)]
+    lines = [_title(message), _text(message), _ticket_line(message), _link(message)]
     text = truncate_utf8("\n".join(line for line in lines if line), FEISHU_TEXT_MAX_BYTES)
     return {"msg_type": "text", "content": {"text": text}}
 
 
-def feishu_card_body(payload: dict[str, Any], *, topic: str) -> dict[str, Any]:
+def feishu_card_body(message: Message, *, topic: str) -> dict[str, Any]:
     """Feishu custom-bot interactive card: coloured header, lark_md body, a button to the ticket."""
-    body_lines = [line for line in (_text(payload), _ticket_line(payload)) if line]
+    body_lines = [line for line in (_text(message), _ticket_line(message)) if line]
     elements: list[dict[str, Any]] = []
     if body_lines:
         content = truncate_utf8("\n".join(body_lines), FEISHU_TEXT_MAX_BYTES)
         elements.append({"tag": "div", "text": {"tag": "lark_md", "content": content}})
-    if link := _link(payload):
+    if link := _link(message):
         button = {"tag": "button", "text": {"tag": "plain_text", "content": LINK_LABEL}}
         button.update({"type": "primary", "url": link})
         elements.append({"tag": "action", "actions": [button]})
     header = {
-        "title": {"tag": "plain_text", "content": _title(payload)},
+        "title": {"tag": "plain_text", "content": _title(message)},
         "template": FEISHU_TEMPLATES.get(topic, "blue"),
     }
     card = {"config": {"wide_screen_mode": True}, "header": header, "elements": elements}
@@ -197,7 +202,7 @@ def webhook_body(envelope: Envelope) -> dict[str, Any]:
         "org_kind": envelope.org_kind,
         "org_code": envelope.org_code,
         "created_at": envelope.created_at.isoformat(),
-        "payload": envelope.payload,
+        "payload": envelope.message.to_payload(),
     }
 
 
@@ -217,14 +222,14 @@ def build_request(*, kind: str, url: str, secret: str, envelope: Envelope, now: 
         "Idempotency-Key": envelope.idempotency_key,
         "User-Agent": USER_AGENT,
     }
-    payload = envelope.payload
+    message = envelope.message
     if kind == "wecom":
-        return HttpRequest(url, headers, json_bytes(wecom_body(payload)))
+        return HttpRequest(url, headers, json_bytes(wecom_body(message)))
     if kind == "dingtalk":
         signed_url = dingtalk_signed_url(url, secret, now) if secret else url
-        return HttpRequest(signed_url, headers, json_bytes(dingtalk_body(payload)))
+        return HttpRequest(signed_url, headers, json_bytes(dingtalk_body(message)))
     if kind == "feishu":
-        card = feishu_card_body(payload, topic=envelope.topic)
+        card = feishu_card_body(message, topic=envelope.topic)
         return HttpRequest(url, headers, json_bytes(feishu_signed_body(card, secret, now) if secret else card))
     if kind == "webhook":
         body = json_bytes(webhook_body(envelope))
@@ -262,11 +267,10 @@ def response_error(*, kind: str, status: int, body: bytes) -> str | None:
 
 def console_fields(envelope: Envelope) -> dict[str, str]:
     """What the console channel logs: identifiers and the masked title, never the free text."""
-    payload = envelope.payload
     return {
         "key": envelope.idempotency_key,
         "topic": envelope.topic,
         "org": f"{envelope.org_kind}:{envelope.org_code}",
-        "ticket": str(payload.get("ticket_number") or ""),
-        "title": mask_phones(_title(payload)),
+        "ticket": envelope.message.ticket_number,
+        "title": mask_phones(_title(envelope.message)),
     }

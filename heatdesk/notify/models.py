@@ -36,10 +36,11 @@ class OutboxStatus(models.TextChoices):
 
 
 class Topic(models.TextChoices):
-    """Known topics. Callers may add new dotted names; these are the ones the product sends today."""
+    """What a message is about (notify.messages.Message.topic); every topic the product sends is here."""
 
     TICKET_DISPATCHED = "ticket.dispatched", _("工单派发")
     TICKET_URGED = "ticket.urged", _("工单催办")
+    TICKET_REDO = "ticket.redo", _("工单重办")
     ALERT_WARNING = "alert.warning", _("超时预警")
     ALERT_OVERDUE = "alert.overdue", _("已超时")
     ALERT_ESCALATED = "alert.escalated", _("超时升级")
@@ -93,7 +94,7 @@ class OutboxMessage(models.Model):
 
     `request_key` is the caller's key; one request fans out to one row per active channel of the org,
     each with its own unique `idempotency_key` (`<request_key>#<channel id>` or `#console`).
-    Payload keys: `title` (required), `text`, `ticket_number`, `link`; others pass through to webhooks.
+    `payload` is a `notify.messages.Message` as JSON: `title`, `text`, `ticket_number`, `link`.
     """
 
     idempotency_key = models.CharField(_("幂等键"), max_length=240, unique=True)

@@ -8,10 +8,8 @@ the result. A worker that dies mid-send loses its lease and another worker sends
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
-import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -26,12 +24,11 @@ from heatdesk.core import clock
 from heatdesk.core.errors import Conflict, NotFound, ValidationFailed
 from heatdesk.core.logs import log_event
 from heatdesk.notify import channels, transport
+from heatdesk.notify.messages import MAX_TITLE_LENGTH, Message
 from heatdesk.notify.models import Channel, ChannelKind, OrgKind, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger("heatdesk.notify")
 
-TOPIC_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
-MAX_TITLE_LENGTH = 200
 MAX_ERROR_LENGTH = 1000
 ERROR_INTERRUPTED = "上次投递中断，未记录结果 / the last attempt was interrupted before its result was recorded"
 ERROR_CHANNEL_INACTIVE = "渠道已停用 / the channel was deactivated"
@@ -114,29 +111,23 @@ def channel_create(
 # ---- Enqueue ------------------------------------------------------------------------------------
 
 
-def _validate_message(*, topic: str, org_kind: str, org_code: str, payload: Any, key: str) -> None:
-    if not TOPIC_PATTERN.match(topic) or len(topic) > 60:
-        raise ValidationFailed(f"主题格式无效 / topic must be dotted lower-case words: {topic!r}")
+def _validate_message(*, message: Message, org_kind: str, org_code: str, key: str) -> None:
+    if not isinstance(message, Message):
+        raise TypeError("outbox_enqueue takes a notify.messages.Message")
     if org_kind not in OrgKind.values:
         raise ValidationFailed(f"未知机构类型 / unknown org kind: {org_kind}")
     if not org_code or len(org_code) > 60:
         raise ValidationFailed("机构编码须为 1–60 个字符 / org code must be 1–60 characters")
     if not key or len(key) > 200:
         raise ValidationFailed("幂等键须为 1–200 个字符 / idempotency key must be 1–200 characters")
-    if not isinstance(payload, dict):
-        raise ValidationFailed("消息内容须为对象 / payload must be a JSON object")
-    title = payload.get("title")
-    if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE_LENGTH:
-        raise ValidationFailed("消息须有 1–200 字的标题 / payload needs a title of 1–200 characters")
-    try:
-        json.dumps(payload)
-    except (TypeError, ValueError) as error:
-        raise ValidationFailed(f"消息内容须可转为 JSON / payload must be JSON: {error}") from error
+    title = message.title
+    if not title.strip() or len(title) > MAX_TITLE_LENGTH:
+        raise ValidationFailed("消息须有 1–200 字的标题 / a message needs a title of 1–200 characters")
+    if message.link and not message.link.startswith(("https://", "http://")):
+        raise ValidationFailed("消息链接须为绝对地址 / a message link must be an absolute http(s) URL")
 
 
-def outbox_enqueue(
-    *, topic: str, org_kind: str, org_code: str, payload: dict[str, Any], idempotency_key: str
-) -> list[OutboxMessage]:
+def outbox_enqueue(*, message: Message, org_kind: str, org_code: str, idempotency_key: str) -> list[OutboxMessage]:
     """Queue one message per active channel of the org (a console message if it has none).
 
     Must run inside the caller's `transaction.atomic()` so the message commits with the change it
@@ -144,7 +135,8 @@ def outbox_enqueue(
     """
     if not connection.in_atomic_block:
         raise TransactionManagementError("outbox_enqueue must run inside the caller's transaction.atomic()")
-    _validate_message(topic=topic, org_kind=org_kind, org_code=org_code, payload=payload, key=idempotency_key)
+    _validate_message(message=message, org_kind=org_kind, org_code=org_code, key=idempotency_key)
+    topic = str(message.topic)
     existing = list(OutboxMessage.objects.filter(request_key=idempotency_key).order_by("id"))
     if existing:
         return existing
@@ -161,7 +153,7 @@ def outbox_enqueue(
             org_kind=org_kind,
             org_code=org_code,
             channel=target,
-            payload=payload,
+            payload=message.to_payload(),
             max_attempts=max_attempts,
             next_attempt_at=now,
             created_at=now,
@@ -282,11 +274,10 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
             secret=row.channel.secret if row.channel else "",
             envelope=channels.Envelope(
                 idempotency_key=row.idempotency_key,
-                topic=row.topic,
                 org_kind=row.org_kind,
                 org_code=row.org_code,
                 created_at=row.created_at,
-                payload=row.payload,
+                message=Message.from_payload(topic=row.topic, payload=row.payload),
             ),
         )
         for row in claimed

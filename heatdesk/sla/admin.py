@@ -1,5 +1,5 @@
-"""时限规则、计时与督办提醒 in the admin. Desk leads edit rules (through `sla_policy_update`, so the admin
-refuses what the API refuses); clocks and alerts are the monitor's record and are read-only."""
+"""时限规则 in the admin. Desk leads edit rules (through `sla_policy_update`, so the admin refuses what
+the API refuses). Clocks and alerts are shown read-only by `supervision.admin`, with these mixins."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from heatdesk.accounts.models import Role
 from heatdesk.core.errors import DomainError
-from heatdesk.sla.models import Alert, SlaClock, SlaRule
+from heatdesk.sla.models import SlaRule
 from heatdesk.sla.services import sla_policy_update, sla_policy_validate
 
 
@@ -85,30 +85,3 @@ class SlaRuleAdmin(DeskLeadViewsMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: SlaRule, form: Any, change: bool) -> None:
         sla_policy_update(actor=request.user, rules=[form.rule()])  # type: ignore[arg-type]
-
-
-@admin.register(SlaClock)
-class SlaClockAdmin(ReadOnlyAdmin):
-    list_display = ("ticket", "stage", "urgency", "station_code", "started_at", "due_at", "met_at", "next_threshold_at")
-    list_filter = ("stage", "urgency", ("met_at", admin.EmptyFieldListFilter))
-    search_fields = ("ticket__number", "station_code", "company_code")
-    list_select_related = ("ticket",)
-    date_hierarchy = "started_at"
-
-
-@admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
-    list_display = (
-        "ticket",
-        "stage",
-        "level",
-        "station_code",
-        "company_code",
-        "threshold_at",
-        "raised_at",
-        "closed_at",
-    )
-    list_filter = ("level", "stage", ("closed_at", admin.EmptyFieldListFilter))
-    search_fields = ("ticket__number", "station_code", "company_code")
-    list_select_related = ("ticket",)
-    date_hierarchy = "raised_at"

@@ -1,4 +1,7 @@
-"""The SLA policy as data: one rule per urgency and stage (DESIGN §4)."""
+"""The SLA policy as data: one rule per urgency and stage (DESIGN §4), and the words of the clock ladder.
+
+Nothing here knows tickets: the running clocks belong to `tickets` (tickets.models.SlaClock) and the
+alerts to `supervision` (supervision.models.Alert); both use this vocabulary."""
 
 from __future__ import annotations
 
@@ -53,66 +56,8 @@ class SlaRule(models.Model):
 
 
 class AlertLevel(models.TextChoices):
+    """The ladder of one running stage, in order: 预警 at warn_at, 超时 at the deadline, 升级 later."""
+
     WARNING = "warning", _("预警")
     OVERDUE = "overdue", _("超时")
     ESCALATED = "escalated", _("升级")
-
-
-class SlaClock(models.Model):
-    """One running stage clock of one ticket. The monitor scans only this table (by next_threshold_at).
-
-    Started, met and moved by the ticket services in the same transaction as the ticket change, so
-    the clock can never disagree with the ticket after a crash.
-    """
-
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_clocks")
-    stage = models.CharField(_("环节"), max_length=12, choices=Stage.choices)
-    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices)
-    station_code = models.CharField(_("供暖所"), max_length=40, blank=True, default="")
-    company_code = models.CharField(_("供热企业"), max_length=40, blank=True, default="")
-    started_at = models.DateTimeField(_("开始"))
-    warn_at = models.DateTimeField(_("预警时间"))
-    due_at = models.DateTimeField(_("时限"))
-    met_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    # The earliest threshold not yet raised while the clock runs; null when met or fully escalated.
-    next_threshold_at = models.DateTimeField(_("下一阈值"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("时限计时")
-        verbose_name_plural = _("时限计时")
-        constraints = [models.UniqueConstraint(fields=["ticket", "stage"], name="unique_clock_per_stage")]
-        indexes = [
-            models.Index(
-                fields=["next_threshold_at"],
-                name="sla_clock_next_threshold",
-                condition=Q(next_threshold_at__isnull=False),
-            ),
-            # Running clocks, read by the supervision wall.
-            models.Index(fields=["stage", "due_at"], name="sla_clock_running", condition=Q(met_at__isnull=True)),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.ticket_id} {self.stage} due {self.due_at:%Y-%m-%d %H:%M}"
-
-
-class Alert(models.Model):
-    """预警 / 超时 / 升级: at most one per ticket, stage and level (a unique constraint, not a hope)."""
-
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_alerts")
-    stage = models.CharField(_("环节"), max_length=12, choices=Stage.choices)
-    level = models.CharField(_("级别"), max_length=10, choices=AlertLevel.choices)
-    station_code = models.CharField(_("供暖所"), max_length=40, blank=True, default="")
-    company_code = models.CharField(_("供热企业"), max_length=40, blank=True, default="")
-    threshold_at = models.DateTimeField(_("阈值时间"))
-    raised_at = models.DateTimeField(_("触发时间"), db_index=True)
-    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("督办提醒")
-        verbose_name_plural = _("督办提醒")
-        ordering = ["-raised_at"]
-        constraints = [models.UniqueConstraint(fields=["ticket", "stage", "level"], name="unique_alert_per_level")]
-        indexes = [models.Index(fields=["station_code", "closed_at"], name="sla_alert_station_open")]
-
-    def __str__(self) -> str:
-        return f"{self.ticket_id} {self.stage} {self.level}"

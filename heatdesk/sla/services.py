@@ -1,113 +1,21 @@
-"""Writes to SLA clocks, alerts and the policy. Clock functions run inside the ticket service's transaction."""
+"""Writes to the SLA policy (the running clocks are `tickets.clocks`, the alerts `supervision`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from heatdesk.accounts.models import Role, User
 from heatdesk.audit.services import audit_record
 from heatdesk.core.errors import PermissionDenied, ValidationFailed
-from heatdesk.sla.models import Alert, AlertLevel, SlaClock, SlaRule, Stage, Urgency
+from heatdesk.sla.models import SlaRule, Stage, Urgency
 from heatdesk.sla.policy import DEFAULT_WARN_AT
 
 logger = logging.getLogger("heatdesk.sla")
-
-DEFAULT_ESCALATE_AFTER = dt.timedelta(minutes=30)
-
-
-def escalate_after() -> dt.timedelta:
-    """How long a stage may stay overdue before it escalates up the ladder (HEATDESK_SLA_ESCALATE_AFTER_SECONDS)."""
-    seconds = getattr(settings, "HEATDESK_SLA_ESCALATE_AFTER_SECONDS", None)
-    return dt.timedelta(seconds=float(seconds)) if seconds is not None else DEFAULT_ESCALATE_AFTER
-
-
-def clock_next_threshold(clock: SlaClock, raised: set[str]) -> dt.datetime | None:
-    """The earliest threshold of a running clock whose alert has not been raised yet."""
-    if clock.met_at is not None:
-        return None
-    if AlertLevel.WARNING not in raised and AlertLevel.OVERDUE not in raised:
-        return clock.warn_at
-    if AlertLevel.OVERDUE not in raised:
-        return clock.due_at
-    if AlertLevel.ESCALATED not in raised:
-        return clock.due_at + escalate_after()
-    return None
-
-
-def _raised_levels(ticket_id: int, stage: str) -> set[str]:
-    return set(Alert.objects.filter(ticket_id=ticket_id, stage=stage).values_list("level", flat=True))
-
-
-def sla_clock_start(
-    *,
-    ticket_id: int,
-    stage: str,
-    urgency: str,
-    started_at: dt.datetime,
-    due_at: dt.datetime,
-    warn_share: float,
-    station_code: str = "",
-    company_code: str = "",
-    first: bool = False,
-) -> SlaClock:
-    """Start the clock of a ticket's stage, or restart it on a redispatch or redo.
-
-    `first` says the stage has never run for this ticket (no clock, no alert yet): one INSERT then.
-    """
-    values = {
-        "urgency": urgency,
-        "started_at": started_at,
-        "warn_at": started_at + (due_at - started_at) * warn_share,
-        "due_at": due_at,
-        "met_at": None,
-        "station_code": station_code or "",
-        "company_code": company_code or "",
-    }
-    if first:
-        clock = SlaClock(ticket_id=ticket_id, stage=stage, **values)
-        clock.next_threshold_at = clock_next_threshold(clock, set())
-        clock.save(force_insert=True)
-        return clock
-    clock = SlaClock(ticket_id=ticket_id, stage=stage, **values)
-    values["next_threshold_at"] = clock_next_threshold(clock, _raised_levels(ticket_id, stage))
-    clock, _ = SlaClock.objects.update_or_create(ticket_id=ticket_id, stage=stage, defaults=values)
-    return clock
-
-
-def sla_clocks_meet(*, ticket_id: int, stages: list[str], at: dt.datetime) -> None:
-    """These stages are done: stop their clocks and close their open alerts (met late after a warning)."""
-    SlaClock.objects.filter(ticket_id=ticket_id, stage__in=stages, met_at__isnull=True).update(
-        met_at=at, next_threshold_at=None
-    )
-    Alert.objects.filter(ticket_id=ticket_id, stage__in=stages, closed_at__isnull=True).update(closed_at=at)
-
-
-def sla_clock_meet(*, ticket_id: int, stage: str, at: dt.datetime) -> None:
-    """The stage is done: stop its clock and close its open alerts."""
-    sla_clocks_meet(ticket_id=ticket_id, stages=[stage], at=at)
-
-
-def sla_clocks_stop_all(*, ticket_id: int, at: dt.datetime) -> None:
-    """The ticket left the loop (closed or merged): no clock of it runs on."""
-    sla_clocks_meet(ticket_id=ticket_id, stages=[str(stage) for stage in Stage.values], at=at)
-
-
-def sla_clock_move_due(*, ticket_id: int, stage: str, due_at: dt.datetime, warn_share: float) -> None:
-    """An approved extension moves one ticket's deadline; thresholds not yet raised move with it."""
-    clock = SlaClock.objects.filter(ticket_id=ticket_id, stage=stage).first()
-    if clock is None:
-        return
-    clock.due_at = due_at
-    clock.warn_at = clock.started_at + (due_at - clock.started_at) * warn_share
-    clock.next_threshold_at = clock_next_threshold(clock, _raised_levels(ticket_id, stage))
-    clock.save(update_fields=["due_at", "warn_at", "next_threshold_at"])
 
 
 # ---- Policy -------------------------------------------------------------------------------------

@@ -53,11 +53,9 @@ def event_record(*, ticket: Ticket, kind: str, actor=None, data: dict | None = N
     )
 
 
-def alert_event_record(alert) -> TicketEvent:
-    """Log a raised SLA alert (预警/超时/升级) on its ticket, by the system (no actor)."""
+def alert_event_record(*, ticket: Ticket, level: str, stage: str, threshold_at, at) -> TicketEvent:
+    """Log a raised SLA alert (预警/超时/升级) on its ticket, by the system (no actor); the supervision
+    monitor calls it inside the transaction that raises the alert."""
     return event_record(
-        ticket=alert.ticket,
-        kind=f"alert_{alert.level}",
-        at=alert.raised_at,
-        data={"stage": alert.stage, "threshold_at": alert.threshold_at.isoformat()},
+        ticket=ticket, kind=f"alert_{level}", at=at, data={"stage": stage, "threshold_at": threshold_at.isoformat()}
     )

@@ -17,8 +17,8 @@ from heatdesk.accounts.models import Role, User
 from heatdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from heatdesk.geo.models import Station
 from heatdesk.sla import policy
-from heatdesk.sla import services as sla
 from heatdesk.sla.models import Stage
+from heatdesk.tickets import clocks as sla
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import ResolutionCause, Satisfaction, Ticket, TicketCallback
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from heatdesk.core.vocabulary import Category
-from heatdesk.sla.models import Urgency
+from heatdesk.sla.models import AlertLevel, Stage, Urgency
 from heatdesk.tickets.states import TicketStatus
 
 
@@ -280,3 +280,47 @@ class TicketNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}:{self.last}"
+
+
+class SlaClock(models.Model):
+    """One cycle of one stage clock of one ticket (时限计时). The monitor scans only this table (by next_threshold_at).
+
+    Started, met and moved by the ticket door in the same transaction as the ticket change
+    (`tickets.clocks`), so a clock can never disagree with its ticket after a crash. A restart (a
+    redispatch or a redo, 重办) meets the running cycle and starts the next one, so every cycle keeps
+    its own times and its alerts (supervision.Alert) are closed when it is met.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks")
+    stage = models.CharField(_("环节"), max_length=12, choices=Stage.choices)
+    cycle = models.PositiveIntegerField(_("轮次"), default=1)  # 1 for the stage's first run, +1 per restart
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices)
+    station_code = models.CharField(_("供暖所"), max_length=40, blank=True, default="")
+    company_code = models.CharField(_("供热企业"), max_length=40, blank=True, default="")
+    started_at = models.DateTimeField(_("开始"))
+    warn_at = models.DateTimeField(_("预警时间"))
+    due_at = models.DateTimeField(_("时限"))
+    # When the stage was met, or the cycle was superseded by a restart of the stage.
+    met_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The next rung of the ladder not yet raised in this cycle, and when it is due; empty / null when
+    # the clock is met or fully escalated.
+    next_level = models.CharField(_("下一级别"), max_length=10, choices=AlertLevel.choices, blank=True, default="")
+    next_threshold_at = models.DateTimeField(_("下一阈值"), null=True, blank=True)
+
+    class Meta:
+        db_table = "sla_slaclock"  # the table sla created; the model moved here with its rows
+        verbose_name = _("时限计时")
+        verbose_name_plural = _("时限计时")
+        constraints = [models.UniqueConstraint(fields=["ticket", "stage", "cycle"], name="unique_clock_per_cycle")]
+        indexes = [
+            models.Index(
+                fields=["next_threshold_at"],
+                name="sla_clock_next_threshold",
+                condition=Q(next_threshold_at__isnull=False),
+            ),
+            # Running clocks, read by the supervision wall.
+            models.Index(fields=["stage", "due_at"], name="sla_clock_running", condition=Q(met_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.stage} #{self.cycle} due {self.due_at:%Y-%m-%d %H:%M}"

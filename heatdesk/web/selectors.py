@@ -12,8 +12,9 @@ from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value,
 
 from heatdesk.accounts.models import Role, User
 from heatdesk.core.errors import DomainError, NotFound
-from heatdesk.sla import selectors as sla_selectors
-from heatdesk.sla.models import SlaClock, Stage, Urgency
+from heatdesk.sla.models import Stage, Urgency
+from heatdesk.supervision.selectors import alert_list_visible_to
+from heatdesk.tickets.clocks import sla_clocks_current
 from heatdesk.tickets.models import Ticket, TicketAttachment
 from heatdesk.tickets.selectors import (
     TicketFilters,
@@ -190,9 +191,9 @@ class TicketPage:
 def ticket_page(*, user: User, number: str, now: dt.datetime) -> TicketPage:
     """One visible ticket with its clocks, log, alerts, photos and callbacks (NotFound when not visible)."""
     ticket = ticket_get_visible(user=user, number=number)
-    rows = sorted(SlaClock.objects.filter(ticket_id=ticket.id), key=lambda row: STAGE_ORDER.get(row.stage, 9))
+    rows = sla_clocks_current(ticket_id=ticket.id)
     try:
-        alerts = list(sla_selectors.alert_list_visible_to(user=user).filter(ticket_id=ticket.id).order_by("raised_at"))
+        alerts = list(alert_list_visible_to(user=user).filter(ticket_id=ticket.id).order_by("raised_at"))
     except DomainError:  # supervision is not every role's to read
         alerts = []
     return TicketPage(
@@ -227,7 +228,7 @@ def ticket_live_version(*, user: User, number: str) -> str:
     if ticket is None:
         raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
     try:
-        alerts = sla_selectors.alert_list_visible_to(user=user).filter(ticket_id=ticket.id).count()
+        alerts = alert_list_visible_to(user=user).filter(ticket_id=ticket.id).count()
     except DomainError:
         alerts = 0
     return live_version(ticket, alerts)

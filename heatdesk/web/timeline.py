@@ -136,6 +136,14 @@ def _callback_lines(data: dict) -> list[str]:
     return lines
 
 
+def _moment(data: dict) -> dt.datetime | None:
+    """The alert threshold an `alert_<level>` event names (each cycle of a stage has its own)."""
+    try:
+        return dt.datetime.fromisoformat(str(data.get("threshold_at")))
+    except ValueError:
+        return None
+
+
 def ticket_timeline(*, events, alerts, stations: dict[str, str]) -> list[TimelineEntry]:
     """Events and SLA alerts in time order (alerts the tickets app already logged as events are not doubled)."""
     entries = []
@@ -147,7 +155,7 @@ def ticket_timeline(*, events, alerts, stations: dict[str, str]) -> list[Timelin
         except ValueError:
             label = kind
         if kind.startswith("alert_"):
-            logged_alerts.add((event.data.get("stage"), kind.removeprefix("alert_")))
+            logged_alerts.add((event.data.get("stage"), kind.removeprefix("alert_"), _moment(event.data)))
             label = f"{_label(Stage, event.data.get('stage'))}{label}"
         lines, tone = _lines(kind, event.data or {}, stations)
         if event.actor:
@@ -156,7 +164,7 @@ def ticket_timeline(*, events, alerts, stations: dict[str, str]) -> list[Timelin
             actor = _("督办") if kind.startswith("alert_") else _("系统")
         entries.append(TimelineEntry(at=event.at, kind=kind, label=label, actor=actor, lines=lines, tone=tone))
     for alert in alerts:
-        if (alert.stage, alert.level) in logged_alerts:
+        if (alert.stage, alert.level, alert.threshold_at) in logged_alerts:
             continue
         entries.append(
             TimelineEntry(

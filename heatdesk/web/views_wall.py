@@ -9,10 +9,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError
+from heatdesk.supervision.wall import wall_for
 from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import TRANSITIONS, Action
 from heatdesk.web.access import DESK, WALL_VIEWERS, is_htmx, role_required
-from heatdesk.web.wall import wall_for
+from heatdesk.web.wall import wall_today
 
 
 def _chart(board) -> dict:
@@ -34,6 +35,7 @@ def _wall_context(request) -> dict:
     board = wall_for(user=request.user, now=now)
     return {
         "wall": board,
+        "today": wall_today(user=request.user, now=now),
         "chart": _chart(board),
         "now": now,
         "can_urge": request.user.role in TRANSITIONS[Action.URGE].roles,

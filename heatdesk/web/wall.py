@@ -1,47 +1,22 @@
-"""The supervisor's wall (督办大屏): every open clock, what is at risk or overdue, per station and today.
+"""The wall page's figures for today, taken from the reports' KPI definitions (reports.kpis).
 
-Computed from the running SLA clocks (sla.SlaClock: start, warn and due times of every open stage), so
-the wall is right to the second even while the worker that raises alerts is behind; escalations (升级)
-are the worker's decision and come from its alerts (sla.selectors.alert_counts_visible_to).
+The rest of the wall (clocks, lists, stations) is supervision's read model (supervision.wall); the
+KPIs sit above supervision in the layers, so the page joins the two here. Today's population is the
+reports' own: tickets the viewer may see created today, merged duplicates excluded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from heatdesk.accounts.models import User
-from heatdesk.accounts.selectors import user_scope
-from heatdesk.core.errors import DomainError
-from heatdesk.reports.kpis import satisfied_set
-from heatdesk.sla import selectors as sla_selectors
-from heatdesk.sla.models import SlaClock, Stage
-from heatdesk.tickets.models import Ticket, TicketCallback
+from heatdesk.reports import kpis
+from heatdesk.reports.selectors import Period, ReportScope, report_tickets
 from heatdesk.tickets.selectors import ticket_list_visible_to
-from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
-from heatdesk.web.clocks import ClockView
-
-MAX_ID_LIST = 20_000  # open tickets passed to the database as a list of ids (bind-parameter limits)
-LIST_LIMIT = 40  # rows per list on the wall; the totals are counted apart
-TICKET_FIELDS = (
-    "id",
-    "number",
-    "status",
-    "category",
-    "urgency",
-    "building",
-    "unit",
-    "room",
-    "address",
-    "urge_count",
-    "station__code",
-    "station__name",
-    "compound__name",
-)
+from heatdesk.tickets.states import TicketStatus
 
 
 def day_start(now: dt.datetime) -> dt.datetime:
@@ -52,9 +27,13 @@ def day_start(now: dt.datetime) -> dt.datetime:
 
 @dataclass
 class Figure:
-    value: int
-    numerator: int | None = None
+    value: int | float | None
+    numerator: int | float | None = None
     denominator: int | None = None
+
+    @classmethod
+    def of(cls, kpi: dict) -> Figure:
+        return cls(kpi["value"], kpi["numerator"], kpi["denominator"])
 
     @property
     def rate(self) -> float | None:
@@ -65,283 +44,28 @@ class Figure:
 
 @dataclass
 class Today:
-    received: Figure
-    dispatched_on_time: Figure
-    closed: Figure
-    satisfaction: Figure
-    open_now: int
+    received: Figure  # KPI 受理量
+    dispatched_on_time: Figure  # KPI 按时派单率: value is the numerator, over the dispatched
+    closed: Figure  # tickets closed today (an operational count, not a KPI)
+    satisfaction: Figure  # KPI 满意率 over the reached callbacks of today's tickets
 
 
-@dataclass
-class StageCounts:
-    stage: str
-    running: int = 0
-    warning: int = 0
-    overdue: int = 0
-
-    @property
-    def label(self) -> str:
-        return str(Stage(self.stage).label)
-
-    @property
-    def ok(self) -> int:
-        return self.running - self.warning - self.overdue
-
-
-@dataclass
-class StationRow:
-    code: str
-    name: str
-    company: str
-    open: int = 0
-    dispatched: int = 0
-    accepted: int = 0
-    resolved: int = 0
-    warning: int = 0
-    overdue: int = 0
-    escalated: int = 0
-
-
-@dataclass
-class CompanyRow:
-    name: str
-    stations: list[StationRow] = field(default_factory=list)
-
-    def total(self, name: str) -> int:
-        return sum(getattr(row, name) for row in self.stations)
-
-    @property
-    def totals(self) -> dict[str, int]:
-        names = ("open", "dispatched", "accepted", "resolved", "warning", "overdue", "escalated")
-        return {name: self.total(name) for name in names}
-
-
-@dataclass
-class WallRow:
-    clock: ClockView
-    ticket: Ticket
-
-
-@dataclass
-class Wall:
-    now: dt.datetime
-    today: Today
-    status_counts: dict[str, int]
-    stages: list[StageCounts]
-    overdue: list[WallRow]
-    at_risk: list[WallRow]
-    alarms: dict[str, int]
-    companies: list[CompanyRow]
-
-
-@dataclass
-class WallScope:
-    """The viewer's tickets. The open ones are listed once by id (a few thousand at most in a city), so
-    the clock queries start from them through the (ticket, stage) index instead of scanning every clock
-    ever started; a company's or station's other queries start from their own index likewise."""
-
-    user: User
-    sees_everything: bool
-    open_ids: list[int] = field(default_factory=list)
-    by_ids: bool = True  # False when there are too many open tickets to pass as a list
-
-    @classmethod
-    def of(cls, user: User) -> WallScope:
-        everything = user_scope(user=user).sees_everything
-        scope = cls(user=user, sees_everything=everything)
-        opened = scope.visible().filter(status__in=OPEN_STATUSES).values_list("id", flat=True)
-        scope.open_ids = list(opened[: MAX_ID_LIST + 1])
-        scope.by_ids = len(scope.open_ids) <= MAX_ID_LIST
-        return scope
-
-    def open_tickets(self) -> QuerySet[Ticket]:
-        opened = self.visible().filter(status__in=OPEN_STATUSES)
-        return opened.filter(id__in=self.open_ids) if self.by_ids and not self.sees_everything else opened
-
-    def visible(self) -> QuerySet[Ticket]:
-        return ticket_list_visible_to(user=self.user).select_related(None).order_by()
-
-    def tickets_where(self, **conditions) -> QuerySet[Ticket]:
-        """Visible tickets meeting `conditions`, found through the conditions' own index first."""
-        if self.sees_everything or not self.by_ids:
-            return self.visible().filter(**conditions)
-        ids = Ticket.objects.filter(**conditions).order_by().values_list("id", flat=True)
-        return self.visible().filter(id__in=list(ids))
-
-    def running_clocks(self) -> QuerySet[SlaClock]:
-        clocks = SlaClock.objects.filter(met_at__isnull=True)
-        if self.by_ids:
-            return clocks.filter(ticket_id__in=self.open_ids)
-        return clocks.filter(ticket_id__in=self.open_tickets().values("id"))
-
-
-def wall_today(*, scope: WallScope, now: dt.datetime) -> Today:
-    """Today's figures: received, dispatched within the dispatch SLA, closed, and callbacks' satisfaction."""
-    start = day_start(now)
-    # Received and dispatched-on-time as the KPI module defines them (merged duplicates are not requests).
-    created = (
-        scope.tickets_where(created_at__gte=start)
-        .exclude(status=TicketStatus.MERGED)
-        .aggregate(
-            received=Count("id"),
-            dispatched=Count("id", filter=Q(first_dispatched_at__isnull=False)),
-            on_time=Count(
-                "id", filter=Q(first_dispatched_at__isnull=False, first_dispatched_at__lte=F("dispatch_deadline"))
-            ),
-        )
+def wall_today(*, user: User, now: dt.datetime) -> Today:
+    """Today's figures for the viewer: received, dispatched on time and satisfaction as the KPI module
+    defines them (same formulas as the reports), and the tickets closed today."""
+    day = timezone.localtime(now).date()
+    tickets = report_tickets(user=user, period=Period(day, day), scope=ReportScope())
+    values = kpis.kpis_assemble(kpis.kpis_raw(tickets=tickets, as_of=now))
+    on_time = values["dispatch_on_time_rate"]
+    closed = (
+        ticket_list_visible_to(user=user)
+        .filter(status=TicketStatus.CLOSED, closed_at__gte=day_start(now))
+        .order_by()
+        .count()
     )
-    closed = scope.tickets_where(closed_at__gte=start, status=TicketStatus.CLOSED).count()
-    answers = list(TicketCallback.objects.filter(at__gte=start, reached=True).values_list("ticket_id", "satisfaction"))
-    if not scope.sees_everything:
-        mine = set(scope.visible().filter(id__in={ticket for ticket, _ in answers}).values_list("id", flat=True))
-        answers = [(ticket, satisfaction) for ticket, satisfaction in answers if ticket in mine]
-    satisfied_answers = satisfied_set()  # the 满意率 definition's set, configurable, as in the reports
-    satisfied = sum(1 for _, satisfaction in answers if satisfaction in satisfied_answers)
-    open_now = len(scope.open_ids) if scope.by_ids else scope.open_tickets().count()
     return Today(
-        received=Figure(created["received"]),
-        dispatched_on_time=Figure(created["on_time"], created["on_time"], created["dispatched"]),
+        received=Figure.of(values["received"]),
+        dispatched_on_time=Figure(on_time["numerator"], on_time["numerator"], on_time["denominator"]),
         closed=Figure(closed),
-        satisfaction=Figure(satisfied, satisfied, len(answers)),
-        open_now=open_now,
-    )
-
-
-@dataclass(frozen=True)
-class RunningClock:
-    ticket_id: int
-    stage: str
-    started_at: dt.datetime
-    warn_at: dt.datetime
-    due_at: dt.datetime
-    station: str  # code of the ticket's station; "" before routing
-
-    def view(self, now: dt.datetime) -> ClockView:
-        return ClockView(self.stage, self.started_at, self.warn_at, self.due_at, None, now)
-
-
-def wall_clocks(*, scope: WallScope, now: dt.datetime) -> list[RunningClock]:
-    """The running clocks of the viewer's open tickets that are past their warning time, read once per wall."""
-    rows = (
-        scope.running_clocks()
-        .filter(warn_at__lte=now)
-        .values_list("ticket_id", "stage", "started_at", "warn_at", "due_at", "ticket__station__code")
-    )
-    return [RunningClock(*row[:5], station=row[5] or "") for row in rows.order_by()]
-
-
-def _worst(clocks: list[RunningClock], now: dt.datetime) -> dict[int, RunningClock]:
-    """Each warned ticket's most pressing clock: an overdue one before a warned one, the earliest due first."""
-    worst: dict[int, RunningClock] = {}
-    for clock_ in clocks:
-        if clock_.warn_at > now:  # not warned yet (the wall reads only warned clocks; kept for safety)
-            continue
-        current = worst.get(clock_.ticket_id)
-        rank = (clock_.due_at > now, clock_.due_at)
-        if current is None or rank < (current.due_at > now, current.due_at):
-            worst[clock_.ticket_id] = clock_
-    return worst
-
-
-def wall_stage_counts(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> list[StageCounts]:
-    """Per SLA stage: clocks running, warned (预警, not yet due) and overdue (超时)."""
-    counts = {stage: StageCounts(stage=stage) for stage in Stage.values}
-    for stage, running in scope.running_clocks().order_by().values_list("stage").annotate(n=Count("id")):
-        if stage in counts:
-            counts[stage].running = running
-    for clock_ in clocks:
-        row = counts.get(clock_.stage)
-        if row is None:
-            continue
-        if clock_.due_at <= now:
-            row.overdue += 1
-        elif clock_.warn_at <= now:
-            row.warning += 1
-    return list(counts.values())
-
-
-def wall_lists(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> tuple[list, list, dict]:
-    """(overdue, at risk, totals): each ticket once at its most pressing clock, the most urgent first;
-    the first LIST_LIMIT of each list with their tickets, and how many there are in all."""
-    worst = _worst(clocks, now)
-    overdue = sorted((c for c in worst.values() if c.due_at <= now), key=lambda c: (c.due_at, c.ticket_id))
-    at_risk = sorted((c for c in worst.values() if c.due_at > now), key=lambda c: (c.due_at, c.ticket_id))
-    shown = [c.ticket_id for c in overdue[:LIST_LIMIT] + at_risk[:LIST_LIMIT]]
-    tickets = scope.visible().filter(id__in=shown).select_related("station", "compound").only(*TICKET_FIELDS)
-    by_id = {ticket.id: ticket for ticket in tickets}
-
-    def rows(chosen: list[RunningClock]) -> list[WallRow]:
-        return [WallRow(clock=c.view(now), ticket=by_id[c.ticket_id]) for c in chosen if c.ticket_id in by_id]
-
-    totals = {"overdue": len(overdue), "at_risk": len(at_risk)}
-    return rows(overdue[:LIST_LIMIT]), rows(at_risk[:LIST_LIMIT]), totals
-
-
-def wall_stations(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> list[CompanyRow]:
-    """Open tickets per station by status, the warned and overdue among them, and escalations; grouped by company."""
-    rows: dict[str, StationRow] = {}
-    for item in (
-        scope.open_tickets()
-        .filter(station__isnull=False)
-        .values("station__code", "station__name", "station__company__name")
-        .annotate(
-            open=Count("id"),
-            dispatched=Count("id", filter=Q(status=TicketStatus.DISPATCHED)),
-            accepted=Count("id", filter=Q(status=TicketStatus.ACCEPTED)),
-            resolved=Count("id", filter=Q(status=TicketStatus.RESOLVED)),
-        )
-    ):
-        rows[item["station__code"]] = StationRow(
-            code=item["station__code"],
-            name=item["station__name"],
-            company=item["station__company__name"],
-            open=item["open"],
-            dispatched=item["dispatched"],
-            accepted=item["accepted"],
-            resolved=item["resolved"],
-        )
-    for clock_ in _worst(clocks, now).values():
-        row = rows.get(clock_.station)
-        if row is None:
-            continue
-        if clock_.due_at <= now:
-            row.overdue += 1
-        else:
-            row.warning += 1
-    try:
-        escalations = sla_selectors.alert_counts_visible_to(user=scope.user)
-    except DomainError:
-        escalations = None
-    if escalations is not None:
-        for counted in escalations.stations:
-            if counted.station in rows:
-                rows[counted.station].escalated = counted.escalated
-    companies: dict[str, CompanyRow] = defaultdict(lambda: CompanyRow(name=""))
-    for row in sorted(rows.values(), key=lambda row: (-row.overdue, -row.warning, -row.open, row.code)):
-        company = companies[row.company]
-        company.name = row.company
-        company.stations.append(row)
-    return sorted(companies.values(), key=lambda company: (-company.total("overdue"), company.name))
-
-
-def wall_status_counts(*, scope: WallScope) -> dict[str, int]:
-    """Open tickets by status (待派单, 已派单, 已响应, 待回访, 已退回)."""
-    counts = dict(scope.open_tickets().values_list("status").annotate(n=Count("id")))
-    return {status: counts.get(status, 0) for status in TicketStatus.values if status in OPEN_STATUSES}
-
-
-def wall_for(*, user: User, now: dt.datetime) -> Wall:
-    """Everything the wall shows, scoped to the viewer (a company sees its stations; the desk and regulator all)."""
-    scope = WallScope.of(user)
-    clocks = wall_clocks(scope=scope, now=now)
-    overdue, at_risk, alarms = wall_lists(scope=scope, clocks=clocks, now=now)
-    return Wall(
-        now=now,
-        today=wall_today(scope=scope, now=now),
-        status_counts=wall_status_counts(scope=scope),
-        stages=wall_stage_counts(scope=scope, clocks=clocks, now=now),
-        overdue=overdue,
-        at_risk=at_risk,
-        alarms=alarms,
-        companies=wall_stations(scope=scope, clocks=clocks, now=now),
+        satisfaction=Figure.of(values["satisfaction_rate"]),
     )

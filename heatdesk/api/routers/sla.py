@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ninja import Body, Router, Schema
 from pydantic import Field
 
@@ -10,11 +12,17 @@ from heatdesk.sla import selectors, services
 router = Router(tags=["sla"])
 
 
+UrgencyCode = Literal["normal", "urgent"]
+StageCode = Literal["dispatch", "response", "resolution", "callback"]
+
+
 class SlaRuleOut(Schema):
-    urgency: str
-    stage: str
-    seconds: int
-    warn_at: float
+    """One rule of the policy (DESIGN §4)."""
+
+    urgency: UrgencyCode = Field(description="一般 normal | 紧急 urgent")
+    stage: StageCode = Field(description="派单 dispatch | 响应 response | 处置 resolution | 回访 callback")
+    seconds: int = Field(description="窗口秒数 / window length in seconds")
+    warn_at: float = Field(description="预警比例 / share of the window at which the warning fires, in (0, 1)")
 
 
 class SlaRuleIn(Schema):

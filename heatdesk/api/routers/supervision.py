@@ -10,8 +10,8 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from heatdesk.core import clock
-from heatdesk.sla import selectors
-from heatdesk.sla.models import Alert
+from heatdesk.supervision import selectors
+from heatdesk.supervision.models import Alert
 
 router = Router(tags=["supervision"])
 
@@ -29,16 +29,62 @@ class AlertQuery(Schema):
     limit: int = Field(200, ge=1, le=1000)
 
 
+class AlertOut(Schema):
+    """DESIGN §8 alert, times in Hohhot time (ISO 8601 with offset)."""
+
+    ticket: str = Field(description="工单号 / ticket number")
+    stage: StageCode
+    level: LevelCode
+    cycle: int = Field(description="轮次: the run of the stage's clock (2 after a redo or redispatch, …)")
+    threshold_at: str = Field(description="when the level was due")
+    raised_at: str = Field(description="when the monitor raised it")
+    closed_at: str | None = Field(description="when its stage was met in that cycle; null while open")
+    station: str | None = Field(description="供暖所编码 / station code; null before routing")
+
+
+class LevelCountsOut(Schema):
+    at_risk: int = Field(description="预警: warned, not yet overdue")
+    overdue: int = Field(description="超时: past the deadline, not yet escalated")
+    escalated: int = Field(description="升级: overdue long enough to go up the ladder")
+
+
+class TotalsOut(LevelCountsOut):
+    total: int = Field(description="at_risk + overdue + escalated")
+
+
+class StageCountsOut(Schema):
+    dispatch: LevelCountsOut
+    response: LevelCountsOut
+    resolution: LevelCountsOut
+    callback: LevelCountsOut
+
+
+class StationCountsOut(LevelCountsOut):
+    station: str | None = Field(description="供暖所编码 / station code; null for tickets not yet routed")
+    name: str
+    company: str | None = Field(description="供热企业编码 / company code")
+    total: int
+    by_stage: StageCountsOut
+
+
+class CountsOut(Schema):
+    as_of: str = Field(description="when the counts were read (Hohhot time)")
+    totals: TotalsOut
+    by_stage: StageCountsOut
+    stations: list[StationCountsOut]
+
+
 def iso(value: dt.datetime | None) -> str | None:
     return None if value is None else timezone.localtime(value).isoformat()
 
 
 def alert_json(alert: Alert) -> dict:
-    """DESIGN §8 alert: {ticket, stage, level, threshold_at, raised_at, closed_at} plus the station code."""
+    """DESIGN §8 alert: {ticket, stage, level, threshold_at, raised_at, closed_at} plus cycle and station."""
     return {
         "ticket": alert.ticket.number,
         "stage": alert.stage,
         "level": alert.level,
+        "cycle": alert.cycle,
         "threshold_at": iso(alert.threshold_at),
         "raised_at": iso(alert.raised_at),
         "closed_at": iso(alert.closed_at),
@@ -46,7 +92,7 @@ def alert_json(alert: Alert) -> dict:
     }
 
 
-@router.get("/alerts", response=list[dict])
+@router.get("/alerts", response=list[AlertOut])
 def supervision_alerts(request, query: Query[AlertQuery]):
     """Alerts newest first: the desk, regulator and admins see all, a station its own, a company its stations'."""
     since = query.since
@@ -64,7 +110,7 @@ def supervision_alerts(request, query: Query[AlertQuery]):
     return [alert_json(alert) for alert in alerts]
 
 
-@router.get("/counts", response=dict)
+@router.get("/counts", response=CountsOut)
 def supervision_counts(request):
     """Per station: stages at risk (预警, not yet overdue), overdue (超时) and escalated (升级), plus totals.
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from heatdesk.notify.messages import Message
 from heatdesk.notify.models import OutboxMessage
 from heatdesk.notify.services import outbox_enqueue
 from heatdesk.notify.tests.receiver import QuietServer, Receiver, handler_for
@@ -49,9 +50,11 @@ def _enqueue(
     **payload: Any,
 ) -> list[OutboxMessage]:
     """Enqueue the way a service does: inside a transaction."""
-    body = {"title": f"新工单 {key}", "text": "暖气不热，已电话指导未解决。", "ticket_number": key, **payload}
+    fields = {"title": f"新工单 {key}", "text": "暖气不热，已电话指导未解决。", "ticket_number": key, **payload}
     with transaction.atomic():
-        return outbox_enqueue(topic=topic, org_kind=org_kind, org_code=org_code, payload=body, idempotency_key=key)
+        return outbox_enqueue(
+            message=Message(topic=topic, **fields), org_kind=org_kind, org_code=org_code, idempotency_key=key
+        )
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -10,25 +11,26 @@ import json
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from heatdesk.notify import channels
+from heatdesk.notify.messages import Message
 
 NOW = dt.datetime(2025, 11, 20, 8, 0, 0, tzinfo=dt.UTC)
 NOW_MS = 1763625600000
-PAYLOAD = {
-    "title": "新工单 HD2025112000001",
-    "text": "回民区蓝爵小区3号楼2单元501 暖气不热\n已电话指导排气，未解决",
-    "ticket_number": "HD2025112000001",
-    "link": "https://heatdesk.example.cn/tickets/HD2025112000001",
-}
+PAYLOAD = Message(
+    topic="ticket.dispatched",
+    title="新工单 HD2025112000001",
+    text="回民区蓝爵小区3号楼2单元501 暖气不热\n已电话指导排气，未解决",
+    ticket_number="HD2025112000001",
+    link="https://heatdesk.example.cn/tickets/HD2025112000001",
+)
 
 
 def envelope(**changes: object) -> channels.Envelope:
     values: dict = {
         "idempotency_key": "ticket.dispatched:HD2025112000001:1#7",
-        "topic": "ticket.dispatched",
         "org_kind": "station",
         "org_code": "cf-qiaokao",
         "created_at": NOW,
-        "payload": PAYLOAD,
+        "message": PAYLOAD,
     }
     values.update(changes)
     return channels.Envelope(**values)
@@ -46,7 +48,7 @@ def test_wecom_markdown_has_the_documented_shape():
 
 
 def test_wecom_content_is_cut_to_4096_bytes_without_breaking_a_character():
-    body = channels.wecom_body({"title": "长", "text": "暖" * 3000})
+    body = channels.wecom_body(Message(topic="ticket.dispatched", title="长", text="暖" * 3000))
 
     content = body["markdown"]["content"]
     assert len(content.encode("utf-8")) <= 4096
@@ -162,7 +164,7 @@ def test_generic_webhook_sends_the_envelope_with_key_header_and_signature():
 
     assert request.headers["Idempotency-Key"] == "ticket.dispatched:HD2025112000001:1#7"
     body = json.loads(request.body)
-    assert body["payload"] == PAYLOAD
+    assert body["payload"] == PAYLOAD.to_payload()
     assert body["org_code"] == "cf-qiaokao"
     timestamp = request.headers["X-Heatdesk-Timestamp"]
     expected = hmac.new(b"s3cret", f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
@@ -185,5 +187,5 @@ def test_robot_replies_with_an_error_code_count_as_failures():
 def test_phone_numbers_are_masked_in_what_is_logged():
     assert channels.mask_phones("来电 13812345678，座机 0471-6612345") == "来电 138****5678，座机 0471-****2345"
     assert channels.mask_phones("工单 HD2025112000001") == "工单 HD2025112000001"
-    fields = channels.console_fields(envelope(payload={**PAYLOAD, "title": "市民 13812345678 催办"}))
+    fields = channels.console_fields(envelope(message=dataclasses.replace(PAYLOAD, title="市民 13812345678 催办")))
     assert "13812345678" not in json.dumps(fields, ensure_ascii=False)

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from heatdesk.notify.messages import Message
 from heatdesk.notify.models import OutboxMessage, OutboxStatus
 from heatdesk.notify.services import DeliveryReport, channel_create, outbox_deliver_due, outbox_enqueue
 from heatdesk.notify.tests.receiver import Reply
@@ -66,10 +67,9 @@ def test_two_transactions_enqueueing_the_same_key_leave_one_message():
                 first_inserted.wait(timeout=10)
             with transaction.atomic():
                 rows = outbox_enqueue(
-                    topic="alert.overdue",
+                    message=Message(topic="alert.overdue", title="响应超时"),
                     org_kind="station",
                     org_code="cf-qiaokao",
-                    payload={"title": "响应超时"},
                     idempotency_key="alert.overdue:HD1:response:1",
                 )
                 results[name] = [row.pk for row in rows]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
 from heatdesk.core.errors import ValidationFailed
+from heatdesk.notify.messages import Message
 from heatdesk.notify.models import OutboxMessage, OutboxStatus
 from heatdesk.notify.services import channel_create, outbox_enqueue
 
@@ -74,10 +75,9 @@ def test_enqueue_rolls_back_with_the_callers_transaction(db, enqueue):
 def test_enqueue_outside_a_transaction_is_a_programming_error():
     with pytest.raises(TransactionManagementError):
         outbox_enqueue(
-            topic="ticket.dispatched",
+            message=Message(topic="ticket.dispatched", title="新工单"),
             org_kind="station",
             org_code="cf-qiaokao",
-            payload={"title": "新工单"},
             idempotency_key="k1",
         )
 
@@ -87,20 +87,18 @@ def test_enqueue_outside_a_transaction_is_a_programming_error():
 @pytest.mark.parametrize(
     ("changes", "word"),
     [
-        ({"topic": "Ticket Dispatched"}, "topic"),
         ({"org_kind": "village"}, "org kind"),
         ({"org_code": ""}, "org code"),
         ({"idempotency_key": ""}, "idempotency key"),
-        ({"payload": {"text": "no title"}}, "title"),
-        ({"payload": {"title": "x", "at": object()}}, "JSON"),
+        ({"message": Message(topic="ticket.dispatched", title=" ", text="no title")}, "title"),
+        ({"message": Message(topic="ticket.dispatched", title="x", link="/tickets/GR1/")}, "link"),
     ],
 )
 def test_invalid_messages_are_refused_and_nothing_is_written(db, changes, word):
     arguments = {
-        "topic": "ticket.dispatched",
+        "message": Message(topic="ticket.dispatched", title="新工单"),
         "org_kind": "station",
         "org_code": "cf-qiaokao",
-        "payload": {"title": "新工单"},
         "idempotency_key": "k1",
         **changes,
     }
@@ -117,3 +115,14 @@ def test_a_chat_channel_needs_an_http_url(db):
 
     console = channel_create(org_kind="desk", org_code="12345", kind="console")
     assert console.url == ""
+
+
+def test_a_topic_outside_the_enum_cannot_even_be_written():
+    with pytest.raises(ValueError, match="Ticket Dispatched"):
+        Message(topic="Ticket Dispatched", title="新工单")
+
+
+def test_a_message_survives_the_json_column_unchanged():
+    message = Message.about_ticket(topic="ticket.urged", number="GR1", title="催办 GR1", text="问题：暖气不热")
+
+    assert Message.from_payload(topic="ticket.urged", payload=message.to_payload()) == message

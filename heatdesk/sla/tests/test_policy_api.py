@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from heatdesk.sla.models import SlaRule
-from heatdesk.sla.tests.conftest import clock_of
+from heatdesk.supervision.tests.conftest import clock_of
 
 DEFAULTS = {
     ("normal", "dispatch"): 600,

@@ -188,11 +188,12 @@ def test_the_live_poll_answers_nothing_until_the_ticket_changes(page_as):
 
 
 def test_sla_alerts_appear_in_the_timeline(page_as):
-    from heatdesk.sla.models import Alert
+    from heatdesk.supervision.models import Alert
 
     ticket = new_ticket()
-    Alert.objects.create(
+    Alert.objects.create(  # an alert the ticket log does not hold
         ticket=ticket,
+        clock=ticket.sla_clocks.get(stage="response"),
         stage="response",
         level="warning",
         station_code="cf-qiaokao",
@@ -217,12 +218,13 @@ def test_the_search_finds_a_ticket_by_phone_or_number(page_as):
 
 
 def test_an_alert_the_ticket_log_already_holds_is_shown_once(page_as):
-    from heatdesk.sla.models import Alert
+    from heatdesk.supervision.models import Alert
     from heatdesk.tickets.events import alert_event_record
 
     ticket = new_ticket()
     alert = Alert.objects.create(
         ticket=ticket,
+        clock=ticket.sla_clocks.get(stage="response"),
         stage="response",
         level="overdue",
         station_code="cf-qiaokao",
@@ -230,7 +232,9 @@ def test_an_alert_the_ticket_log_already_holds_is_shown_once(page_as):
         threshold_at=clock.now(),
         raised_at=clock.now(),
     )
-    alert_event_record(alert)
+    alert_event_record(
+        ticket=ticket, level=alert.level, stage=alert.stage, threshold_at=alert.threshold_at, at=alert.raised_at
+    )
 
     page = page_as("80725").get(f"/tickets/{ticket.number}/").content.decode()
 

@@ -35,8 +35,12 @@ class Command(BaseCommand):
         self._serve(port, started)
 
     def _serve(self, port: int, started: float) -> None:
-        env = {**os.environ, "HEATDESK_DEMO": "1", "HEATDESK_DATA_DIR": str(settings.DATA_DIR)}
-        env.setdefault("HEATDESK_BASE_URL", f"http://127.0.0.1:{port}")  # links in messages point here
+        env = {
+            **os.environ,
+            "HEATDESK_DEMO": "1",
+            "HEATDESK_DATA_DIR": str(settings.DATA_DIR),
+            "HEATDESK_BASE_URL": f"http://127.0.0.1:{port}",  # links in work-group messages open this demo
+        }
         heatdesk = [sys.executable, "-m", "heatdesk.cli"]
         processes = [
             subprocess.Popen(

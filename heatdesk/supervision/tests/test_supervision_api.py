@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from heatdesk.sla.monitor import monitor_pass
-from heatdesk.sla.tests.conftest import CHANGLEGONG, CHUNYU
+from heatdesk.supervision.monitor import monitor_pass
+from heatdesk.supervision.tests.conftest import CHANGLEGONG, CHUNYU
 
 QIAOKAO = "station-cf-qiaokao"
 
@@ -53,7 +53,7 @@ def test_the_desk_sees_every_alert_with_times_in_hohhot_time(api_as, board):
         (guanghua, "dispatch", "warning"),
     }
     first = alerts[0]
-    assert set(first) == {"ticket", "stage", "level", "threshold_at", "raised_at", "closed_at", "station"}
+    assert set(first) == {"ticket", "stage", "level", "cycle", "threshold_at", "raised_at", "closed_at", "station"}
     assert first["raised_at"].endswith("+08:00")
     assert dt.datetime.fromisoformat(first["threshold_at"]) <= dt.datetime.fromisoformat(first["raised_at"])
     assert [a["raised_at"] for a in alerts] == sorted((a["raised_at"] for a in alerts), reverse=True)
@@ -158,3 +158,23 @@ def test_counts_are_scoped_like_the_alerts(api_as, board):
     company = api_as("company-futai").get("supervision/counts").json()
     assert [row["station"] for row in station["stations"]] == ["cf-qiaokao"]
     assert [row["station"] for row in company["stations"]] == ["ft-guanghua"]
+
+
+def test_the_openapi_document_types_every_supervision_and_sla_policy_response():
+    from heatdesk.api.api import api
+
+    document = api.get_openapi_schema()
+    schemas = document["components"]["schemas"]
+
+    def properties(schema: dict) -> dict:
+        schema = schema.get("items", schema)
+        return schemas[schema["$ref"].rsplit("/", 1)[-1]]["properties"] if "$ref" in schema else {}
+
+    for path in ("/api/v1/supervision/alerts", "/api/v1/supervision/counts", "/api/v1/sla/policy"):
+        for operation in document["paths"][path].values():
+            schema = operation["responses"][200]["content"]["application/json"]["schema"]
+            assert properties(schema), (path, schema)
+    assert {"ticket", "stage", "level", "cycle", "threshold_at", "raised_at", "closed_at"} <= set(
+        properties({"$ref": "#/components/schemas/AlertOut"})
+    )
+    assert {"totals", "by_stage", "stations"} <= set(properties({"$ref": "#/components/schemas/CountsOut"}))

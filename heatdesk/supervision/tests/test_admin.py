@@ -6,9 +6,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from heatdesk.sla.models import Alert, SlaClock, SlaRule
-from heatdesk.sla.monitor import monitor_pass
-from heatdesk.sla.tests.conftest import clock_of
+from heatdesk.sla.models import SlaRule
+from heatdesk.supervision.models import Alert
+from heatdesk.supervision.monitor import monitor_pass
+from heatdesk.supervision.tests.conftest import clock_of
+from heatdesk.tickets.models import SlaClock
 
 
 @pytest.fixture
@@ -22,9 +24,8 @@ def test_a_desk_lead_sees_rules_clocks_and_alerts_in_chinese(lead_client, make_t
     ticket = make_ticket()
     monitor_pass(now=clock_of(ticket, "dispatch").due_at)
 
-    pages = {
-        name: lead_client.get(reverse(f"admin:sla_{name}_changelist")) for name in ("slarule", "slaclock", "alert")
-    }
+    names = {"slarule": "sla_slarule", "slaclock": "tickets_slaclock", "alert": "supervision_alert"}
+    pages = {name: lead_client.get(reverse(f"admin:{url}_changelist")) for name, url in names.items()}
 
     assert {name: page.status_code for name, page in pages.items()} == dict.fromkeys(pages, 200)
     assert "时限规则" in pages["slarule"].text
@@ -60,9 +61,9 @@ def test_clocks_and_alerts_cannot_be_added_changed_or_deleted(lead_client, admin
     alert, sla_clock = Alert.objects.get(), SlaClock.objects.get(ticket=ticket)
 
     for client in (lead_client, admin_client):
-        assert client.get(reverse("admin:sla_alert_add")).status_code == 403
-        assert client.get(reverse("admin:sla_alert_delete", args=[alert.pk])).status_code == 403
-        assert client.get(reverse("admin:sla_slaclock_delete", args=[sla_clock.pk])).status_code == 403
-        change = client.post(reverse("admin:sla_alert_change", args=[alert.pk]), {"level": "escalated"})
+        assert client.get(reverse("admin:supervision_alert_add")).status_code == 403
+        assert client.get(reverse("admin:supervision_alert_delete", args=[alert.pk])).status_code == 403
+        assert client.get(reverse("admin:tickets_slaclock_delete", args=[sla_clock.pk])).status_code == 403
+        change = client.post(reverse("admin:supervision_alert_change", args=[alert.pk]), {"level": "escalated"})
         assert change.status_code == 403
     assert Alert.objects.get().level == "warning"

@@ -1,4 +1,4 @@
-"""`heatdesk worker`: the background process — SLA monitor and outbox delivery in one loop (DESIGN §7).
+"""The background worker: SLA monitor and outbox delivery in one loop (DESIGN §7); `heatdesk worker` runs it.
 
 Each step raises the alerts whose thresholds have passed (`monitor_pass`) and sends the messages that
 are due (`outbox_deliver_due`); a step that found a full batch runs again at once. Otherwise the
@@ -15,24 +15,21 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
 from heatdesk.core import clock
 from heatdesk.notify.channels import mask_phones
 from heatdesk.notify.selectors import outbox_next_due_at
 from heatdesk.notify.services import DeliveryReport, outbox_deliver_due
-from heatdesk.sla.monitor import MonitorReport, log_event, monitor_next_wakeup, monitor_pass
+from heatdesk.supervision.logs import log_event
+from heatdesk.supervision.monitor import MonitorReport, monitor_next_wakeup, monitor_pass
 
-DEFAULT_POLL_SECONDS = 1.0
 # Clocks per monitor transaction. SQLite holds its one write lock for the whole pass (about 4 ms a
 # clock), so passes stay short there; PostgreSQL locks only the rows taken.
 DEFAULT_BATCH = {"sqlite": 100, "postgresql": 200}
@@ -148,80 +145,60 @@ class Worker:
                 self.stopping.wait(delay)
 
 
-class Command(BaseCommand):
-    help = "后台任务：时限监控与消息投递 / background worker: SLA monitor and outbox delivery"
+def worker_options(*, poll: float | None, batch: int | None, deliver_batch: int) -> tuple[float, int, int]:
+    """The worker's settings: `poll` defaults to HEATDESK_WORKER_POLL_SECONDS (1 s) and must be in (0, 60];
+    `batch` to 100 clocks on SQLite, 200 on PostgreSQL. Raises ValueError naming the bad flag."""
+    if poll is None:
+        poll = float(settings.HEATDESK_WORKER_POLL_SECONDS)
+    if not 0 < poll <= 60:
+        raise ValueError("--poll 须在 0 到 60 秒之间 / --poll must be in (0, 60] seconds")
+    if batch is None:
+        batch = DEFAULT_BATCH.get(connection.vendor, 500)
+    if batch < 1 or deliver_batch < 1:
+        raise ValueError("--batch 与 --deliver-batch 须为正数 / batches must be positive")
+    return poll, batch, deliver_batch
 
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument(
-            "--once", action="store_true", help="处理完当前到期的事项后退出 / do what is due now, then exit"
-        )
-        parser.add_argument(
-            "--poll",
-            type=float,
-            default=None,
-            help="两次检查之间最长休眠秒数 / longest sleep between passes in seconds (default 1)",
-        )
-        parser.add_argument(
-            "--batch",
-            type=int,
-            default=None,
-            help="每次监控最多处理的计时 / clocks per monitor pass (default 100 on SQLite, 200 on PostgreSQL)",
-        )
-        parser.add_argument(
-            "--deliver-batch", type=int, default=50, help="每次最多发送的消息 / messages per delivery round"
-        )
 
-    def handle(
-        self, *args: Any, once: bool, poll: float | None, batch: int | None, deliver_batch: int, **options: Any
-    ) -> None:
-        poll = (
-            poll if poll is not None else float(getattr(settings, "HEATDESK_WORKER_POLL_SECONDS", DEFAULT_POLL_SECONDS))
-        )
-        if not 0 < poll <= 60:
-            raise CommandError("--poll 须在 0 到 60 秒之间 / --poll must be in (0, 60] seconds")
-        if batch is None:
-            batch = DEFAULT_BATCH.get(connection.vendor, 500)
-        if batch < 1 or deliver_batch < 1:
-            raise CommandError("--batch 与 --deliver-batch 须为正数 / batches must be positive")
-        worker = Worker(poll=poll, batch=batch, deliver_batch=deliver_batch)
+def worker_serve(worker: Worker, *, once: bool) -> bool:
+    """Run the worker until done (`once`) or a signal; SIGTERM or Ctrl-C finish the step, a second stops at
+    once. Returns True when it was forced to stop."""
 
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            if worker.stopping.is_set():
-                raise KeyboardInterrupt  # a second signal: stop now
-            log_event(logging.INFO, "worker.stopping", signal=signal.Signals(signum).name)
-            worker.stopping.set()
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if worker.stopping.is_set():
+            raise KeyboardInterrupt  # a second signal: stop now
+        log_event(logging.INFO, "worker.stopping", signal=signal.Signals(signum).name)
+        worker.stopping.set()
 
-        previous = {}
-        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
-            previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log_event(
+        logging.INFO,
+        "worker.started",
+        pid=os.getpid(),
+        poll_s=worker.poll,
+        batch=worker.batch,
+        database=connection.vendor,
+        once=once,
+    )
+    forced = False
+    try:
+        worker.run(once=once)
+    except KeyboardInterrupt:
+        forced = True
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        totals = worker.totals
         log_event(
             logging.INFO,
-            "worker.started",
-            pid=os.getpid(),
-            poll_s=poll,
-            batch=batch,
-            database=connection.vendor,
-            once=once,
+            "worker.stopped",
+            forced=forced,
+            steps=totals.steps,
+            raised=totals.raised,
+            messages=totals.messages,
+            delivered=totals.delivered,
+            failed=totals.failed,
+            errors=totals.errors,
         )
-        forced = False
-        try:
-            worker.run(once=once)
-        except KeyboardInterrupt:
-            forced = True
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-            totals = worker.totals
-            log_event(
-                logging.INFO,
-                "worker.stopped",
-                forced=forced,
-                steps=totals.steps,
-                raised=totals.raised,
-                messages=totals.messages,
-                delivered=totals.delivered,
-                failed=totals.failed,
-                errors=totals.errors,
-            )
-        if forced:
-            sys.exit(130)
+    return forced

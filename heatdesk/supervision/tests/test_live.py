@@ -18,11 +18,11 @@ from heatdesk.accounts.models import User
 from heatdesk.core import clock
 from heatdesk.notify.models import OutboxMessage, OutboxStatus
 from heatdesk.notify.services import channel_create
-from heatdesk.sla.models import Alert
-from heatdesk.sla.monitor import MonitorReport, monitor_pass
 from heatdesk.sla.services import sla_policy_update
-from heatdesk.sla.tests.conftest import clock_of, ticket_make
-from heatdesk.sla.tests.live import Http, Route, wait_until
+from heatdesk.supervision.models import Alert
+from heatdesk.supervision.monitor import MonitorReport, monitor_pass
+from heatdesk.supervision.tests.conftest import clock_of, ticket_make
+from heatdesk.supervision.tests.live import Http, Route, wait_until
 from heatdesk.tickets.services import ticket_act
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,7 +91,7 @@ def test_a_desk_lead_shortens_the_dispatch_window_and_a_real_worker_raises_each_
     assert {m.status for m in messages} == {OutboxStatus.DELIVERED}
     by_level = {alert.level: alert for alert in alerts}
     for message in messages:
-        threshold = by_level[message.payload["level"]].threshold_at
+        threshold = by_level[message.topic.removeprefix("alert.")].threshold_at
         assert (message.delivered_at - threshold).total_seconds() < 2
     # and the desk sees them on the supervision API.
     status, listed = lead.call("GET", f"/api/v1/supervision/alerts?ticket={number}")
@@ -121,7 +121,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_the_next_one_resends_und
     wait_until(lambda: receiver.on("/station"), timeout=10, what="the warning to reach the station")
     first.kill()
     warning = Alert.objects.get(ticket=ticket, stage="dispatch", level="warning")
-    in_flight = OutboxMessage.objects.get(request_key__startswith=f"alert:{ticket.id}:dispatch:warning:station")
+    in_flight = OutboxMessage.objects.get(request_key__startswith=f"alert:{ticket.id}:dispatch:1:warning:station")
     assert (in_flight.status, in_flight.attempts) == (OutboxStatus.PENDING, 1)  # claimed, result never recorded
     if not REAL_LEASE:
         OutboxMessage.objects.filter(pk=in_flight.pk).update(next_attempt_at=clock.now())  # the lease runs out

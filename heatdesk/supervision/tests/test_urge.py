@@ -73,3 +73,28 @@ def test_the_worker_delivers_the_urge_to_the_station_work_group(api_as, receiver
     topics = [hit.topic for hit in receiver.on("/qiaokao")]
     assert sorted(topics) == ["ticket.dispatched", "ticket.urged"]
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.DELIVERED}
+
+
+def test_robots_show_what_the_ticket_door_queued_title_once_then_body_ticket_line_and_link(api_as, receiver, settings):
+    settings.HEATDESK_BASE_URL = "https://heatdesk.example.cn"
+    channel_create(org_kind="station", org_code="cf-qiaokao", kind="wecom", url=receiver.url("/wecom"))
+    channel_create(org_kind="station", org_code="cf-qiaokao", kind="feishu", url=receiver.url("/feishu"))
+    number = _dispatched(api_as)
+    api_as("lead").post(f"tickets/{number}/urge", {"note": "请加快"})
+
+    call_command("worker", "--once")
+
+    link = f"https://heatdesk.example.cn/tickets/{number}/"
+    wecom = [hit.body["markdown"]["content"] for hit in receiver.on("/wecom")]
+    assert len(wecom) == 2
+    dispatched = next(content for content in wecom if content.startswith(f"**新派单 {number}"))
+    assert dispatched.count(f"新派单 {number}") == 1  # the headline once
+    assert "问题：暖气不热（一般）" in dispatched
+    assert "地址：蓝爵小区 3-2-501" in dispatched
+    assert f"工单编号：{number}" in dispatched
+    assert f"[查看工单]({link})" in dispatched
+    assert "13800002222" not in "".join(wecom)
+    cards = [hit.body["card"] for hit in receiver.on("/feishu")]
+    urged = next(card for card in cards if card["header"]["title"]["content"].startswith(f"催办 {number}"))
+    assert urged["header"]["template"] == "orange"
+    assert urged["elements"][-1]["actions"][0]["url"] == link

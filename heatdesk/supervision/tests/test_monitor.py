@@ -6,18 +6,21 @@ import datetime as dt
 
 import pytest
 
-from heatdesk.notify.models import OutboxMessage
-from heatdesk.sla import monitor
-from heatdesk.sla.models import Alert, SlaClock
-from heatdesk.sla.monitor import monitor_next_wakeup, monitor_pass
-from heatdesk.sla.tests.conftest import clock_of
+from heatdesk.notify.channels import Envelope, wecom_body
+from heatdesk.notify.messages import Message
+from heatdesk.notify.models import OutboxMessage, Topic
+from heatdesk.supervision import monitor
+from heatdesk.supervision.models import Alert
+from heatdesk.supervision.monitor import monitor_next_wakeup, monitor_pass
+from heatdesk.supervision.tests.conftest import clock_of
+from heatdesk.tickets.models import SlaClock
 
 SECOND = dt.timedelta(seconds=1)
 QIAOKAO = "station-cf-qiaokao"
 
 
 def _targets(level: str, stage: str = "response") -> set[tuple[str, str]]:
-    messages = OutboxMessage.objects.filter(topic=f"alert.{level}", payload__stage=stage)
+    messages = OutboxMessage.objects.filter(topic=f"alert.{level}", request_key__contains=f":{stage}:")
     return set(messages.values_list("org_kind", "org_code"))
 
 
@@ -96,7 +99,8 @@ def test_running_the_monitor_twice_never_raises_an_alert_or_a_message_twice(make
 
     first = monitor_pass(now=late)
     messages = OutboxMessage.objects.count()
-    SlaClock.objects.filter(pk=response.pk).update(next_threshold_at=response.warn_at)  # as if the update was lost
+    # As if the pass's update of the clock was lost: the ladder starts again at the warning.
+    SlaClock.objects.filter(pk=response.pk).update(next_level="warning", next_threshold_at=response.warn_at)
     second = monitor_pass(now=late)
 
     assert first.raised_total == 3
@@ -123,11 +127,11 @@ def test_a_late_dispatch_closes_the_dispatch_alerts_and_stops_its_clock(make_tic
     ticket = make_ticket()
     dispatch = clock_of(ticket, "dispatch")
     monitor_pass(now=dispatch.due_at)
-    assert Alert.objects.filter(ticket=ticket, stage="dispatch", closed_at__isnull=True).count() == 2
+    assert Alert.objects.filter(ticket=ticket, stage="dispatch", clock__met_at__isnull=True).count() == 2
 
     act("80725", ticket, "dispatch")
 
-    open_alerts = Alert.objects.filter(ticket=ticket, stage="dispatch", closed_at__isnull=True)
+    open_alerts = Alert.objects.filter(ticket=ticket, stage="dispatch", clock__met_at__isnull=True)
     assert not open_alerts.exists()
     assert clock_of(ticket, "dispatch").next_threshold_at is None
 
@@ -172,26 +176,45 @@ def test_an_approved_extension_moves_the_thresholds_not_yet_raised(make_ticket, 
     assert Alert.objects.get(ticket=ticket, stage="resolution").threshold_at == moved.warn_at
 
 
-def test_the_message_names_the_ticket_stage_and_deadline_in_chinese_and_never_the_phone(make_ticket, act):
+def test_the_message_names_the_ticket_stage_and_deadline_in_chinese_links_the_ticket_and_never_the_phone(
+    make_ticket, act, settings
+):
+    settings.HEATDESK_BASE_URL = "https://heatdesk.example.cn"
     ticket = act("80725", make_ticket(caller_phone="13912345678"), "dispatch")
     response = clock_of(ticket, "response")
 
     monitor_pass(now=response.due_at)
 
-    message = OutboxMessage.objects.get(topic="alert.overdue", org_kind="station")
-    payload = message.payload
-    assert payload["title"].startswith(f"【超时】工单 {ticket.number} 响应超时（桥靠供暖所，时限 ")
-    assert payload["ticket_number"] == ticket.number
-    assert (payload["stage"], payload["stage_label"], payload["level"], payload["level_label"]) == (
-        "response",
-        "响应",
-        "overdue",
-        "超时",
+    row = OutboxMessage.objects.get(topic="alert.overdue", org_kind="station")
+    message = Message.from_payload(topic=row.topic, payload=row.payload)
+    assert message.topic == Topic.ALERT_OVERDUE
+    assert message.title == f"【超时】工单 {ticket.number} 响应超时"
+    assert message.text.splitlines()[0] == "供暖所：桥靠供暖所"
+    assert message.text.splitlines()[1].startswith("响应时限：")
+    assert message.ticket_number == ticket.number
+    assert message.link == f"https://heatdesk.example.cn/tickets/{ticket.number}/"
+    assert row.request_key == f"alert:{ticket.id}:response:1:overdue:station:cf-qiaokao"
+    assert "13912345678" not in str(row.payload)
+
+
+def test_a_robot_shows_the_alert_title_once_then_the_station_the_ticket_line_and_the_link(make_ticket, act):
+    ticket = act("80725", make_ticket(), "dispatch")
+    monitor_pass(now=clock_of(ticket, "response").warn_at)
+    row = OutboxMessage.objects.get(topic="alert.warning")
+    envelope = Envelope(
+        idempotency_key=row.idempotency_key,
+        org_kind=row.org_kind,
+        org_code=row.org_code,
+        created_at=row.created_at,
+        message=Message.from_payload(topic=row.topic, payload=row.payload),
     )
-    assert payload["station"] == "cf-qiaokao"
-    assert payload["threshold_at"].endswith("+08:00")
-    assert message.request_key == f"alert:{ticket.id}:response:overdue:station:cf-qiaokao"
-    assert "13912345678" not in str(payload)
+
+    content = wecom_body(envelope.message)["markdown"]["content"]
+
+    assert content.count(f"工单 {ticket.number} 响应即将超时") == 1
+    assert "供暖所：桥靠供暖所" in content
+    assert f"工单编号：{ticket.number}" in content
+    assert f"(http://127.0.0.1:8000/tickets/{ticket.number}/)" in content
 
 
 def test_the_next_wakeup_is_the_earliest_threshold_not_yet_raised(make_ticket, act):
@@ -230,18 +253,19 @@ def test_a_batch_takes_at_most_limit_clocks_and_says_there_is_more(make_ticket):
     assert Alert.objects.filter(level="warning").count() == 3
 
 
-def test_an_alert_raised_meanwhile_by_someone_else_is_kept_and_not_announced_again(make_ticket, monkeypatch):
+def test_an_alert_raised_meanwhile_by_someone_else_is_kept_and_not_announced_again(make_ticket):
     ticket = make_ticket()
     dispatch = clock_of(ticket, "dispatch")
-    Alert.objects.create(
+    Alert.objects.create(  # the clock still expects its warning: only the unique constraint knows
         ticket=ticket,
+        clock=dispatch,
         stage="dispatch",
+        cycle=dispatch.cycle,
         level="warning",
         station_code="cf-qiaokao",
         threshold_at=dispatch.warn_at,
         raised_at=dispatch.warn_at,
     )
-    monkeypatch.setattr(monitor, "_raised_levels", lambda rows: __import__("collections").defaultdict(set))
 
     report = monitor_pass(now=dispatch.due_at)
 
@@ -250,21 +274,41 @@ def test_an_alert_raised_meanwhile_by_someone_else_is_kept_and_not_announced_aga
     assert not OutboxMessage.objects.filter(topic="alert.warning").exists()
 
 
-def test_listeners_hear_of_each_new_alert_inside_its_transaction(make_ticket):
+def test_each_new_alert_is_logged_on_its_ticket_inside_its_transaction_once(make_ticket):
     ticket = make_ticket()
-    heard: list[tuple[str, str]] = []
 
-    def listener(alert: Alert) -> None:
-        heard.append((alert.stage, alert.level))
+    monitor_pass(now=clock_of(ticket, "dispatch").due_at)
+    monitor_pass(now=clock_of(ticket, "dispatch").due_at)
 
-    monitor.alert_listener_add(listener)
-    try:
-        monitor_pass(now=clock_of(ticket, "dispatch").due_at)
-        monitor_pass(now=clock_of(ticket, "dispatch").due_at)
-    finally:
-        monitor.alert_listener_remove(listener)
+    logged = sorted(ticket.events.filter(kind__startswith="alert_").values_list("kind", "data__stage"))
+    assert logged == [("alert_overdue", "dispatch"), ("alert_warning", "dispatch")]
 
-    assert sorted(heard) == [("dispatch", "overdue"), ("dispatch", "warning")]
+
+def test_a_redone_ticket_warns_and_goes_overdue_again_in_its_new_cycle(make_ticket, act, time_machine):
+    time_machine.move_to(dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC), tick=False)
+    ticket = act("80725", make_ticket(), "dispatch")
+    first = clock_of(ticket, "response")
+    time_machine.move_to(first.due_at + SECOND, tick=False)
+    assert monitor_pass().raised == {"warning": 1, "overdue": 1}
+    act(QIAOKAO, ticket, "accept")
+    act(QIAOKAO, ticket, "resolve", cause="valve")
+
+    # 重办: the callback finds it not fixed, so the ticket is dispatched again.
+    act("80725", ticket, "callback", reached=True, contacted=True, fixed=False, satisfaction="not_satisfied")
+    second = clock_of(ticket, "response")
+    time_machine.move_to(second.warn_at, tick=False)
+    at_warning = monitor_pass()
+    time_machine.move_to(second.due_at, tick=False)
+    at_due = monitor_pass()
+
+    assert (first.cycle, second.cycle) == (1, 2)
+    assert at_warning.raised == {"warning": 1}
+    assert at_due.raised == {"overdue": 1}
+    alerts = Alert.objects.filter(ticket=ticket, stage="response").order_by("threshold_at")
+    assert [(a.cycle, a.level) for a in alerts] == [(1, "warning"), (1, "overdue"), (2, "warning"), (2, "overdue")]
+    assert [a.closed_at is None for a in alerts] == [False, False, True, True]
+    warnings = OutboxMessage.objects.filter(topic="alert.warning", org_kind="station")
+    assert warnings.count() == 2  # the station is warned again
 
 
 @pytest.mark.parametrize("level", ["warning", "overdue", "escalated"])

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from heatdesk.notify.models import OutboxMessage, OutboxStatus
-from heatdesk.sla.management.commands.worker import Worker
-from heatdesk.sla.models import Alert
-from heatdesk.sla.tests.conftest import clock_of
+from heatdesk.supervision.models import Alert
+from heatdesk.supervision.tests.conftest import clock_of
+from heatdesk.supervision.worker import Worker
 
 
 def test_once_raises_the_due_alerts_and_delivers_their_messages(make_ticket, time_machine, caplog):
@@ -58,7 +58,7 @@ def test_a_step_reports_more_work_while_a_batch_is_full(make_ticket, time_machin
 def test_a_failed_step_is_logged_and_retried_rather_than_ending_the_worker(db, monkeypatch, caplog):
     from django.db import OperationalError
 
-    from heatdesk.sla.management.commands import worker as command
+    from heatdesk.supervision import worker as command
 
     worker = Worker(poll=0.01, batch=10, deliver_batch=10)
     calls = []
