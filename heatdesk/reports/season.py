@@ -23,7 +23,9 @@ from django.db import transaction
 from heatdesk.accounts.models import Role, User
 from heatdesk.core import clock
 from heatdesk.geo.models import Compound, Station
+from heatdesk.reports import season_city as city
 from heatdesk.reports import season_model as model
+from heatdesk.reports import weather
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
 from heatdesk.tickets.services import ticket_act, ticket_create
@@ -48,6 +50,9 @@ class SimTicket:
     compound: str
     windows: dict[str, int]
     outdoor: float = 0.0
+    building: str = ""
+    household: tuple[str, str, str, str] = ("", "", "", "")  # (compound, building, unit, room)
+    outage: int | None = None  # index into SeasonResult.outages when a failed substation caused the call
     state: str = TicketStatus.RECEIVED  # the status the simulator expects the ticket to have
     dispatch_deadline: dt.datetime | None = None
     first_dispatched_at: dt.datetime | None = None
@@ -98,13 +103,26 @@ class SeasonResult:
     actions: int
     seconds: float
     skipped_after_end: int
+    outages: list[city.Outage]
+    buildings: int  # in the simulated city
 
 
 class SeasonSimulator:
     """Plays `requests` requests over `days` days from `start` (local midnight), deterministically per seed."""
 
-    def __init__(self, *, requests: int, days: int, seed: int, start: dt.date, progress=None) -> None:
+    def __init__(
+        self,
+        *,
+        requests: int,
+        days: int,
+        seed: int,
+        start: dt.date,
+        temperatures: dict[dt.date, float] | None = None,
+        progress=None,
+    ) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
+        self.temperatures = temperatures if temperatures is not None else weather.series_read()
         self.zone = report_timezone()
         self.requests, self.days_count = requests, days
         self.start = dt.datetime.combine(start, dt.time(), tzinfo=self.zone)
@@ -113,7 +131,9 @@ class SeasonSimulator:
         self.queue: list[tuple[dt.datetime, int, str, int | None, dict]] = []
         self.sequence = itertools.count()
         self.tickets: list[SimTicket] = []
+        self.open_by_household: dict[tuple[str, str, str, str], int] = {}
         self.actions = 0
+        self.plan: city.CallPlan | None = None
 
     # ---- setting the scene ----------------------------------------------------------------------
 
@@ -128,14 +148,16 @@ class SeasonSimulator:
         self.stations_of_company: dict[str, list[str]] = {}
         for s in stations:
             self.stations_of_company.setdefault(s.company.code, []).append(s.code)
-        compounds = list(Compound.objects.select_related("station", "district").order_by("code"))
+        compounds = list(Compound.objects.select_related("station", "district", "substation").order_by("code"))
         if not (self.operators and self.station_users and compounds):
             raise RuntimeError("the city has no operators, station accounts or compounds: seed it first")
-        self.compounds = compounds
-        self.compound_weights = [
-            (c.households or 200) * (1 + max(0, 2010 - (c.built_year or 2010)) / 20) * self.rng.lognormvariate(0, 0.5)
+        self.compound_of = {c.code: c for c in compounds}
+        infos = [
+            city.CompoundInfo(c.code, c.households or 0, c.built_year or 0, c.substation.code if c.substation else "")
             for c in compounds
         ]
+        total = round(city.BUILDINGS_PER_DAILY_CALL * self.requests / self.days_count)
+        self.buildings = city.city_buildings(self.rng, infos, total=total)
         self.profiles = model.station_profiles(self.rng, sorted(self.station_users))
         self.windows = {
             urgency: {stage: int(rule["seconds"]) for stage, rule in policy.policy_snapshot(urgency=urgency).items()}
@@ -147,13 +169,30 @@ class SeasonSimulator:
 
     # ---- running --------------------------------------------------------------------------------
 
+    def plan_season(self) -> city.CallPlan:
+        """The season's weather, city and every call (where and when), before any ticket exists."""
+        if self.plan is None:
+            self._load_city()
+            self.season = model.season_days(
+                self.rng,
+                start=self.start.date(),
+                days=self.days_count,
+                requests=self.requests,
+                temperatures=self.temperatures,
+            )
+            self.plan = city.plan_calls(self.rng, self.buildings, self.season, zone=self.zone, until=self.end)
+        return self.plan
+
     def run(self) -> SeasonResult:
         began = time.perf_counter()
-        self._load_city()
-        self.season = model.season_days(self.rng, start=self.start.date(), days=self.days_count, requests=self.requests)
-        for day in self.season:
-            for at in model.arrival_times(self.rng, day, self.zone):
-                self.schedule(at, "call", outdoor=day.outdoor_celsius)
+        plan = self.plan_season()
+        outdoor = {day.day: day.outdoor_celsius for day in self.season}
+        for index, call in enumerate(plan.calls):
+            self.schedule(call.at, "call", index=index, outdoor=outdoor[call.at.astimezone(self.zone).date()])
+        for index, outage in enumerate(plan.outages):
+            self.schedule(outage.starts_at, "outage", index=index)
+            if outage.restored_at < self.end:
+                self.schedule(outage.restored_at, "restore", index=index)
         skipped = 0
         while self.queue:
             with transaction.atomic():
@@ -170,8 +209,17 @@ class SeasonSimulator:
                         getattr(self, f"on_{kind}")(at, ticket, **payload)
             if self.progress:
                 self.progress(len(self.tickets), self.actions)
+        seconds = time.perf_counter() - began
         return SeasonResult(
-            self.tickets, self.start, self.end, self.season, self.actions, time.perf_counter() - began, skipped
+            self.tickets,
+            self.start,
+            self.end,
+            self.season,
+            self.actions,
+            seconds,
+            skipped,
+            plan.outages,
+            len(self.buildings),
         )
 
     def _act(self, actor: User, ticket: SimTicket, action: str, payload: dict | None = None):
@@ -186,25 +234,27 @@ class SeasonSimulator:
 
     # ---- a citizen calls ------------------------------------------------------------------------
 
-    def on_call(self, at: dt.datetime, _ticket, *, outdoor: float) -> None:
+    def on_call(self, at: dt.datetime, _ticket, *, index: int, outdoor: float) -> None:
         rng = self.rng
-        compound = rng.choices(self.compounds, weights=self.compound_weights)[0]
-        category = model.pick(rng, model.CATEGORY_MIX)
+        call = self.plan.calls[index]
+        compound = self.compound_of[call.building.compound]
+        household = self._free_household(call.building)
+        category = call.category or model.pick(rng, model.CATEGORY_MIX)
         urgent = category == "leak" or (category == "no_heat" and rng.random() < 0.2)
         operator = rng.choice(self.operators)
-        guide = category == "not_warm" and rng.random() < model.P_GUIDE_TRIED
+        guide = category == "not_warm" and call.outage is None and rng.random() < model.P_GUIDE_TRIED
         dispatch_now = not guide and rng.random() < model.P_DISPATCH_ON_CREATE
         urgency = "urgent" if urgent else "normal"
         created = ticket_create(
             actor=operator,
-            caller_phone=model.phone_number(rng),
+            caller_phone=model.household_phone(self.seed, household),
             category=category,
             kind=model.pick(rng, model.KIND_OF_CATEGORY[category]),
             urgency=urgency,
             compound=compound.code,
-            building=str(rng.randint(1, max(2, (compound.households or 200) // 60))),
-            unit=str(rng.randint(1, 4)),
-            room=f"{rng.randint(1, 18)}0{rng.randint(1, 4)}",
+            building=household[1],
+            unit=household[2],
+            room=household[3],
             description="模拟来电 / simulated call",
             dispatch=dispatch_now,
         ).ticket
@@ -223,9 +273,13 @@ class SeasonSimulator:
             compound=compound.code,
             windows=self.windows[urgency],
             outdoor=outdoor,
+            building=household[1],
+            household=household,
+            outage=call.outage,
         )
         ticket.dispatch_deadline = at + dt.timedelta(seconds=ticket.windows["dispatch"])
         self.tickets.append(ticket)
+        self.open_by_household[household] = ticket.index
         if dispatch_now:
             ticket.start_cycle(station, ticket.company, at)
             self._after_dispatch(at, ticket)
@@ -233,8 +287,36 @@ class SeasonSimulator:
             self.schedule(at + model.minutes(rng.uniform(1, 4)), "guide", ticket)
         else:
             self.schedule(at + model.minutes(model.lognormal_minutes(rng, 3, 0.7)), "dispatch", ticket)
+        self._maybe_call_again(at, ticket)
+
+    def _free_household(self, building: city.BuildingProfile) -> tuple[str, str, str, str]:
+        """A household of the building without an open ticket (the same household calling while its
+        ticket is open would be a repeat call, not a new ticket)."""
+        for _ in range(20):
+            unit, room = building.household(self.rng)
+            household = (building.compound, building.number, unit, room)
+            open_index = self.open_by_household.get(household)
+            if open_index is None or not self.tickets[open_index].is_open:
+                return household
+        return household  # a building this busy: the household calls about a new problem
+
+    def _maybe_call_again(self, at: dt.datetime, ticket: SimTicket) -> None:
+        """Citizens call again while they wait: a few anyway, more of those whose heat failed in an outage."""
+        rng = self.rng
         if rng.random() < model.P_REPEAT_CALL:
             self.schedule(at + model.minutes(model.lognormal_minutes(rng, 120, 1.0)), "repeat_call", ticket)
+        if ticket.outage is not None and rng.random() < model.P_REPEAT_IN_OUTAGE:
+            self.schedule(at + model.minutes(model.lognormal_minutes(rng, 50, 0.5)), "repeat_call", ticket)
+
+    # ---- outages: the hook the incidents feature plugs into ----------------------------------------
+
+    def on_outage(self, at, _ticket, *, index: int) -> None:
+        """A substation fails. Its burst of calls is already planned as ordinary calls; with incidents,
+        this is where the desk declares one (at `Outage.declared_at`) and the burst's calls attach."""
+
+    def on_restore(self, at, _ticket, *, index: int) -> None:
+        """Heat returns behind the substation. With incidents, this restores the incident (attached calls
+        go to 待回访 and are called back)."""
 
     def on_guide(self, at, ticket: SimTicket) -> None:
         solved = self.rng.random() < model.P_GUIDE_SOLVES
@@ -376,7 +458,7 @@ class SeasonSimulator:
             return
         ticket_create(
             actor=self.rng.choice(self.operators),
-            caller_phone=model.phone_number(self.rng),
+            caller_phone=model.household_phone(self.seed, ticket.household),
             category=ticket.category,
             repeat_of=ticket.number,
             description="市民再次来电催促",

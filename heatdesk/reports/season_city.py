@@ -213,9 +213,7 @@ def outages_of_day(
         if len(times) < 3:
             continue
         outage = Outage(substation, sorted({b.compound for b in fed}), starts, restored, times)
-        planned = [
-            PlannedCall(at, rng.choices(fed, weights=weights)[0], _pick(rng, OUTAGE_CATEGORY)) for at in times
-        ]
+        planned = [PlannedCall(at, rng.choices(fed, weights=weights)[0], _pick(rng, OUTAGE_CATEGORY)) for at in times]
         result.append((outage, planned))
     return result
 

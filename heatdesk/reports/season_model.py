@@ -64,6 +64,7 @@ P_CONTACTED = 0.97
 P_CALLBACK_FORGOTTEN = 0.015  # called back only the next day or later
 P_REPEAT_CALL = 0.02  # the citizen calls again while the ticket is open
 P_REPEAT_IF_SLOW = 0.15  # … more likely when nobody has responded after 45 minutes
+P_REPEAT_IN_OUTAGE = 0.25  # … and when the whole building went cold in an outage
 SATISFACTION_IF_NOT_FIXED = (("not_satisfied", 0.6), ("fairly_satisfied", 0.4))
 SATISFACTION_IF_FIXED = (
     ("very_satisfied", 0.55),
@@ -186,3 +187,8 @@ def arrival_temperature(rng: random.Random, category: str, outdoor: float) -> fl
 
 def phone_number(rng: random.Random) -> str:
     return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+
+
+def household_phone(seed: int, household: tuple[str, ...]) -> str:
+    """The same household always calls from the same (made-up) mobile number."""
+    return phone_number(random.Random(f"{seed}/{'/'.join(household)}"))
