@@ -31,7 +31,15 @@ def _env(directory: str) -> dict:
 def run_season(requests: int, days: int, seed: int) -> tuple[float, float, int, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    command = [*HEATDESK, "simulate-season", f"--requests={requests}", f"--days={days}", f"--seed={seed}", "--quiet"]
+    command = [
+        *HEATDESK,
+        "simulate-season",
+        "--report-shape",
+        f"--requests={requests}",
+        f"--days={days}",
+        f"--seed={seed}",
+        "--quiet",
+    ]
     with tempfile.TemporaryDirectory(prefix="heatdesk-season-") as directory:
         done = subprocess.run(command, env=_env(directory), cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - began

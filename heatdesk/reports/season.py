@@ -103,8 +103,12 @@ class SeasonResult:
     actions: int
     seconds: float
     skipped_after_end: int
-    outages: list[city.Outage]
+    plan: city.CallPlan  # every call as planned: when, from which building, which outage
     buildings: int  # in the simulated city
+
+    @property
+    def outages(self) -> list[city.Outage]:
+        return self.plan.outages
 
 
 class SeasonSimulator:
@@ -218,7 +222,7 @@ class SeasonSimulator:
             self.actions,
             seconds,
             skipped,
-            plan.outages,
+            plan,
             len(self.buildings),
         )
 

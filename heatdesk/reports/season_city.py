@@ -34,7 +34,7 @@ TAIL_BOUND = 2.6  # … cut at this many sigmas
 # Buildings with a known defect (a bad riser, an unbalanced loop, a cold gable wall), drawn by risk:
 # (tier, share of all buildings, propensity as a multiple of the typical building's, day shape).
 # A chronic building calls most days; a troubled one has bad days (its gamma day shape is smaller).
-BUILDING_TIERS = [("problem", 0.0022, 370.0, 3.0), ("troubled", 0.012, 75.0, 1.2)]
+BUILDING_TIERS = [("problem", 0.0022, 370.0, 6.0), ("troubled", 0.012, 75.0, 1.2)]
 DAY_SHAPE = 1.5  # gamma shape of an ordinary building's day factor: smaller = worse bad days
 INSULATION = {"poor": 1.8, "fair": 1.0, "good": 0.6}
 COLD_SENSITIVITY = {"poor": 0.07, "fair": 0.045, "good": 0.03}  # extra share per °C below 0
