@@ -5,6 +5,12 @@ it (operator, station crew, desk lead), at its simulated time (`clock.moved_to`)
 in one priority queue ordered by time, so actions of all tickets interleave as they would at a desk.
 Actions due after the season's end are not played: the season is seen as of its last second.
 
+Before any ticket exists the season is planned (`season_city`): the day's mean temperatures (`weather`)
+set the volume, a city of buildings with call propensities decides where each call comes from, and
+substations failing on cold nights add bursts (`Outage`; `on_outage`/`on_restore` are the hook the
+incidents feature plugs into). Each planned call is then one `ticket_create` from a household of that
+building without an open ticket.
+
 The simulator keeps its own record of what it decided (`SimTicket`); `season_truth` computes the KPIs
 from that record alone, never from the database, so the reports can be checked against it.
 """
@@ -16,7 +22,7 @@ import heapq
 import itertools
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -26,72 +32,13 @@ from heatdesk.geo.models import Compound, Station
 from heatdesk.reports import season_city as city
 from heatdesk.reports import season_model as model
 from heatdesk.reports import weather
+from heatdesk.reports.season_record import SimTicket
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
 from heatdesk.tickets.services import ticket_act, ticket_create
 from heatdesk.tickets.states import TicketStatus
 
 ACTIONS_PER_TRANSACTION = 2000  # one commit per chunk: SQLite syncs per commit, not per action
-
-
-@dataclass
-class SimTicket:
-    """What the simulator did to one ticket; the current cycle's fields reset on every (re)dispatch."""
-
-    index: int
-    number: str
-    created_at: dt.datetime
-    category: str
-    urgency: str
-    owner: str
-    station: str
-    company: str
-    district: str
-    compound: str
-    windows: dict[str, int]
-    outdoor: float = 0.0
-    building: str = ""
-    household: tuple[str, str, str, str] = ("", "", "", "")  # (compound, building, unit, room)
-    outage: int | None = None  # index into SeasonResult.outages when a failed substation caused the call
-    state: str = TicketStatus.RECEIVED  # the status the simulator expects the ticket to have
-    dispatch_deadline: dt.datetime | None = None
-    first_dispatched_at: dt.datetime | None = None
-    dispatched_at: dt.datetime | None = None
-    accepted_at: dt.datetime | None = None
-    arrived_at: dt.datetime | None = None
-    arrival_temp: float | None = None
-    resolved_at: dt.datetime | None = None
-    response_deadline: dt.datetime | None = None
-    resolution_deadline: dt.datetime | None = None
-    callback_deadline: dt.datetime | None = None
-    closed_at: dt.datetime | None = None
-    closed_unreached: bool = False
-    phone_resolved: bool = False
-    reopen_count: int = 0
-    return_count: int = 0
-    callback_attempts: int = 0
-    satisfaction: str = ""
-    callbacks: list[tuple[bool, bool | None, str]] = field(default_factory=list)  # (reached, fixed, answer)
-    repeat_calls: list[dt.datetime] = field(default_factory=list)
-
-    @property
-    def is_open(self) -> bool:
-        return self.state != TicketStatus.CLOSED
-
-    def start_cycle(self, station: str, company: str, at: dt.datetime) -> None:
-        self.state = TicketStatus.DISPATCHED
-        self.station, self.company = station, company
-        self.dispatched_at = at
-        self.first_dispatched_at = self.first_dispatched_at or at
-        self.accepted_at = self.arrived_at = self.resolved_at = self.arrival_temp = None
-        self.callback_deadline = None
-        self.response_deadline = at + dt.timedelta(seconds=self.windows["response"])
-        self.resolution_deadline = at + dt.timedelta(seconds=self.windows["resolution"])
-
-    def mark_resolved(self, at: dt.datetime) -> None:
-        self.state = TicketStatus.RESOLVED
-        self.resolved_at = at
-        self.callback_deadline = at + dt.timedelta(seconds=self.windows["callback"])
 
 
 @dataclass
