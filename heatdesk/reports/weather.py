@@ -3,8 +3,9 @@
 The shipped series (`data/hohhot_daily_mean_temperature.csv`, 15 Oct 2026 – 15 Apr 2027) is SYNTHETIC
 but climatological, not measured: `synthetic_winter` draws it deterministically (seed 2028) from
 Hohhot's monthly normals (January ≈ −11 °C) with day-to-day weather (an AR(1) anomaly) and cold waves
-(寒潮: a 8–15 °C drop over a day or two, recovering over several days), so daily means in
-December–March run from about −25 °C to +5 °C. A test checks the file equals the generator's output.
+(寒潮: an 8–15 °C drop over a day or two, recovering over several days), so daily means in
+December–February run from about −24 °C to 0 °C and March thaws (up to +13 °C). A test checks the file
+equals the generator's output.
 A series file is CSV with a header row and the columns `date` (YYYY-MM-DD) and `mean_celsius`.
 """
 
