@@ -139,11 +139,11 @@ class SeasonSimulator:
         plan = self.plan_season()
         outdoor = {day.day: day.outdoor_celsius for day in self.season}
         for index, call in enumerate(plan.calls):
-            self.schedule(call.at, "call", index=index, outdoor=outdoor[call.at.astimezone(self.zone).date()])
+            self.schedule(call.at, "call", call=index, outdoor=outdoor[call.at.astimezone(self.zone).date()])
         for index, outage in enumerate(plan.outages):
-            self.schedule(outage.starts_at, "outage", index=index)
+            self.schedule(outage.starts_at, "outage", outage=index)
             if outage.restored_at < self.end:
-                self.schedule(outage.restored_at, "restore", index=index)
+                self.schedule(outage.restored_at, "restore", outage=index)
         skipped = 0
         while self.queue:
             with transaction.atomic():
@@ -185,15 +185,15 @@ class SeasonSimulator:
 
     # ---- a citizen calls ------------------------------------------------------------------------
 
-    def on_call(self, at: dt.datetime, _ticket, *, index: int, outdoor: float) -> None:
+    def on_call(self, at: dt.datetime, _ticket, *, call: int, outdoor: float) -> None:
         rng = self.rng
-        call = self.plan.calls[index]
-        compound = self.compound_of[call.building.compound]
-        household = self._free_household(call.building)
-        category = call.category or model.pick(rng, model.CATEGORY_MIX)
+        planned = self.plan.calls[call]
+        compound = self.compound_of[planned.building.compound]
+        household = self._free_household(planned.building)
+        category = planned.category or model.pick(rng, model.CATEGORY_MIX)
         urgent = category == "leak" or (category == "no_heat" and rng.random() < 0.2)
         operator = rng.choice(self.operators)
-        guide = category == "not_warm" and call.outage is None and rng.random() < model.P_GUIDE_TRIED
+        guide = category == "not_warm" and planned.outage is None and rng.random() < model.P_GUIDE_TRIED
         dispatch_now = not guide and rng.random() < model.P_DISPATCH_ON_CREATE
         urgency = "urgent" if urgent else "normal"
         created = ticket_create(
@@ -224,9 +224,8 @@ class SeasonSimulator:
             compound=compound.code,
             windows=self.windows[urgency],
             outdoor=outdoor,
-            building=household[1],
             household=household,
-            outage=call.outage,
+            outage=planned.outage,
         )
         ticket.dispatch_deadline = at + dt.timedelta(seconds=ticket.windows["dispatch"])
         self.tickets.append(ticket)
@@ -261,11 +260,11 @@ class SeasonSimulator:
 
     # ---- outages: the hook the incidents feature plugs into ----------------------------------------
 
-    def on_outage(self, at, _ticket, *, index: int) -> None:
+    def on_outage(self, at, _ticket, *, outage: int) -> None:
         """A substation fails. Its burst of calls is already planned as ordinary calls; with incidents,
         this is where the desk declares one (at `Outage.declared_at`) and the burst's calls attach."""
 
-    def on_restore(self, at, _ticket, *, index: int) -> None:
+    def on_restore(self, at, _ticket, *, outage: int) -> None:
         """Heat returns behind the substation. With incidents, this restores the incident (attached calls
         go to 待回访 and are called back)."""
 

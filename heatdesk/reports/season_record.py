@@ -25,7 +25,6 @@ class SimTicket:
     compound: str
     windows: dict[str, int]
     outdoor: float = 0.0
-    building: str = ""
     household: tuple[str, str, str, str] = ("", "", "", "")  # (compound, building, unit, room)
     outage: int | None = None  # index into SeasonResult.outages when a failed substation caused the call
     state: str = TicketStatus.RECEIVED  # the status the simulator expects the ticket to have
