@@ -6,11 +6,13 @@ addresses that called at least twice that day, 9 % from addresses that called fi
 busiest 1 % of buildings made 23 % of a winter's complaints, the busiest 10 % made 63 %). The model:
 - every building has a propensity: its households × its compound's age and insulation × a long-tailed
   (lognormal) building factor — a few buildings have a bad riser, an unbalanced loop, a cold end wall;
-- poorly insulated buildings feel the cold more (their share grows as the day gets colder);
+- the cold brings calls from many ordinary buildings, poorly insulated ones first (a building with a
+  defect calls whatever the weather), so a cold day's calls spread wider than a mild day's;
 - a building's calls come in bad days (a gamma day factor), not evenly: a fault makes many households
   of one building call the same day;
 - inside a building, top floors and end units call more (cold roofs and outside walls);
-- on cold nights a substation may fail: its buildings call in a burst (`Outage`). Today those are
+- on cold nights a substation may fail: the buildings of the branch it leaves cold call in a burst
+  (`Outage`). Today those are
   ordinary calls; the incidents feature will declare, attach and restore them through the hook.
 """
 
@@ -34,14 +36,16 @@ TAIL_BOUND = 2.6  # … cut at this many sigmas
 # Buildings with a known defect (a bad riser, an unbalanced loop, a cold gable wall), drawn by risk:
 # (tier, share of all buildings, propensity as a multiple of the typical building's, day shape).
 # A chronic building calls most days; a troubled one has bad days (its gamma day shape is smaller).
-BUILDING_TIERS = [("problem", 0.0022, 370.0, 6.0), ("troubled", 0.012, 75.0, 1.2)]
+BUILDING_TIERS = [("problem", 0.0022, 450.0, 3.0), ("troubled", 0.012, 95.0, 1.2)]
 DAY_SHAPE = 1.5  # gamma shape of an ordinary building's day factor: smaller = worse bad days
 INSULATION = {"poor": 1.8, "fair": 1.0, "good": 0.6}
-COLD_SENSITIVITY = {"poor": 0.07, "fair": 0.045, "good": 0.03}  # extra share per °C below 0
+COLD_SENSITIVITY = {"poor": 0.14, "fair": 0.09, "good": 0.06}  # extra share per °C below 0
+DEFECT_COLD_SENSITIVITY = 0.02  # a building with a defect calls whatever the weather
 TOP_FLOOR, GROUND_FLOOR, END_UNIT = 2.4, 1.3, 1.6  # household weights inside a building
 OUTAGE_COLD_BELOW = -8.0  # substations start failing on days colder than this
 OUTAGES_PER_DEGREE = 0.05  # expected failures per day per °C below the threshold
-OUTAGE_CALL_SHARE = (0.012, 0.03)  # share of the households behind it that call during the outage
+OUTAGE_HOUSEHOLDS = (1500, 5000)  # households left cold (a substation's branch or main)
+OUTAGE_CALL_SHARE = (0.012, 0.03)  # share of them that call during the outage
 OUTAGE_CATEGORY = (("no_heat", 0.75), ("not_warm", 0.25))
 
 
@@ -67,6 +71,7 @@ class BuildingProfile:
     insulation: str
     propensity: float
     day_shape: float  # of the gamma bad-day factor
+    tier: str = ""  # "problem" or "troubled" for a building with a known defect
 
     @property
     def key(self) -> tuple[str, str]:
@@ -149,9 +154,9 @@ def city_buildings(rng: random.Random, compounds: list[CompoundInfo], *, total: 
     # Defects by risk: a weighted draw without replacement (Efraimidis–Spirakis keys), exact counts.
     keys = sorted(range(len(drafts)), key=lambda i: rng.random() ** (1 / drafts[i][7]), reverse=True)
     tier_of, taken = {}, 0
-    for _, share, ratio, day_shape in BUILDING_TIERS:
+    for name, share, ratio, day_shape in BUILDING_TIERS:
         count = round(share * len(drafts))
-        tier_of.update({i: (ratio, day_shape) for i in keys[taken : taken + count]})
+        tier_of.update({i: (ratio, day_shape, name) for i in keys[taken : taken + count]})
         taken += count
     return [
         BuildingProfile(
@@ -165,16 +170,20 @@ def city_buildings(rng: random.Random, compounds: list[CompoundInfo], *, total: 
             insulation,
             typical * tier_of[i][0] * rng.uniform(0.6, 1.4) if i in tier_of else propensity,
             tier_of[i][1] if i in tier_of else DAY_SHAPE,
+            tier_of[i][2] if i in tier_of else "",
         )
         for i, (compound, number, floors, units, doors, insulation, propensity, _) in enumerate(drafts)
     ]
 
 
 def day_weights(rng: random.Random, buildings: list[BuildingProfile], outdoor: float) -> list[float]:
-    """Each building's weight today: propensity × how much colder it feels × a bad-day factor."""
+    """Each building's weight today: propensity × how much colder it feels × a bad-day factor. A building
+    with a defect calls whatever the weather; the cold brings calls from many ordinary buildings."""
     cold = max(0.0, -outdoor)
     return [
-        b.propensity * (1 + COLD_SENSITIVITY[b.insulation] * cold) * rng.gammavariate(b.day_shape, 1 / b.day_shape)
+        b.propensity
+        * (1 + (DEFECT_COLD_SENSITIVITY if b.tier else COLD_SENSITIVITY[b.insulation]) * cold)
+        * rng.gammavariate(b.day_shape, 1 / b.day_shape)
         for b in buildings
     ]
 
@@ -197,7 +206,7 @@ def outages_of_day(
             behind.setdefault(b.substation, []).append(b)
     failures, budget, result = _poisson(rng, expected), int(calls * 0.4), []
     for substation in rng.sample(sorted(behind), k=min(len(behind), failures)):
-        fed = behind[substation]
+        fed = _cut_off(rng, behind[substation])
         # Evenings and nights: the load peaks and old pipes give way.
         starts = midnight + dt.timedelta(hours=rng.uniform(17, 23))
         restored = starts + dt.timedelta(minutes=max(60.0, 240 * math.exp(rng.gauss(0, 0.5))))
@@ -245,6 +254,17 @@ def plan_calls(
         calls += [PlannedCall(at, building) for at, building in zip(times, chosen, strict=True)]
     calls.sort(key=lambda call: call.at)
     return CallPlan(calls, outages)
+
+
+def _cut_off(rng: random.Random, fed: list[BuildingProfile]) -> list[BuildingProfile]:
+    """The buildings a failure leaves cold: a branch of the substation's network, a few thousand households."""
+    households, cut = rng.uniform(*OUTAGE_HOUSEHOLDS), []
+    for building in rng.sample(fed, k=len(fed)):
+        if households <= 0:
+            break
+        cut.append(building)
+        households -= building.households
+    return cut
 
 
 def _bounded_normal(rng: random.Random) -> float:
