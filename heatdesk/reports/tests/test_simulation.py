@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from heatdesk.core import clock
 from heatdesk.geo.models import Compound
@@ -173,3 +174,17 @@ def test_the_ground_truth_equals_every_kpi_in_a_season_with_outages(demo_city):
         tickets=selectors.report_tickets(user=None, period=period, scope=selectors.ReportScope()), as_of=result.end
     )
     _assert_agree(truth_kpis(result.tickets, as_of=result.end), reported)
+
+
+def test_the_command_plays_a_temperature_file_and_refuses_a_bad_one(demo_city, tmp_path):
+    cold = tmp_path / "cold.csv"
+    cold.write_text("date,mean_celsius\n2027-01-10,-30.0\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command(
+        "simulate_season", requests=30, days=1, start="2027-01-10", temperatures=str(cold), quiet=True, stdout=out
+    )
+    assert "01-10 30 (-30)" in out.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("day,celsius\n2027-01-10,-30\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("simulate_season", requests=30, days=1, start="2027-02-10", temperatures=str(bad))
