@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/bench_season.py [--requests 8213] [--days 31] [--seed 12345] [--profile 300]
 Runs on SQLite in a fresh data dir (seeding the demo city), prints the run time, the CPU time it used,
+how the created tickets cluster by building beside public heat-complaint records (`--report-shape`),
 the ground-truth table (simulator vs reports) and, with --profile N, the SQL queries each kind of
 service call costs, measured on an N-request season in another fresh data dir.
 """
