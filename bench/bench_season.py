@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/bench_season.py [--requests 8213] [--days 31] [--seed 12345] [--profile 300]
 Runs on SQLite in a fresh data dir (seeding the demo city), prints the run time, the CPU time it used,
+how the created tickets cluster by building beside public heat-complaint records (`--report-shape`),
 the ground-truth table (simulator vs reports) and, with --profile N, the SQL queries each kind of
 service call costs, measured on an N-request season in another fresh data dir.
 """
@@ -31,7 +32,15 @@ def _env(directory: str) -> dict:
 def run_season(requests: int, days: int, seed: int) -> tuple[float, float, int, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    command = [*HEATDESK, "simulate-season", f"--requests={requests}", f"--days={days}", f"--seed={seed}", "--quiet"]
+    command = [
+        *HEATDESK,
+        "simulate-season",
+        "--report-shape",
+        f"--requests={requests}",
+        f"--days={days}",
+        f"--seed={seed}",
+        "--quiet",
+    ]
     with tempfile.TemporaryDirectory(prefix="heatdesk-season-") as directory:
         done = subprocess.run(command, env=_env(directory), cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - began

@@ -5,6 +5,12 @@ it (operator, station crew, desk lead), at its simulated time (`clock.moved_to`)
 in one priority queue ordered by time, so actions of all tickets interleave as they would at a desk.
 Actions due after the season's end are not played: the season is seen as of its last second.
 
+Before any ticket exists the season is planned (`season_city`): the day's mean temperatures (`weather`)
+set the volume, a city of buildings with call propensities decides where each call comes from, and
+substations failing on cold nights add bursts (`Outage`; `on_outage`/`on_restore` are the hook the
+incidents feature plugs into). Each planned call is then one `ticket_create` from a household of that
+building without an open ticket.
+
 The simulator keeps its own record of what it decided (`SimTicket`); `season_truth` computes the KPIs
 from that record alone, never from the database, so the reports can be checked against it.
 """
@@ -16,77 +22,23 @@ import heapq
 import itertools
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from heatdesk.accounts.models import Role, User
 from heatdesk.core import clock
 from heatdesk.geo.models import Compound, Station
+from heatdesk.reports import season_city as city
 from heatdesk.reports import season_model as model
+from heatdesk.reports import weather
+from heatdesk.reports.season_record import SimTicket
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
 from heatdesk.tickets.services import ticket_act, ticket_create
 from heatdesk.tickets.states import TicketStatus
 
 ACTIONS_PER_TRANSACTION = 2000  # one commit per chunk: SQLite syncs per commit, not per action
-
-
-@dataclass
-class SimTicket:
-    """What the simulator did to one ticket; the current cycle's fields reset on every (re)dispatch."""
-
-    index: int
-    number: str
-    created_at: dt.datetime
-    category: str
-    urgency: str
-    owner: str
-    station: str
-    company: str
-    district: str
-    compound: str
-    windows: dict[str, int]
-    outdoor: float = 0.0
-    state: str = TicketStatus.RECEIVED  # the status the simulator expects the ticket to have
-    dispatch_deadline: dt.datetime | None = None
-    first_dispatched_at: dt.datetime | None = None
-    dispatched_at: dt.datetime | None = None
-    accepted_at: dt.datetime | None = None
-    arrived_at: dt.datetime | None = None
-    arrival_temp: float | None = None
-    resolved_at: dt.datetime | None = None
-    response_deadline: dt.datetime | None = None
-    resolution_deadline: dt.datetime | None = None
-    callback_deadline: dt.datetime | None = None
-    closed_at: dt.datetime | None = None
-    closed_unreached: bool = False
-    phone_resolved: bool = False
-    reopen_count: int = 0
-    return_count: int = 0
-    callback_attempts: int = 0
-    satisfaction: str = ""
-    callbacks: list[tuple[bool, bool | None, str]] = field(default_factory=list)  # (reached, fixed, answer)
-    repeat_calls: list[dt.datetime] = field(default_factory=list)
-
-    @property
-    def is_open(self) -> bool:
-        return self.state != TicketStatus.CLOSED
-
-    def start_cycle(self, station: str, company: str, at: dt.datetime) -> None:
-        self.state = TicketStatus.DISPATCHED
-        self.station, self.company = station, company
-        self.dispatched_at = at
-        self.first_dispatched_at = self.first_dispatched_at or at
-        self.accepted_at = self.arrived_at = self.resolved_at = self.arrival_temp = None
-        self.callback_deadline = None
-        self.response_deadline = at + dt.timedelta(seconds=self.windows["response"])
-        self.resolution_deadline = at + dt.timedelta(seconds=self.windows["resolution"])
-
-    def mark_resolved(self, at: dt.datetime) -> None:
-        self.state = TicketStatus.RESOLVED
-        self.resolved_at = at
-        self.callback_deadline = at + dt.timedelta(seconds=self.windows["callback"])
 
 
 @dataclass
@@ -98,13 +50,30 @@ class SeasonResult:
     actions: int
     seconds: float
     skipped_after_end: int
+    plan: city.CallPlan  # every call as planned: when, from which building, which outage
+    buildings: int  # in the simulated city
+
+    @property
+    def outages(self) -> list[city.Outage]:
+        return self.plan.outages
 
 
 class SeasonSimulator:
     """Plays `requests` requests over `days` days from `start` (local midnight), deterministically per seed."""
 
-    def __init__(self, *, requests: int, days: int, seed: int, start: dt.date, progress=None) -> None:
+    def __init__(
+        self,
+        *,
+        requests: int,
+        days: int,
+        seed: int,
+        start: dt.date,
+        temperatures: dict[dt.date, float] | None = None,
+        progress=None,
+    ) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
+        self.temperatures = temperatures if temperatures is not None else weather.series_read()
         self.zone = report_timezone()
         self.requests, self.days_count = requests, days
         self.start = dt.datetime.combine(start, dt.time(), tzinfo=self.zone)
@@ -113,7 +82,9 @@ class SeasonSimulator:
         self.queue: list[tuple[dt.datetime, int, str, int | None, dict]] = []
         self.sequence = itertools.count()
         self.tickets: list[SimTicket] = []
+        self.open_by_household: dict[tuple[str, str, str, str], int] = {}
         self.actions = 0
+        self.plan: city.CallPlan | None = None
 
     # ---- setting the scene ----------------------------------------------------------------------
 
@@ -128,14 +99,16 @@ class SeasonSimulator:
         self.stations_of_company: dict[str, list[str]] = {}
         for s in stations:
             self.stations_of_company.setdefault(s.company.code, []).append(s.code)
-        compounds = list(Compound.objects.select_related("station", "district").order_by("code"))
+        compounds = list(Compound.objects.select_related("station", "district", "substation").order_by("code"))
         if not (self.operators and self.station_users and compounds):
             raise RuntimeError("the city has no operators, station accounts or compounds: seed it first")
-        self.compounds = compounds
-        self.compound_weights = [
-            (c.households or 200) * (1 + max(0, 2010 - (c.built_year or 2010)) / 20) * self.rng.lognormvariate(0, 0.5)
+        self.compound_of = {c.code: c for c in compounds}
+        infos = [
+            city.CompoundInfo(c.code, c.households or 0, c.built_year or 0, c.substation.code if c.substation else "")
             for c in compounds
         ]
+        total = round(city.BUILDINGS_PER_DAILY_CALL * self.requests / self.days_count)
+        self.buildings = city.city_buildings(self.rng, infos, total=total)
         self.profiles = model.station_profiles(self.rng, sorted(self.station_users))
         self.windows = {
             urgency: {stage: int(rule["seconds"]) for stage, rule in policy.policy_snapshot(urgency=urgency).items()}
@@ -147,13 +120,30 @@ class SeasonSimulator:
 
     # ---- running --------------------------------------------------------------------------------
 
+    def plan_season(self) -> city.CallPlan:
+        """The season's weather, city and every call (where and when), before any ticket exists."""
+        if self.plan is None:
+            self._load_city()
+            self.season = model.season_days(
+                self.rng,
+                start=self.start.date(),
+                days=self.days_count,
+                requests=self.requests,
+                temperatures=self.temperatures,
+            )
+            self.plan = city.plan_calls(self.rng, self.buildings, self.season, zone=self.zone, until=self.end)
+        return self.plan
+
     def run(self) -> SeasonResult:
         began = time.perf_counter()
-        self._load_city()
-        self.season = model.season_days(self.rng, start=self.start.date(), days=self.days_count, requests=self.requests)
-        for day in self.season:
-            for at in model.arrival_times(self.rng, day, self.zone):
-                self.schedule(at, "call", outdoor=day.outdoor_celsius)
+        plan = self.plan_season()
+        outdoor = {day.day: day.outdoor_celsius for day in self.season}
+        for index, call in enumerate(plan.calls):
+            self.schedule(call.at, "call", call=index, outdoor=outdoor[call.at.astimezone(self.zone).date()])
+        for index, outage in enumerate(plan.outages):
+            self.schedule(outage.starts_at, "outage", outage=index)
+            if outage.restored_at < self.end:
+                self.schedule(outage.restored_at, "restore", outage=index)
         skipped = 0
         while self.queue:
             with transaction.atomic():
@@ -170,8 +160,17 @@ class SeasonSimulator:
                         getattr(self, f"on_{kind}")(at, ticket, **payload)
             if self.progress:
                 self.progress(len(self.tickets), self.actions)
+        seconds = time.perf_counter() - began
         return SeasonResult(
-            self.tickets, self.start, self.end, self.season, self.actions, time.perf_counter() - began, skipped
+            self.tickets,
+            self.start,
+            self.end,
+            self.season,
+            self.actions,
+            seconds,
+            skipped,
+            plan,
+            len(self.buildings),
         )
 
     def _act(self, actor: User, ticket: SimTicket, action: str, payload: dict | None = None):
@@ -186,25 +185,27 @@ class SeasonSimulator:
 
     # ---- a citizen calls ------------------------------------------------------------------------
 
-    def on_call(self, at: dt.datetime, _ticket, *, outdoor: float) -> None:
+    def on_call(self, at: dt.datetime, _ticket, *, call: int, outdoor: float) -> None:
         rng = self.rng
-        compound = rng.choices(self.compounds, weights=self.compound_weights)[0]
-        category = model.pick(rng, model.CATEGORY_MIX)
+        planned = self.plan.calls[call]
+        compound = self.compound_of[planned.building.compound]
+        household = self._free_household(planned.building)
+        category = planned.category or model.pick(rng, model.CATEGORY_MIX)
         urgent = category == "leak" or (category == "no_heat" and rng.random() < 0.2)
         operator = rng.choice(self.operators)
-        guide = category == "not_warm" and rng.random() < model.P_GUIDE_TRIED
+        guide = category == "not_warm" and planned.outage is None and rng.random() < model.P_GUIDE_TRIED
         dispatch_now = not guide and rng.random() < model.P_DISPATCH_ON_CREATE
         urgency = "urgent" if urgent else "normal"
         created = ticket_create(
             actor=operator,
-            caller_phone=model.phone_number(rng),
+            caller_phone=model.household_phone(self.seed, household),
             category=category,
             kind=model.pick(rng, model.KIND_OF_CATEGORY[category]),
             urgency=urgency,
             compound=compound.code,
-            building=str(rng.randint(1, max(2, (compound.households or 200) // 60))),
-            unit=str(rng.randint(1, 4)),
-            room=f"{rng.randint(1, 18)}0{rng.randint(1, 4)}",
+            building=household[1],
+            unit=household[2],
+            room=household[3],
             description="模拟来电 / simulated call",
             dispatch=dispatch_now,
         ).ticket
@@ -223,9 +224,12 @@ class SeasonSimulator:
             compound=compound.code,
             windows=self.windows[urgency],
             outdoor=outdoor,
+            household=household,
+            outage=planned.outage,
         )
         ticket.dispatch_deadline = at + dt.timedelta(seconds=ticket.windows["dispatch"])
         self.tickets.append(ticket)
+        self.open_by_household[household] = ticket.index
         if dispatch_now:
             ticket.start_cycle(station, ticket.company, at)
             self._after_dispatch(at, ticket)
@@ -233,8 +237,36 @@ class SeasonSimulator:
             self.schedule(at + model.minutes(rng.uniform(1, 4)), "guide", ticket)
         else:
             self.schedule(at + model.minutes(model.lognormal_minutes(rng, 3, 0.7)), "dispatch", ticket)
+        self._maybe_call_again(at, ticket)
+
+    def _free_household(self, building: city.BuildingProfile) -> tuple[str, str, str, str]:
+        """A household of the building without an open ticket (the same household calling while its
+        ticket is open would be a repeat call, not a new ticket)."""
+        for _ in range(20):
+            unit, room = building.household(self.rng)
+            household = (building.compound, building.number, unit, room)
+            open_index = self.open_by_household.get(household)
+            if open_index is None or not self.tickets[open_index].is_open:
+                return household
+        return household  # a building this busy: the household calls about a new problem
+
+    def _maybe_call_again(self, at: dt.datetime, ticket: SimTicket) -> None:
+        """Citizens call again while they wait: a few anyway, more of those whose heat failed in an outage."""
+        rng = self.rng
         if rng.random() < model.P_REPEAT_CALL:
             self.schedule(at + model.minutes(model.lognormal_minutes(rng, 120, 1.0)), "repeat_call", ticket)
+        if ticket.outage is not None and rng.random() < model.P_REPEAT_IN_OUTAGE:
+            self.schedule(at + model.minutes(model.lognormal_minutes(rng, 50, 0.5)), "repeat_call", ticket)
+
+    # ---- outages: the hook the incidents feature plugs into ----------------------------------------
+
+    def on_outage(self, at, _ticket, *, outage: int) -> None:
+        """A substation fails. Its burst of calls is already planned as ordinary calls; with incidents,
+        this is where the desk declares one (at `Outage.declared_at`) and the burst's calls attach."""
+
+    def on_restore(self, at, _ticket, *, outage: int) -> None:
+        """Heat returns behind the substation. With incidents, this restores the incident (attached calls
+        go to 待回访 and are called back)."""
 
     def on_guide(self, at, ticket: SimTicket) -> None:
         solved = self.rng.random() < model.P_GUIDE_SOLVES
@@ -376,7 +408,7 @@ class SeasonSimulator:
             return
         ticket_create(
             actor=self.rng.choice(self.operators),
-            caller_phone=model.phone_number(self.rng),
+            caller_phone=model.household_phone(self.seed, ticket.household),
             category=ticket.category,
             repeat_of=ticket.number,
             description="市民再次来电催促",

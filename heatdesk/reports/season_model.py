@@ -12,6 +12,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from heatdesk.reports import weather
+
 # Share of requests per hour of the day (local time): a morning bump and the evening peak, when people
 # come home to cold flats.
 HOURLY_PROFILE = (
@@ -62,6 +64,7 @@ P_CONTACTED = 0.97
 P_CALLBACK_FORGOTTEN = 0.015  # called back only the next day or later
 P_REPEAT_CALL = 0.02  # the citizen calls again while the ticket is open
 P_REPEAT_IF_SLOW = 0.15  # … more likely when nobody has responded after 45 minutes
+P_REPEAT_IN_OUTAGE = 0.25  # … and when the whole building went cold in an outage
 SATISFACTION_IF_NOT_FIXED = (("not_satisfied", 0.6), ("fairly_satisfied", 0.4))
 SATISFACTION_IF_FIXED = (
     ("very_satisfied", 0.55),
@@ -70,7 +73,9 @@ SATISFACTION_IF_FIXED = (
     ("not_satisfied", 0.008),
 )
 P_UNHAPPY_STATION_CONTROLLABLE = 0.7  # otherwise unhappy about something the station cannot change
-CALLBACK_HOURS = (8, 21)  # the desk calls citizens back between 08:00 and 21:00
+CALLBACK_HOURS = (8, 21)
+# Volume rises as it gets colder: each °C of daily mean below MILD_CELSIUS adds this share of a mild day.
+MILD_CELSIUS, COLD_VOLUME_PER_DEGREE = 2.0, 0.09  # the desk calls citizens back between 08:00 and 21:00
 
 
 def pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -134,17 +139,18 @@ class SeasonDay:
     requests: int = 0
 
 
-def season_days(rng: random.Random, *, start: dt.date, days: int, requests: int) -> list[SeasonDay]:
-    """Requests per day: a surge as the season starts (air in the pipes), and cold spells — each a few
-    days of sharply colder weather that raises the volume. Counts add up to `requests` exactly."""
-    spells = max(1, round(days / 15))
-    centres = [days * (0.3 + 0.45 * i / max(1, spells - 1)) if spells > 1 else days * 0.5 for i in range(spells)]
+def season_days(
+    rng: random.Random, *, start: dt.date, days: int, requests: int, temperatures: dict[dt.date, float]
+) -> list[SeasonDay]:
+    """Requests per day: a surge as the season starts (air in the pipes) and more the colder the day's
+    mean temperature (from `temperatures`, see `weather`). Counts add up to `requests` exactly."""
     shaped = []
     for n in range(days):
-        cold = sum(rng.uniform(9, 12) * math.exp(-(((n - c) / 1.6) ** 2)) for c in centres)
-        outdoor = -6.0 - n * 0.15 - cold + rng.gauss(0, 1.5)
-        weight = (1.0 + 1.1 * math.exp(-n / 2.5)) * (1 + 0.07 * max(0.0, -6.0 - outdoor)) * rng.uniform(0.92, 1.08)
-        shaped.append((start + dt.timedelta(days=n), round(outdoor, 1), weight))
+        day = start + dt.timedelta(days=n)
+        outdoor = weather.temperature_on(temperatures, day)
+        cold = 1 + COLD_VOLUME_PER_DEGREE * max(0.0, MILD_CELSIUS - outdoor)
+        weight = (1.0 + 1.1 * math.exp(-n / 2.5)) * cold * rng.uniform(0.92, 1.08)
+        shaped.append((day, outdoor, weight))
     total = sum(weight for _, _, weight in shaped)
     exact = [requests * weight / total for _, _, weight in shaped]
     counts = [math.floor(x) for x in exact]
@@ -156,10 +162,10 @@ def season_days(rng: random.Random, *, start: dt.date, days: int, requests: int)
     ]
 
 
-def arrival_times(rng: random.Random, day: SeasonDay, zone: dt.tzinfo) -> list[dt.datetime]:
-    """`day.requests` call times over the day, following the hourly profile; sorted."""
-    midnight = dt.datetime.combine(day.day, dt.time(), tzinfo=zone)
-    hours = rng.choices(range(24), weights=HOURLY_PROFILE, k=day.requests)
+def arrival_times(rng: random.Random, day: dt.date, count: int, zone: dt.tzinfo) -> list[dt.datetime]:
+    """`count` call times over the day, following the hourly profile; sorted."""
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    hours = rng.choices(range(24), weights=HOURLY_PROFILE, k=count)
     return sorted(midnight + dt.timedelta(hours=h, seconds=rng.randrange(3600)) for h in hours)
 
 
@@ -181,3 +187,8 @@ def arrival_temperature(rng: random.Random, category: str, outdoor: float) -> fl
 
 def phone_number(rng: random.Random) -> str:
     return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+
+
+def household_phone(seed: int, household: tuple[str, ...]) -> str:
+    """The same household always calls from the same (made-up) mobile number."""
+    return phone_number(random.Random(f"{seed}/{'/'.join(household)}"))

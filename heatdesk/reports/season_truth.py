@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Callable, Iterable
 
 from heatdesk.reports.kpis import KPI_DEFINITIONS, MEDIAN, MINUTES, RATE, REPEAT_CALL_WINDOW, satisfied_set
-from heatdesk.reports.season import SimTicket
+from heatdesk.reports.season_record import SimTicket
 from heatdesk.tickets.states import TicketStatus
 
 CLOSED, RESOLVED = TicketStatus.CLOSED, TicketStatus.RESOLVED

@@ -8,9 +8,12 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from heatdesk.core import clock
-from heatdesk.reports import kpis
+from heatdesk.geo.models import Compound
+from heatdesk.reports import kpis, selectors
+from heatdesk.reports.clustering import calls_shape, ticket_calls_shape
 from heatdesk.reports.season import SeasonSimulator
 from heatdesk.reports.season_truth import kpi_matches, truth_kpis
 from heatdesk.tickets.models import Ticket
@@ -84,9 +87,104 @@ def test_the_same_seed_plays_the_same_season(demo_city):
 
 def test_the_command_prints_the_comparison_and_refuses_a_used_period(demo_city):
     out = io.StringIO()
-    call_command("simulate_season", requests=40, days=2, seed=5, start="2026-10-20", quiet=True, stdout=out)
+    call_command(
+        "simulate_season", requests=40, days=2, seed=5, start="2026-10-20", quiet=True, report_shape=True, stdout=out
+    )
     text = out.getvalue()
     assert "all 21 KPIs match" in text
     assert "satisfaction_rate" in text
+    assert "share from building-days with ≥ 2 calls" in text
+    assert "busiest 10 % of buildings' share" in text
+    assert "largest building-day" in text
     with pytest.raises(Exception, match="already exist"):
         call_command("simulate_season", requests=10, days=1, start="2026-10-20", stdout=io.StringIO())
+
+
+def _plan_shape(result_or_plan, zone):
+    calls = result_or_plan.calls
+    return calls_shape(((c.building.compound, c.building.number), c.at.astimezone(zone).date()) for c in calls)
+
+
+def test_the_tickets_created_cluster_by_building_as_planned_and_like_public_records(season):
+    # given a small season on a fixed seed, when the tickets it created are measured,
+    shape = ticket_calls_shape(tickets=Ticket.objects.all())
+    # then they are exactly the planned calls (building and day), clustered like a real cold spell
+    assert shape == _plan_shape(season.plan, season.start.tzinfo)
+    assert shape.calls == 300
+    assert 0.36 <= shape.multi_call_share <= 0.52
+    assert 0.04 <= shape.five_call_share <= 0.18
+    assert shape.largest_building_day >= 5
+    assert shape.busiest_10pct_share >= 0.35
+
+
+def test_a_month_of_calls_has_the_public_records_shape(demo_city):
+    # The bench's season (8,213 requests over 31 days) planned on the demo city, without its tickets.
+    simulator = SeasonSimulator(requests=8213, days=31, seed=12345, start=START)
+    shape = _plan_shape(simulator.plan_season(), simulator.zone)
+    assert shape.multi_call_share == pytest.approx(0.43, abs=0.04)
+    assert shape.five_call_share == pytest.approx(0.09, abs=0.03)
+    assert shape.busiest_1pct_share == pytest.approx(0.23, abs=0.03)
+    assert shape.busiest_10pct_share == pytest.approx(0.63, abs=0.04)
+    assert 8 <= shape.largest_building_day <= 30
+
+
+def _series(start: dt.date, values: list[float]) -> dict[dt.date, float]:
+    return {start + dt.timedelta(days=n): value for n, value in enumerate(values)}
+
+
+def test_volume_rises_as_it_gets_colder(demo_city):
+    simulator = SeasonSimulator(
+        requests=1000, days=10, seed=4, start=START, temperatures=_series(START, [5.0] * 5 + [-20.0] * 5)
+    )
+    simulator.plan_season()
+    warm, cold = simulator.season[:5], simulator.season[5:]
+    assert [d.outdoor_celsius for d in simulator.season] == [5.0] * 5 + [-20.0] * 5
+    assert sum(d.requests for d in cold) > 1.5 * sum(d.requests for d in warm)
+    assert sum(d.requests for d in simulator.season) == 1000
+
+
+def test_substations_fail_on_cold_nights_and_their_buildings_call_in_a_burst(demo_city):
+    substation_of = {c.code: c.substation.code for c in Compound.objects.select_related("substation")}
+    mild = SeasonSimulator(requests=600, days=3, seed=2, start=START, temperatures=_series(START, [-2.0] * 3))
+    assert mild.plan_season().outages == []
+    simulator = SeasonSimulator(requests=600, days=3, seed=2, start=START, temperatures=_series(START, [-26.0] * 3))
+    plan = simulator.plan_season()
+    assert plan.outages
+    for index, outage in enumerate(plan.outages):
+        calls = [c for c in plan.calls if c.outage == index]
+        assert len(calls) == len(outage.calls) >= 3
+        assert {substation_of[c.building.compound] for c in calls} == {outage.substation}
+        assert all(outage.starts_at <= c.at < outage.restored_at for c in calls)
+        assert {c.category for c in calls} <= {"no_heat", "not_warm"}
+    assert len(plan.calls) == 600
+
+
+def test_the_ground_truth_equals_every_kpi_in_a_season_with_outages(demo_city):
+    start = dt.date(2026, 12, 1)
+    result = SeasonSimulator(
+        requests=150, days=2, seed=11, start=start, temperatures=_series(start, [-24.0, -26.0])
+    ).run()
+    assert result.outages
+    in_outage = [t for t in result.tickets if t.outage is not None]
+    assert in_outage
+    assert len(result.tickets) == Ticket.objects.count() == 150
+    assert len({t.household for t in result.tickets if t.is_open}) == sum(t.is_open for t in result.tickets)
+    period = selectors.Period(start, start + dt.timedelta(days=1))
+    reported = kpis.kpis_compute(
+        tickets=selectors.report_tickets(user=None, period=period, scope=selectors.ReportScope()), as_of=result.end
+    )
+    _assert_agree(truth_kpis(result.tickets, as_of=result.end), reported)
+
+
+def test_the_command_plays_a_temperature_file_and_refuses_a_bad_one(demo_city, tmp_path):
+    cold = tmp_path / "cold.csv"
+    cold.write_text("date,mean_celsius\n2027-01-10,-30.0\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command(
+        "simulate_season", requests=30, days=1, start="2027-01-10", temperatures=str(cold), quiet=True, stdout=out
+    )
+    assert "01-10 30 (-30)" in out.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("day,celsius\n2027-01-10,-30\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("simulate_season", requests=30, days=1, start="2027-02-10", temperatures=str(bad))

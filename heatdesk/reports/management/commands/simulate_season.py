@@ -11,7 +11,8 @@ from django.db import connection
 
 from heatdesk.core import clock
 from heatdesk.geo.models import Compound
-from heatdesk.reports import kpis, season_truth, selectors
+from heatdesk.reports import kpis, season_truth, selectors, weather
+from heatdesk.reports.clustering import shape_lines, ticket_calls_shape
 from heatdesk.reports.daybook import kpi_days_seal
 from heatdesk.reports.season import SeasonSimulator
 from heatdesk.tickets.models import Ticket
@@ -35,12 +36,26 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=31, help="天数 / days of season [31]")
         parser.add_argument("--seed", type=int, default=12345, help="随机种子 / random seed [12345]")
         parser.add_argument("--start", default="2026-11-01", help="第一天 / first day, YYYY-MM-DD [2026-11-01]")
+        parser.add_argument(
+            "--temperatures",
+            default="",
+            help="日均气温 CSV(date,mean_celsius) / daily mean temperatures CSV [the shipped synthetic Hohhot winter]",
+        )
+        parser.add_argument(
+            "--report-shape",
+            action="store_true",
+            help="打印来电的楼栋聚集度 / print how the created tickets cluster by building",
+        )
         parser.add_argument("--quiet", action="store_true", help="不打印进度 / no progress lines")
 
-    def handle(self, *args, requests, days, seed, start, quiet, **options):
+    def handle(self, *args, requests, days, seed, start, quiet, temperatures, report_shape, **options):
         if requests < 1 or days < 1:
             raise CommandError("--requests 与 --days 须为正数 / --requests and --days must be positive")
         first_day = _date(start)
+        try:
+            series = weather.series_read(temperatures or None)
+        except weather.SeriesError as error:
+            raise CommandError(str(error)) from error
         call_command("migrate", interactive=False, verbosity=0)
         if not Compound.objects.exists():
             from heatdesk.demo import demo_seed  # the demo city spans every app, so it lives at the root
@@ -58,7 +73,10 @@ class Command(BaseCommand):
             if not quiet:
                 self.stdout.write(f"  … {tickets} 工单 tickets, {actions} 次操作 actions")
 
-        result = SeasonSimulator(requests=requests, days=days, seed=seed, start=first_day, progress=progress).run()
+        simulator = SeasonSimulator(
+            requests=requests, days=days, seed=seed, start=first_day, temperatures=series, progress=progress
+        )
+        result = simulator.run()
         self.stdout.write(
             f"模拟完成 / simulated {len(result.tickets)} requests, {result.actions} service calls over {days} days "
             f"on {connection.vendor} in {result.seconds:.1f} s "
@@ -69,6 +87,18 @@ class Command(BaseCommand):
             "每日来电 / requests per day (outdoor °C): "
             + ", ".join(f"{d.day:%m-%d} {d.requests} ({d.outdoor_celsius:+.0f})" for d in result.days)
         )
+        outage_calls = sum(len(o.calls) for o in result.outages)
+        self.stdout.write(
+            f"换热站故障 / substation outages: {len(result.outages)} ({outage_calls} calls); "
+            f"模拟城市 / simulated city: {result.buildings} buildings"
+        )
+        if report_shape:
+            shape = ticket_calls_shape(
+                tickets=Ticket.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+            )
+            self.stdout.write("\n来电聚集度(按实际创建的工单) / clustering of the tickets created:")
+            for line in shape_lines(shape):
+                self.stdout.write("  " + line)
         truth = season_truth.truth_kpis(result.tickets, as_of=result.end)
         scope = selectors.ReportScope()
         live = kpis.kpis_compute(
