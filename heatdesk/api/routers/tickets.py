@@ -66,9 +66,20 @@ def ticket_create(request, payload: TicketCreateIn, idempotency_key: str = Heade
     """
     user = request.auth
     data = payload.dict()
-    for name in ("building", "unit", "room"):
-        data[name] = _as_text(data[name])
-    result = services.ticket_create(actor=user, idempotency_key=idempotency_key, **data)
+    repeat_of, dispatch = data.pop("repeat_of"), data.pop("dispatch")
+    if repeat_of:
+        result = services.ticket_repeat_call_register(
+            actor=user,
+            number=repeat_of,
+            caller_phone=data["caller_phone"],
+            note=data["description"],
+            idempotency_key=idempotency_key,
+        )
+    else:
+        for name in ("building", "unit", "room"):
+            data[name] = _as_text(data[name])
+        call = services.TicketIntake(**data, idempotency_key=idempotency_key)
+        result = services.ticket_intake(actor=user, call=call, dispatch=dispatch)
     body = ticket_detail(result.ticket, viewer=user)
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open]

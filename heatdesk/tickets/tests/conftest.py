@@ -32,7 +32,9 @@ def make_ticket(users):
             "description": "暖气不热",
         }
         actor = fields.pop("actor", None) or users["80725"]
-        return services.ticket_create(actor=actor, **{**defaults, **fields}).ticket
+        dispatch = fields.pop("dispatch", False)
+        call = services.TicketIntake(**{**defaults, **fields})
+        return services.ticket_intake(actor=actor, call=call, dispatch=dispatch).ticket
 
     return make
 
