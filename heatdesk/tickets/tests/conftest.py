@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from heatdesk.accounts.models import User
+from heatdesk.reports.tests.conftest import desk_day  # noqa: F401 (the reports' hand-worked day, for test_import)
 from heatdesk.tickets import services
 
 LANJUE = "lanjuexiaoqu"  # 蓝爵小区, served by cf-qiaokao
