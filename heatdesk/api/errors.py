@@ -47,6 +47,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, error: HttpError):
+        if error.status_code == 400 and str(error).startswith("Cannot parse request body"):  # ninja's body parser
+            return _error(api, request, 422, "validation_failed", "请求体不是合法 JSON / body is not valid JSON")
         return _error(api, request, error.status_code, "http_error", str(error))
 
     @api.exception_handler(Http404)
