@@ -76,6 +76,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+        if error.status_code == 400 and str(error).startswith("Cannot parse request body"):  # ninja's body parser
+            return _error(
+                api, request, 422, ErrorCode.VALIDATION_FAILED, "请求体不是合法 JSON / body is not valid JSON"
+            )
         return _error(api, request, error.status_code, ErrorCode.HTTP_ERROR, str(error))
 
     @api.exception_handler(Http404)

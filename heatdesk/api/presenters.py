@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from heatdesk.accounts.models import User
 from heatdesk.tickets.models import Ticket
-from heatdesk.tickets.selectors import phone_masked, phone_visible_in_full
-from heatdesk.tickets.states import actions_allowed
+from heatdesk.tickets.selectors import phone_masked, phone_visible_in_full, ticket_actions_available
 
 MILESTONES = (
     "created_at",
@@ -121,7 +120,7 @@ def ticket_detail(ticket: Ticket, *, viewer: User) -> dict:
                 }
                 for c in ticket.callbacks.select_related("actor")
             ],
-            "allowed_actions": actions_allowed(status=ticket.status, role=viewer.role),
+            "allowed_actions": ticket_actions_available(user=viewer, ticket=ticket),
             "events": [event_json(e) for e in events],
         }
     )

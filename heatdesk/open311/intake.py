@@ -1,5 +1,4 @@
-"""The one place this app creates a ticket. At merge, switch the body to `tickets.services.ticket_intake`
-(`ticket_intake(actor=actor, call=TicketIntake(...), dispatch=dispatch)`); nothing else here needs to change."""
+"""The one place this app creates a ticket: through `tickets.services.ticket_intake`, channel `app`."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from dataclasses import dataclass
 
 from heatdesk.accounts.models import User
 from heatdesk.tickets.models import Channel, Kind, Ticket
-from heatdesk.tickets.services import ticket_create
+from heatdesk.tickets.services import TicketIntake, ticket_intake
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,7 @@ class IntakeCall:
 
 def ticket_file(*, actor: User, call: IntakeCall, dispatch: bool) -> Ticket:
     """Open a ticket with channel `app` through the tickets service, owned by `actor` (首问负责制)."""
-    result = ticket_create(
-        actor=actor,
+    intake = TicketIntake(
         caller_phone=call.caller_phone,
         caller_name=call.caller_name,
         category=call.category,
@@ -45,6 +43,5 @@ def ticket_file(*, actor: User, call: IntakeCall, dispatch: bool) -> Ticket:
         unit=call.unit,
         room=call.room,
         idempotency_key=call.idempotency_key,
-        dispatch=dispatch,
     )
-    return result.ticket
+    return ticket_intake(actor=actor, call=intake, dispatch=dispatch).ticket

@@ -1,6 +1,6 @@
 """The season simulator: a heating season played through the real ticket services on a moved clock.
 
-Every request is opened with `ticket_create` and moved on with `ticket_act`, by the role that would do
+Every request is opened with `ticket_intake` and moved on with `ticket_act`, by the role that would do
 it (operator, station crew, desk lead), at its simulated time (`clock.moved_to`). Scheduled actions sit
 in one priority queue ordered by time, so actions of all tickets interleave as they would at a desk.
 Actions due after the season's end are not played: the season is seen as of its last second.
@@ -8,7 +8,7 @@ Actions due after the season's end are not played: the season is seen as of its 
 Before any ticket exists the season is planned (`season_city`): the day's mean temperatures (`weather`)
 set the volume, a city of buildings with call propensities decides where each call comes from, and
 substations failing on cold nights add bursts (`Outage`; `on_outage`/`on_restore` are the hook the
-incidents feature plugs into). Each planned call is then one `ticket_create` from a household of that
+incidents feature plugs into). Each planned call is then one `ticket_intake` from a household of that
 building without an open ticket.
 
 The simulator keeps its own record of what it decided (`SimTicket`); `season_truth` computes the KPIs
@@ -35,7 +35,7 @@ from heatdesk.reports import weather
 from heatdesk.reports.season_record import SimTicket
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
-from heatdesk.tickets.services import ticket_act, ticket_create
+from heatdesk.tickets.services import TicketIntake, ticket_act, ticket_intake, ticket_repeat_call_register
 from heatdesk.tickets.states import TicketStatus
 
 ACTIONS_PER_TRANSACTION = 2000  # one commit per chunk: SQLite syncs per commit, not per action
@@ -196,8 +196,7 @@ class SeasonSimulator:
         guide = category == "not_warm" and planned.outage is None and rng.random() < model.P_GUIDE_TRIED
         dispatch_now = not guide and rng.random() < model.P_DISPATCH_ON_CREATE
         urgency = "urgent" if urgent else "normal"
-        created = ticket_create(
-            actor=operator,
+        call = TicketIntake(
             caller_phone=model.household_phone(self.seed, household),
             category=category,
             kind=model.pick(rng, model.KIND_OF_CATEGORY[category]),
@@ -207,8 +206,8 @@ class SeasonSimulator:
             unit=household[2],
             room=household[3],
             description="模拟来电 / simulated call",
-            dispatch=dispatch_now,
-        ).ticket
+        )
+        created = ticket_intake(actor=operator, call=call, dispatch=dispatch_now).ticket
         self.actions += 1
         station = compound.station.code
         ticket = SimTicket(
@@ -406,12 +405,11 @@ class SeasonSimulator:
     def on_repeat_call(self, at, ticket: SimTicket) -> None:
         if not ticket.is_open:
             return
-        ticket_create(
+        ticket_repeat_call_register(
             actor=self.rng.choice(self.operators),
+            number=ticket.number,
             caller_phone=model.household_phone(self.seed, ticket.household),
-            category=ticket.category,
-            repeat_of=ticket.number,
-            description="市民再次来电催促",
+            note="市民再次来电催促",
         )
         self.actions += 1
         ticket.repeat_calls.append(at)

@@ -1,4 +1,5 @@
-"""What each action does to a locked ticket. Called only by `services.ticket_act`, inside its transaction.
+"""What each action does to a locked ticket. Called only by `services.ticket_act`, inside its transaction,
+after the table (`states.action_refusal`: role, station, status, guards) has allowed the action.
 
 Each handler checks the payload, mutates the ticket (status, milestones, deadlines) and returns the
 event data. A handler that raises leaves the ticket untouched: the transaction rolls back.
@@ -14,7 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from heatdesk.accounts.models import Role, User
-from heatdesk.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from heatdesk.core.errors import ValidationFailed
 from heatdesk.geo.models import Station
 from heatdesk.sla import policy
 from heatdesk.sla.models import Stage
@@ -22,12 +23,7 @@ from heatdesk.tickets import clocks as sla
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import ResolutionCause, Satisfaction, Ticket, TicketCallback
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to
-from heatdesk.tickets.states import (
-    CALLBACK_RETRY_SPACING,
-    CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED,
-    Action,
-    TicketStatus,
-)
+from heatdesk.tickets.states import Action, TicketStatus, callback_retry_refusal
 
 MAX_TEXT = 2000
 
@@ -171,15 +167,11 @@ def accept(ctx: ActionContext) -> dict:
 
 
 def depart(ctx: ActionContext) -> dict:
-    if ctx.ticket.departed_at or ctx.ticket.arrived_at:
-        raise TransitionNotAllowed("已记录出发或到达 / departure or arrival already recorded")
     ctx.ticket.departed_at = ctx.now
     return {}
 
 
 def arrive(ctx: ActionContext) -> dict:
-    if ctx.ticket.arrived_at:
-        raise TransitionNotAllowed("已记录到达 / arrival already recorded")
     temperature = _temperature(ctx.payload)
     ctx.ticket.arrived_at = ctx.now
     ctx.ticket.arrival_indoor_temp = temperature
@@ -233,8 +225,6 @@ def extend(ctx: ActionContext) -> dict:
     until = _datetime(ctx.payload, "until")
     reason = _text(ctx.payload, "reason", required=True, label="延期原因")
     ticket = ctx.ticket
-    if ticket.extension_requested_until is not None:
-        raise TransitionNotAllowed("已有待批准的延期申请 / an extension request is already pending")
     if until <= ctx.now or (ticket.resolution_deadline and until <= ticket.resolution_deadline):
         raise ValidationFailed(
             "延期时间须晚于当前处置时限 / until must be after the current deadline", details=[{"field": "until"}]
@@ -246,8 +236,6 @@ def extend(ctx: ActionContext) -> dict:
 
 def approve_extension(ctx: ActionContext) -> dict:
     ticket = ctx.ticket
-    if ticket.extension_requested_until is None:
-        raise TransitionNotAllowed("没有待批准的延期申请 / no extension request is pending")
     approved = ctx.payload.get("approved", True)
     if not isinstance(approved, bool):
         raise ValidationFailed("approved 须为 true 或 false / approved must be true or false")
@@ -296,18 +284,13 @@ def urge(ctx: ActionContext) -> dict:
 
 def callback(ctx: ActionContext) -> dict:
     ticket, payload, actor = ctx.ticket, ctx.payload, ctx.actor
-    if actor.role == Role.OPERATOR and ticket.owner_id != actor.id:
-        raise PermissionDenied("只有首问负责人可以回访 / only the owner may call back")
     reached = _bool(payload, "reached", label="是否接通")
     comment = _text(payload, "comment", required=False, label="市民意见")
     answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": ""}
     if not reached:
-        last = ticket.last_callback_attempt_at
-        if last is not None and ctx.now - last < CALLBACK_RETRY_SPACING:
-            raise TransitionNotAllowed(
-                "未接通回访须间隔 30 分钟再试 / retry the callback at a different time (30 min apart)",
-                code="callback_retry_too_soon",
-            )
+        refusal = callback_retry_refusal(ticket, ctx.now)  # depends on the answer, so checked here
+        if refusal is not None:
+            raise refusal.as_error()
         ticket.callback_attempts += 1
         ticket.last_callback_attempt_at = ctx.now
         outcome = "retry"
@@ -345,12 +328,6 @@ def callback(ctx: ActionContext) -> dict:
 
 def close_unreached(ctx: ActionContext) -> dict:
     ticket = ctx.ticket
-    if ticket.callback_attempts < CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED:
-        raise TransitionNotAllowed(
-            f"回访未接通需满 {CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED} 次 / needs "
-            f"{CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED} unreached callbacks first",
-            code="callback_tries_needed",
-        )
     ticket.status = TicketStatus.CLOSED
     ticket.closed_at = ctx.now
     ticket.closed_unreached = True

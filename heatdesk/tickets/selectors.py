@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -10,7 +11,7 @@ from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
 from heatdesk.core import clock
 from heatdesk.core.errors import NotFound
 from heatdesk.tickets.models import Ticket
-from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
+from heatdesk.tickets.states import OPEN_STATUSES, TRANSITIONS, TicketStatus, action_refusal
 
 FULL_PHONE_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD, Role.ADMIN})
 
@@ -35,6 +36,30 @@ def ticket_list_visible_to(*, user: User) -> QuerySet[Ticket]:
     if user.role == Role.COMMUNITY:
         return tickets.filter(compound__community_id=user.community_id)
     return tickets.none()
+
+
+def ticket_visible_to(*, user: User, ticket: Ticket) -> bool:
+    """The rule of `ticket_list_visible_to` for one ticket in hand (no query for desk and station users)."""
+    if user.role in READ_ALL_ROLES or user.is_superuser:
+        return True
+    if user.role == Role.STATION:
+        return ticket.station_id == user.station_id
+    if user.role == Role.COMPANY:
+        return (ticket.station.company_id if ticket.station_id else None) == user.company_id
+    if user.role == Role.COMMUNITY:
+        return (ticket.compound.community_id if ticket.compound_id else None) == user.community_id
+    return False
+
+
+def ticket_actions_available(*, user: User, ticket: Ticket, now: dt.datetime | None = None) -> list[str]:
+    """The actions `ticket_act` would accept from this user on this ticket now (given a valid payload),
+    in the table's order: the one answer for the buttons, the API's `allowed_actions` and the door."""
+    if not ticket_visible_to(user=user, ticket=ticket):
+        return []
+    now = now or clock.now()
+    return [
+        action for action in TRANSITIONS if action_refusal(user=user, ticket=ticket, action=action, now=now) is None
+    ]
 
 
 def ticket_get_visible(*, user: User, number: str) -> Ticket:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 
 from django.conf import settings
@@ -17,7 +18,6 @@ from heatdesk.core import clock
 from heatdesk.core.errors import (
     Conflict,
     NotFound,
-    OutOfScope,
     PermissionDenied,
     TransitionNotAllowed,
     ValidationFailed,
@@ -31,7 +31,7 @@ from heatdesk.tickets.models import URGENT_CATEGORIES, Category, Channel, Kind, 
 from heatdesk.tickets.numbers import ticket_number_next
 from heatdesk.tickets.routing import ticket_route
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to, ticket_open_related
-from heatdesk.tickets.states import STATION_BOUND, TRANSITIONS, Action, TicketStatus
+from heatdesk.tickets.states import TRANSITIONS, Action, action_refusal
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9\-]{5,19}$")
 CREATE_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD})
@@ -41,6 +41,35 @@ IMAGE_SIGNATURES = {
     b"GIF87a": "image/gif",
     b"GIF89a": "image/gif",
 }
+
+
+@dataclass(frozen=True)
+class TicketIntake:
+    """One call as the desk takes it (the create body of DESIGN §8): what `ticket_intake` opens a ticket from."""
+
+    caller_phone: str
+    category: str
+    kind: str = Kind.HELP
+    urgency: str | None = None
+    channel: str = Channel.PHONE
+    caller_name: str = ""
+    description: str = ""
+    address: str = ""
+    compound: str | None = None
+    building: str = ""
+    unit: str = ""
+    room: str = ""
+    station: str | None = None
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class GuidanceOutcome:
+    """The phone guidance (电话指导) given during the call: the steps tried and whether they solved it."""
+
+    solved: bool
+    steps: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass
@@ -69,7 +98,8 @@ def _fingerprint(fields: dict) -> str:
 
 
 def _idempotent_replay(*, actor: User, key: str, fingerprint: str) -> Ticket | None:
-    existing = Ticket.objects.filter(created_by=actor, idempotency_key=key).first()
+    # Unordered, so the lookup is the partial unique index (created_by, idempotency_key) alone.
+    existing = next(iter(Ticket.objects.filter(created_by=actor, idempotency_key=key).order_by()[:1]), None)
     if existing is not None and existing.idempotency_fingerprint != fingerprint:
         raise Conflict(
             "同一幂等键对应了不同的内容 / Idempotency-Key reused with a different request", code="idempotency_mismatch"
@@ -77,31 +107,8 @@ def _idempotent_replay(*, actor: User, key: str, fingerprint: str) -> Ticket | N
     return existing
 
 
-def ticket_create(
-    *,
-    actor: User,
-    caller_phone: str,
-    category: str,
-    kind: str = Kind.HELP,
-    urgency: str | None = None,
-    channel: str = Channel.PHONE,
-    caller_name: str = "",
-    description: str = "",
-    address: str = "",
-    compound: str | None = None,
-    building: str = "",
-    unit: str = "",
-    room: str = "",
-    station: str | None = None,
-    repeat_of: str | None = None,
-    idempotency_key: str = "",
-    dispatch: bool = False,
-) -> TicketCreateResult:
-    """Open a ticket owned by its creator (首问负责制), routed from the address, with its SLA clock.
-
-    With `repeat_of`, the call is attached to that open ticket as a repeat call (which urges it)
-    instead. A replay with the same Idempotency-Key returns the first result and creates nothing.
-    """
+def _desk_phone(actor: User, caller_phone: str) -> str:
+    """Only the desk takes calls; the caller's number without spaces, checked."""
     if actor.role not in CREATE_ROLES:
         raise PermissionDenied("只有话务员可以新建工单 / only the desk creates tickets")
     phone = re.sub(r"\s", "", caller_phone or "")
@@ -109,42 +116,39 @@ def ticket_create(
         raise ValidationFailed(
             "来电号码格式不对 / caller_phone is not a phone number", details=[{"field": "caller_phone"}]
         )
-    key = (idempotency_key or "").strip()[:80]
-    if repeat_of:
-        return _repeat_call(actor=actor, number=repeat_of, phone=phone, note=description, key=key)
+    return phone
 
-    category = _choice(category, Category, "category")
-    kind = _choice(kind, Kind, "kind")
-    channel = _choice(channel, Channel, "channel", Channel.PHONE)
-    # Leaks and flooding are urgent whatever was chosen (DESIGN §3).
-    urgency = Urgency.URGENT if category in URGENT_CATEGORIES else _choice(urgency, Urgency, "urgency", Urgency.NORMAL)
-    fields = {
-        "caller_phone": phone,
-        "category": category,
-        "kind": kind,
-        "urgency": urgency,
-        "channel": channel,
-        "caller_name": caller_name,
-        "description": description,
-        "address": address,
-        "compound": compound,
-        "building": building,
-        "unit": unit,
-        "room": room,
-        "station": station,
-        "dispatch": dispatch,
-    }
-    fingerprint = _fingerprint(fields)
-    if key and (existing := _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint)):
-        return TicketCreateResult(ticket=existing, created=False)
 
+def _intake_checked(actor: User, call: TicketIntake) -> TicketIntake:
+    """The call with its codes checked and its text normalised; leaks and flooding are urgent (DESIGN §3)."""
+    phone = _desk_phone(actor, call.caller_phone)
+    category = _choice(call.category, Category, "category")
+    urgency = Urgency.URGENT if category in URGENT_CATEGORIES else _choice(call.urgency, Urgency, "urgency", "normal")
+    return replace(
+        call,
+        caller_phone=phone,
+        category=category,
+        kind=_choice(call.kind, Kind, "kind"),
+        urgency=urgency,
+        channel=_choice(call.channel, Channel, "channel", Channel.PHONE),
+        caller_name=(call.caller_name or "")[:40],
+        description=(call.description or "")[:4000],
+        address=(call.address or "")[:200],
+        building=str(call.building or "").strip(),
+        unit=str(call.unit or "").strip(),
+        room=str(call.room or "").strip(),
+        idempotency_key=(call.idempotency_key or "").strip()[:80],
+    )
+
+
+def _route(call: TicketIntake):
     route = ticket_route(
-        address=address,
-        compound_code=compound,
-        building=str(building or "").strip(),
-        unit=str(unit or "").strip(),
-        room=str(room or "").strip(),
-        station_code=station,
+        address=call.address,
+        compound_code=call.compound,
+        building=call.building,
+        unit=call.unit,
+        room=call.room,
+        station_code=call.station,
     )
     if route.compound is None and route.station is None:
         raise ValidationFailed(
@@ -152,73 +156,92 @@ def ticket_create(
             code="address_uncertain",
             details={"candidates": route.candidates},
         )
+    return route
+
+
+def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) -> Ticket:
+    """Insert the received ticket, owned by its creator (首问负责制), with its dispatch clock and create event."""
+    now = clock.now()
+    snapshot = policy.policy_snapshot(urgency=call.urgency)
+    ticket = Ticket.objects.create(
+        number=ticket_number_next(at=now),
+        kind=call.kind,
+        category=call.category,
+        urgency=call.urgency,
+        channel=call.channel,
+        caller_phone=call.caller_phone,
+        caller_name=call.caller_name,
+        description=call.description,
+        address=call.address,
+        compound=route.compound,
+        district=route.compound.district if route.compound else None,
+        building=route.building[:10],
+        unit=route.unit[:10],
+        room=route.room[:10],
+        substation=route.substation,
+        station=route.station,
+        routing_confidence=route.confidence,
+        owner=actor,
+        created_by=actor,
+        sla=snapshot,
+        created_at=now,
+        updated_at=now,
+        dispatch_deadline=policy.deadline(start=now, snapshot=snapshot, stage=Stage.DISPATCH),
+        idempotency_key=call.idempotency_key,
+        idempotency_fingerprint=fingerprint if call.idempotency_key else "",
+    )
+    # One rule: text the operator confirmed for a compound the resolver was not sure of becomes an alias.
+    if route.alias_to_learn:
+        compound_alias_learn(compound=route.compound, text=route.alias_to_learn)
+    handlers.clock_start(ticket, Stage.DISPATCH, now, first=True)
+    station, compound = route.station, route.compound
+    data = {"category": call.category, "urgency": call.urgency, "channel": call.channel}
+    data.update(station=station.code if station else None, compound=compound.code if compound else None)
+    event_record(
+        ticket=ticket, kind=TicketEventKind.CREATE, actor=actor, at=now, data={**data, "confidence": route.confidence}
+    )
+    return ticket
+
+
+def ticket_intake(
+    *, actor: User, call: TicketIntake, guidance: GuidanceOutcome | None = None, dispatch: bool = False
+) -> TicketCreateResult:
+    """Take a call: open the ticket routed from its address, record the phone guidance, dispatch it — all in
+    one transaction, so a refused guidance or dispatch leaves no ticket behind. A replay with the same
+    idempotency key returns the first result and changes nothing."""
+    call = _intake_checked(actor, call)
+    if guidance is not None and guidance.solved and dispatch:
+        raise ValidationFailed("电话指导已解决，无需派单 / guidance solved the call: nothing to dispatch")
+    guide = (
+        None if guidance is None else {"solved": guidance.solved, "steps": list(guidance.steps), "note": guidance.note}
+    )
+    request = {name: value for name, value in asdict(call).items() if name != "idempotency_key"}
+    fingerprint = _fingerprint({**request, "dispatch": dispatch, **({"guidance": guide} if guide else {})})
+    key = call.idempotency_key
+    if key and (existing := _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint)):
+        return TicketCreateResult(ticket=existing, created=False)
+    route = _route(call)
     try:
         with transaction.atomic():
-            now = clock.now()
-            snapshot = policy.policy_snapshot(urgency=urgency)
-            ticket = Ticket.objects.create(
-                number=ticket_number_next(at=now),
-                kind=kind,
-                category=category,
-                urgency=urgency,
-                channel=channel,
-                caller_phone=phone,
-                caller_name=caller_name[:40],
-                description=description[:4000],
-                address=(address or "")[:200],
-                compound=route.compound,
-                district=route.compound.district if route.compound else None,
-                building=route.building[:10],
-                unit=route.unit[:10],
-                room=route.room[:10],
-                substation=route.substation,
-                station=route.station,
-                routing_confidence=route.confidence,
-                owner=actor,
-                created_by=actor,
-                sla=snapshot,
-                created_at=now,
-                updated_at=now,
-                dispatch_deadline=policy.deadline(start=now, snapshot=snapshot, stage=Stage.DISPATCH),
-                idempotency_key=key,
-                idempotency_fingerprint=fingerprint if key else "",
-            )
-            if route.alias_to_learn:
-                compound_alias_learn(compound=route.compound, text=route.alias_to_learn)
-            handlers.clock_start(ticket, Stage.DISPATCH, now, first=True)
-            event_record(
-                ticket=ticket,
-                kind=TicketEventKind.CREATE,
-                actor=actor,
-                at=now,
-                data={
-                    "category": category,
-                    "urgency": urgency,
-                    "channel": channel,
-                    "station": route.station.code if route.station else None,
-                    "compound": route.compound.code if route.compound else None,
-                    "confidence": route.confidence,
-                },
-            )
+            ticket = _ticket_open(actor=actor, call=call, route=route, fingerprint=fingerprint)
+            if guide is not None:
+                ticket = _apply(ticket=ticket, actor=actor, action=Action.GUIDE, payload=guide)
             if dispatch:
                 ticket = _apply(ticket=ticket, actor=actor, action=Action.DISPATCH, payload={})
     except IntegrityError:
-        if not key:
-            raise
-        existing = _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint)
+        existing = _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint) if key else None
         if existing is None:
             raise
         return TicketCreateResult(ticket=existing, created=False)
     return TicketCreateResult(ticket=ticket, created=True)
 
 
-def _related(ticket: Ticket) -> list[Ticket]:
-    return ticket_open_related(
-        caller_phone=ticket.caller_phone, compound_id=ticket.compound_id, building=ticket.building, exclude_id=ticket.id
-    )
-
-
-def _repeat_call(*, actor: User, number: str, phone: str, note: str, key: str) -> TicketCreateResult:
+def ticket_repeat_call_register(
+    *, actor: User, number: str, caller_phone: str, note: str = "", idempotency_key: str = ""
+) -> TicketCreateResult:
+    """Attach a repeat call (重复来电) to an open ticket, which urges it; replays with the same key do nothing."""
+    phone = _desk_phone(actor, caller_phone)
+    key = (idempotency_key or "").strip()[:80]
     target = first_of(ticket_list_visible_to(user=actor).filter(number=number))
     if target is None:
         raise ValidationFailed(
@@ -241,26 +264,25 @@ def _repeat_call(*, actor: User, number: str, phone: str, note: str, key: str) -
     return TicketCreateResult(ticket=ticket, created=False, repeat_call=True)
 
 
-def _check_allowed(*, ticket: Ticket, actor: User, action: str) -> None:
-    rule = TRANSITIONS.get(action)
-    if rule is None:
+def _related(ticket: Ticket) -> list[Ticket]:
+    return ticket_open_related(
+        caller_phone=ticket.caller_phone, compound_id=ticket.compound_id, building=ticket.building, exclude_id=ticket.id
+    )
+
+
+def _check_allowed(*, ticket: Ticket, actor: User, action: str, now: dt.datetime) -> None:
+    """The table's word (role, station, status, guards): the same rules `ticket_actions_available` lists."""
+    if action not in TRANSITIONS:
         raise NotFound(f"未知操作 {action} / unknown action {action}", code="unknown_action")
-    role_label = actor.get_role_display()
-    if actor.role not in rule.roles:
-        raise PermissionDenied(f"{role_label}不能执行「{Action(action).label}」 / role {actor.role} may not {action}")
-    if action in STATION_BOUND and ticket.station_id != actor.station_id:
-        raise OutOfScope("该工单不属于本供暖所 / this ticket is not dispatched to your station")
-    if ticket.status not in rule.sources:
-        raise TransitionNotAllowed(
-            f"工单{TicketStatus(ticket.status).label}，不能{Action(action).label} / cannot {action} a "
-            f"{ticket.status} ticket"
-        )
+    refusal = action_refusal(user=actor, ticket=ticket, action=action, now=now)
+    if refusal is not None:
+        raise refusal.as_error()
 
 
 def _apply(*, ticket: Ticket, actor: User, action: str, payload: dict) -> Ticket:
     """Check, change, log: the body of the one door. Runs inside the caller's transaction with the row locked."""
-    _check_allowed(ticket=ticket, actor=actor, action=action)
     now = clock.now()
+    _check_allowed(ticket=ticket, actor=actor, action=action, now=now)
     before = ticket.status
     columns = Ticket._meta.concrete_fields
     values_before = [getattr(ticket, column.attname) for column in columns]

@@ -1,17 +1,25 @@
-"""The ticket lifecycle of DESIGN §3 as data: statuses, actions, and who may move what where.
+"""The ticket lifecycle of DESIGN §3 as data: statuses, actions, who may move what where, and the guards
+that rule an action out for a ticket's state (a pending extension, a missing owner, too few callbacks).
 
 `tickets.services.ticket_act` is the one door that applies this table; nothing else sets a status.
+`tickets.selectors.ticket_actions_available` lists what the same rules allow, for buttons and the API.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from heatdesk.accounts.models import Role
+from heatdesk.accounts.models import Role, User
+from heatdesk.core.errors import DomainError, OutOfScope, PermissionDenied, TransitionNotAllowed
+
+if TYPE_CHECKING:
+    from heatdesk.tickets.models import Ticket
 
 
 class TicketStatus(models.TextChoices):
@@ -56,53 +64,151 @@ class Action(models.TextChoices):
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """Why an action is not possible now: the domain error the door raises (bilingual message)."""
+
+    error: type[DomainError]
+    message: str
+    code: str | None = None
+
+    def as_error(self) -> DomainError:
+        return self.error(self.message, code=self.code)
+
+
+# A guard says whether the ticket's state, the actor or the moment rules an action out: None = no objection.
+Guard = Callable[["User", "Ticket", dt.datetime], Refusal | None]
+
+
+@dataclass(frozen=True)
 class Transition:
-    """An action is allowed from `sources`, by `roles`; it ends in one of `targets` (None = unchanged)."""
+    """An action is allowed from `sources`, by `roles`, when every guard agrees; it ends in one of
+    `targets` (None = unchanged). `station_bound`: a station may take it only on tickets dispatched to it."""
 
     sources: frozenset[str]
     targets: frozenset[str | None]
     roles: frozenset[str]
+    guards: tuple[Guard, ...] = ()
+    station_bound: bool = False
 
-
-def _t(sources, targets, roles) -> Transition:
-    return Transition(frozenset(sources), frozenset(targets), frozenset(roles))
-
-
-DESK = (Role.OPERATOR, Role.DESK_LEAD)
-STAFF = (Role.OPERATOR, Role.DESK_LEAD, Role.STATION, Role.COMPANY, Role.COMMUNITY)
-S = TicketStatus
-
-TRANSITIONS: dict[str, Transition] = {
-    Action.GUIDE: _t({S.RECEIVED}, {S.RESOLVED, None}, DESK),
-    Action.DISPATCH: _t({S.RECEIVED, S.RETURNED}, {S.DISPATCHED}, DESK),
-    Action.ACCEPT: _t({S.DISPATCHED}, {S.ACCEPTED}, {Role.STATION}),
-    Action.DEPART: _t({S.ACCEPTED}, {None}, {Role.STATION}),
-    Action.ARRIVE: _t({S.ACCEPTED}, {None}, {Role.STATION}),
-    Action.NOTE: _t(OPEN_STATUSES, {None}, STAFF),
-    Action.RESOLVE: _t({S.ACCEPTED}, {S.RESOLVED}, {Role.STATION}),
-    Action.RETURN: _t({S.DISPATCHED, S.ACCEPTED}, {S.RETURNED}, {Role.STATION}),
-    Action.EXTEND: _t({S.ACCEPTED}, {None}, {Role.STATION}),
-    Action.APPROVE_EXTENSION: _t({S.ACCEPTED}, {None}, {Role.DESK_LEAD}),
-    Action.URGE: _t(OPEN_STATUSES, {None}, DESK),
-    # Reached and fixed → closed; not fixed (or unhappy for a cause the station controls) → 重办
-    # redo; not reached → stays resolved for another try.
-    Action.CALLBACK: _t({S.RESOLVED}, {S.CLOSED, S.DISPATCHED, None}, DESK),
-    Action.CLOSE_UNREACHED: _t({S.RESOLVED}, {S.CLOSED}, {Role.DESK_LEAD}),
-    Action.TRANSFER: _t(OPEN_STATUSES, {None}, {Role.DESK_LEAD}),
-    Action.MERGE: _t({S.RECEIVED, S.DISPATCHED}, {S.MERGED}, DESK),
-}
 
 # Callback retry rule (DESIGN §3): unreached callbacks are retried at different times; after this many
 # a desk lead may close the ticket as 未联系上 (counted apart).
 CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED = 3
 CALLBACK_RETRY_SPACING = dt.timedelta(minutes=30)
 
-# Actions that only the ticket's owner may take among operators (首问负责制); desk leads may always.
-OWNER_ONLY_FOR_OPERATORS = frozenset({Action.CALLBACK})
+
+def owner_operator_only(user: User, ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    """首问负责制: among operators only the ticket's owner calls back; desk leads always may."""
+    if user.role == Role.OPERATOR and ticket.owner_id != user.id:
+        return Refusal(PermissionDenied, "只有首问负责人可以回访 / only the owner may call back")
+    return None
+
+
+def not_yet_departed(user: User, ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    if ticket.departed_at or ticket.arrived_at:
+        return Refusal(TransitionNotAllowed, "已记录出发或到达 / departure or arrival already recorded")
+    return None
+
+
+def not_yet_arrived(user: User, ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    if ticket.arrived_at:
+        return Refusal(TransitionNotAllowed, "已记录到达 / arrival already recorded")
+    return None
+
+
+def no_extension_pending(user: User, ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    if ticket.extension_requested_until is not None:
+        return Refusal(TransitionNotAllowed, "已有待批准的延期申请 / an extension request is already pending")
+    return None
+
+
+def extension_pending(user: User, ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    if ticket.extension_requested_until is None:
+        return Refusal(TransitionNotAllowed, "没有待批准的延期申请 / no extension request is pending")
+    return None
+
+
+def callback_tries_done(user: User, ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    if ticket.callback_attempts < CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED:
+        return Refusal(
+            TransitionNotAllowed,
+            f"回访未接通需满 {CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED} 次 / needs "
+            f"{CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED} unreached callbacks first",
+            code="callback_tries_needed",
+        )
+    return None
+
+
+def callback_next_try(ticket: Ticket) -> dt.datetime | None:
+    """When an unreached callback may be tried again (tries must be at different times)."""
+    if ticket.callback_attempts and ticket.last_callback_attempt_at:
+        return ticket.last_callback_attempt_at + CALLBACK_RETRY_SPACING
+    return None
+
+
+def callback_retry_refusal(ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    """Recording another *unreached* callback within 30 minutes of the last try is refused. This depends
+    on the answer (a reached callback is always possible), so the callback handler applies it."""
+    last = ticket.last_callback_attempt_at
+    if last is not None and now - last < CALLBACK_RETRY_SPACING:
+        return Refusal(
+            TransitionNotAllowed,
+            "未接通回访须间隔 30 分钟再试 / retry the callback at a different time (30 min apart)",
+            code="callback_retry_too_soon",
+        )
+    return None
+
+
+def _t(sources, targets, roles, *guards: Guard, station_bound: bool = False) -> Transition:
+    return Transition(frozenset(sources), frozenset(targets), frozenset(roles), guards, station_bound)
+
+
+DESK = (Role.OPERATOR, Role.DESK_LEAD)
+STAFF = (Role.OPERATOR, Role.DESK_LEAD, Role.STATION, Role.COMPANY, Role.COMMUNITY)
+STATION = (Role.STATION,)
+S = TicketStatus
+
+TRANSITIONS: dict[str, Transition] = {
+    Action.GUIDE: _t({S.RECEIVED}, {S.RESOLVED, None}, DESK),
+    Action.DISPATCH: _t({S.RECEIVED, S.RETURNED}, {S.DISPATCHED}, DESK),
+    Action.ACCEPT: _t({S.DISPATCHED}, {S.ACCEPTED}, STATION, station_bound=True),
+    Action.DEPART: _t({S.ACCEPTED}, {None}, STATION, not_yet_departed, station_bound=True),
+    Action.ARRIVE: _t({S.ACCEPTED}, {None}, STATION, not_yet_arrived, station_bound=True),
+    Action.NOTE: _t(OPEN_STATUSES, {None}, STAFF),
+    Action.RESOLVE: _t({S.ACCEPTED}, {S.RESOLVED}, STATION, station_bound=True),
+    Action.RETURN: _t({S.DISPATCHED, S.ACCEPTED}, {S.RETURNED}, STATION, station_bound=True),
+    Action.EXTEND: _t({S.ACCEPTED}, {None}, STATION, no_extension_pending, station_bound=True),
+    Action.APPROVE_EXTENSION: _t({S.ACCEPTED}, {None}, {Role.DESK_LEAD}, extension_pending),
+    Action.URGE: _t(OPEN_STATUSES, {None}, DESK),
+    # Reached and fixed → closed; not fixed (or unhappy for a cause the station controls) → 重办
+    # redo; not reached → stays resolved for another try.
+    Action.CALLBACK: _t({S.RESOLVED}, {S.CLOSED, S.DISPATCHED, None}, DESK, owner_operator_only),
+    Action.CLOSE_UNREACHED: _t({S.RESOLVED}, {S.CLOSED}, {Role.DESK_LEAD}, callback_tries_done),
+    Action.TRANSFER: _t(OPEN_STATUSES, {None}, {Role.DESK_LEAD}),
+    Action.MERGE: _t({S.RECEIVED, S.DISPATCHED}, {S.MERGED}, DESK),
+}
+
 # Actions a station may take only on tickets dispatched to it.
-STATION_BOUND = frozenset({Action.ACCEPT, Action.DEPART, Action.ARRIVE, Action.RESOLVE, Action.RETURN, Action.EXTEND})
+STATION_BOUND = frozenset(action for action, rule in TRANSITIONS.items() if rule.station_bound)
 
 
-def actions_allowed(*, status: str, role: str) -> list[str]:
-    """Actions the table allows a role from a status (scope and ownership are checked by the service)."""
-    return [action for action, rule in TRANSITIONS.items() if status in rule.sources and role in rule.roles]
+def action_refusal(*, user: User, ticket: Ticket, action: str, now: dt.datetime) -> Refusal | None:
+    """Why `user` may not take `action` on `ticket` now (role, station, status, then the action's guards);
+    None when the table allows it. The door raises it; the listings ask it. Payload checks come later."""
+    rule = TRANSITIONS[action]
+    label = Action(action).label
+    if user.role not in rule.roles:
+        role = user.get_role_display()
+        return Refusal(PermissionDenied, f"{role}不能执行「{label}」 / role {user.role} may not {action}")
+    if rule.station_bound and ticket.station_id != user.station_id:
+        return Refusal(OutOfScope, "该工单不属于本供暖所 / this ticket is not dispatched to your station")
+    if ticket.status not in rule.sources:
+        return Refusal(
+            TransitionNotAllowed,
+            f"工单{TicketStatus(ticket.status).label}，不能{label} / cannot {action} a {ticket.status} ticket",
+        )
+    for guard in rule.guards:
+        refusal = guard(user, ticket, now)
+        if refusal is not None:
+            return refusal
+    return None

@@ -1,8 +1,7 @@
 """Which buttons a user sees on a ticket, and how each action's form becomes the service's payload.
 
-The state table (`tickets.states`) says what a role may do from a status; the rest — the station the
-ticket is dispatched to, the owner for callbacks, a pending extension — is checked here only to hide
-buttons that would be refused. The service checks everything again.
+What a user may do now is the state table's answer (`tickets.selectors.ticket_actions_available`, the
+same rules the door applies); this module only orders the buttons and reads the forms.
 """
 
 from __future__ import annotations
@@ -11,15 +10,10 @@ import datetime as dt
 
 from django.utils import timezone
 
-from heatdesk.accounts.models import Role, User
+from heatdesk.accounts.models import User
 from heatdesk.tickets.models import Ticket
-from heatdesk.tickets.states import (
-    CALLBACK_RETRY_SPACING,
-    CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED,
-    STATION_BOUND,
-    Action,
-    actions_allowed,
-)
+from heatdesk.tickets.selectors import ticket_actions_available
+from heatdesk.tickets.states import CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED, Action
 
 # Order of the buttons: the next step of the work first.
 ACTION_ORDER = [
@@ -41,31 +35,10 @@ ACTION_ORDER = [
 ]
 
 
-def ticket_actions_for(*, user: User, ticket: Ticket) -> list[str]:
-    """The actions this user may take on this ticket now, in the order the buttons appear."""
-    allowed = set(actions_allowed(status=ticket.status, role=user.role))
-    if user.role == Role.STATION and ticket.station_id != user.station_id:
-        allowed -= set(STATION_BOUND)
-    if user.role == Role.OPERATOR and ticket.owner_id != user.id:
-        allowed.discard(Action.CALLBACK)
-    if ticket.departed_at or ticket.arrived_at:
-        allowed.discard(Action.DEPART)
-    if ticket.arrived_at:
-        allowed.discard(Action.ARRIVE)
-    if ticket.extension_requested_until is None:
-        allowed.discard(Action.APPROVE_EXTENSION)
-    else:
-        allowed.discard(Action.EXTEND)
-    if ticket.callback_attempts < CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED:
-        allowed.discard(Action.CLOSE_UNREACHED)
+def ticket_actions_for(*, user: User, ticket: Ticket, now: dt.datetime | None = None) -> list[str]:
+    """The actions this user may take on this ticket now (the table's answer), in the order the buttons appear."""
+    allowed = set(ticket_actions_available(user=user, ticket=ticket, now=now))
     return [action for action in ACTION_ORDER if action in allowed]
-
-
-def callback_next_try(ticket: Ticket) -> dt.datetime | None:
-    """When an unreached callback may be tried again (tries must be at different times)."""
-    if ticket.callback_attempts and ticket.last_callback_attempt_at:
-        return ticket.last_callback_attempt_at + CALLBACK_RETRY_SPACING
-    return None
 
 
 CALLBACK_TRIES_NEEDED = CALLBACK_TRIES_BEFORE_CLOSE_UNREACHED

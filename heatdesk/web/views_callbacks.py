@@ -17,10 +17,10 @@ from heatdesk.core.errors import DomainError
 from heatdesk.tickets.models import Satisfaction
 from heatdesk.tickets.selectors import ticket_list_visible_to
 from heatdesk.tickets.services import ticket_act
-from heatdesk.tickets.states import Action, TicketStatus
+from heatdesk.tickets.states import Action, TicketStatus, callback_next_try
 from heatdesk.web import selectors
 from heatdesk.web.access import DESK, is_htmx, role_required
-from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, callback_next_try, callback_payload
+from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, callback_payload
 
 PAGE_SIZE = 30  # each row carries its own form; the most urgent deadlines come first
 NEW_OVERLAP = dt.timedelta(seconds=60)  # a ticket resolved as the list was drawn still shows up

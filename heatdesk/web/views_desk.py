@@ -3,7 +3,6 @@ the guidance script, create and dispatch in one step; and the operator's own que
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,12 +12,11 @@ from heatdesk.core import clock
 from heatdesk.core.errors import DomainError
 from heatdesk.geo.models import Compound
 from heatdesk.geo.selectors import address_resolve
-from heatdesk.geo.services import compound_alias_learn
 from heatdesk.guidance.selectors import guidance_script_for
 from heatdesk.tickets.models import Category
 from heatdesk.tickets.selectors import ticket_list_visible_to
-from heatdesk.tickets.services import ticket_act, ticket_create
-from heatdesk.tickets.states import Action, TicketStatus
+from heatdesk.tickets.services import GuidanceOutcome, TicketIntake, ticket_intake, ticket_repeat_call_register
+from heatdesk.tickets.states import TicketStatus
 from heatdesk.web import selectors
 from heatdesk.web.access import DESK, role_required
 from heatdesk.web.forms import IntakeForm
@@ -85,10 +83,9 @@ def _steps_tried(category: str, codes: list[str]) -> list[str]:
 
 
 def _intake(*, actor, data: dict, steps: list[str]):
-    """Create the ticket the way the operator's button says, then guide and dispatch it as asked."""
+    """The call the way the operator's button says: create, guide and dispatch in one service call."""
     submit = data["submit"]
-    result = ticket_create(
-        actor=actor,
+    call = TicketIntake(
         caller_phone=data["caller_phone"],
         caller_name=data["caller_name"],
         category=data["category"],
@@ -103,21 +100,12 @@ def _intake(*, actor, data: dict, steps: list[str]):
         room=data["room"],
         station=data["station"] or None,
         idempotency_key=data["idempotency_key"],
-        dispatch=submit == "dispatch",
     )
-    ticket = result.ticket
-    if not result.created:  # the same form sent twice: the first submit already did the work
-        return result
-    if data["compound"] and data["address"] and ticket.compound is not None:
-        compound_alias_learn(compound=ticket.compound, text=data["address"])  # the operator confirmed it
+    guidance = None
     if submit in ("guide_solved", "guide_dispatch"):
-        tried = _steps_tried(data["category"], steps)
-        payload = {"solved": submit == "guide_solved", "steps": tried, "note": data["guidance_note"]}
-        ticket = ticket_act(actor=actor, number=ticket.number, action=Action.GUIDE, payload=payload)
-    if submit == "guide_dispatch":
-        ticket = ticket_act(actor=actor, number=ticket.number, action=Action.DISPATCH, payload={})
-    result.ticket = ticket
-    return result
+        tried = tuple(_steps_tried(data["category"], steps))
+        guidance = GuidanceOutcome(solved=submit == "guide_solved", steps=tried, note=data["guidance_note"])
+    return ticket_intake(actor=actor, call=call, guidance=guidance, dispatch=submit in ("dispatch", "guide_dispatch"))
 
 
 @role_required(*DESK)
@@ -129,15 +117,7 @@ def desk(request):
         if form.is_valid():
             try:
                 result = _intake(actor=request.user, data=form.cleaned_data, steps=steps)
-            except DomainError as error:
-                created = ticket_list_visible_to(user=request.user).filter(
-                    created_by=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
-                )
-                ticket = created.first()
-                if ticket is not None:  # created, but a later step (guide, dispatch) was refused
-                    text = _("工单 %(n)s 已创建，但：%(e)s") % {"n": ticket.number, "e": error.message}
-                    messages.error(request, text)
-                    return redirect("web:ticket", number=ticket.number)
+            except DomainError as error:  # nothing was created: the form shows why
                 form.add_error(_error_field(error), error.message)
             else:
                 return redirect(f"{reverse('web:desk')}?created={result.ticket.number}")
@@ -214,12 +194,11 @@ def desk_repeat(request):
     number = request.POST.get("repeat_of", "")
     key = request.POST.get("idempotency_key", "")
     try:
-        result = ticket_create(
+        result = ticket_repeat_call_register(
             actor=request.user,
+            number=number,
             caller_phone=request.POST.get("caller_phone", ""),
-            category="",
-            repeat_of=number,
-            description=request.POST.get("description", ""),
+            note=request.POST.get("description", ""),
             idempotency_key=f"repeat-{key}-{number}"[:80] if key else "",
         )
     except DomainError as error:

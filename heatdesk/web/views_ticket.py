@@ -19,10 +19,10 @@ from heatdesk.core.errors import DomainError, ErrorCode, NotFound
 from heatdesk.geo.selectors import station_list
 from heatdesk.tickets.models import ResolutionCause, Satisfaction
 from heatdesk.tickets.services import ticket_act, ticket_attachment_add
-from heatdesk.tickets.states import TRANSITIONS, Action
+from heatdesk.tickets.states import TRANSITIONS, Action, callback_next_try
 from heatdesk.web import selectors
 from heatdesk.web.access import TICKET_READERS, role_required
-from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, action_payload, callback_next_try, ticket_actions_for
+from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, action_payload, ticket_actions_for
 from heatdesk.web.clocks import current_clock
 from heatdesk.web.timeline import ticket_timeline
 
@@ -45,7 +45,7 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
     ticket = page.ticket
     station_codes = {e.data.get("station") for e in page.events if isinstance(e.data, dict) and e.data.get("station")}
     stations = {s.code: s.name for s in station_list() if s.code in station_codes} if station_codes else {}
-    actions = ticket_actions_for(user=request.user, ticket=ticket)
+    actions = ticket_actions_for(user=request.user, ticket=ticket, now=now)
     crew = _is_crew(request)
     return {
         "page": page,

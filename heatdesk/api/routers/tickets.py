@@ -2,63 +2,26 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Any
 
 from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
 
+from heatdesk.api import ticket_schemas as io
 from heatdesk.api.presenters import attachment_json, event_json, ticket_detail, ticket_summary
-from heatdesk.core.errors import ValidationFailed
+from heatdesk.core.errors import NotFound
 from heatdesk.tickets import selectors, services
+from heatdesk.tickets.states import Action
 
 router = Router(tags=["tickets"])
-
-KindCode = Literal["help", "inquiry", "complaint", "suggestion", "praise"]
-CategoryCode = Literal["not_warm", "leak", "no_heat", "below_standard", "billing", "service_change", "other"]
-UrgencyCode = Literal["normal", "urgent"]
-ChannelCode = Literal["phone", "web", "app", "community", "proactive"]
-
-
-class TicketCreateIn(Schema):
-    caller_phone: str = Field(min_length=5, max_length=20)
-    caller_name: str = Field("", max_length=40)
-    address: str = Field("", max_length=200)
-    compound: str | None = None
-    building: str | int | None = None
-    unit: str | int | None = None
-    room: str | int | None = None
-    station: str | None = None
-    kind: KindCode = "help"
-    category: CategoryCode = "not_warm"
-    urgency: UrgencyCode | None = None
-    channel: ChannelCode = "phone"
-    description: str = Field("", max_length=4000)
-    repeat_of: str | None = None
-    dispatch: bool = False
-
-
-class TicketListQuery(Schema):
-    status: str | None = None
-    station: str | None = None
-    phone: str | None = None
-    q: str | None = None
-    overdue: bool | None = None
-    owner: str | None = None
-    category: CategoryCode | None = None
-    urgency: UrgencyCode | None = None
-    open: bool = False
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=200)
 
 
 def _as_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-@router.post("", response={200: dict, 201: dict})
-def ticket_create(request, payload: TicketCreateIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+@router.post("", response={200: io.TicketCreateOut, 201: io.TicketCreateOut})
+def ticket_create(request, payload: io.TicketCreateIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
     """Open a ticket (新建工单). Same Idempotency-Key → the same ticket, never a second one.
 
     The response lists the caller's and the building's open tickets (`related_open_tickets`); with
@@ -66,17 +29,28 @@ def ticket_create(request, payload: TicketCreateIn, idempotency_key: str = Heade
     """
     user = request.auth
     data = payload.dict()
-    for name in ("building", "unit", "room"):
-        data[name] = _as_text(data[name])
-    result = services.ticket_create(actor=user, idempotency_key=idempotency_key, **data)
+    repeat_of, dispatch = data.pop("repeat_of"), data.pop("dispatch")
+    if repeat_of:
+        result = services.ticket_repeat_call_register(
+            actor=user,
+            number=repeat_of,
+            caller_phone=data["caller_phone"],
+            note=data["description"],
+            idempotency_key=idempotency_key,
+        )
+    else:
+        for name in ("building", "unit", "room"):
+            data[name] = _as_text(data[name])
+        call = services.TicketIntake(**data, idempotency_key=idempotency_key)
+        result = services.ticket_intake(actor=user, call=call, dispatch=dispatch)
     body = ticket_detail(result.ticket, viewer=user)
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open]
     return Status(201 if result.created else 200, body)
 
 
-@router.get("", response=dict)
-def ticket_list(request, query: Query[TicketListQuery]):
+@router.get("", response=io.TicketPageOut)
+def ticket_list(request, query: Query[io.TicketListQuery]):
     """Tickets the caller may see, newest first; filters: status (comma list), station, phone, q, overdue."""
     user = request.auth
     statuses = [s for s in (query.status or "").split(",") if s] or None
@@ -103,55 +77,87 @@ def ticket_list(request, query: Query[TicketListQuery]):
     }
 
 
-@router.get("/{number}", response=dict)
+@router.get("/{number}", response=io.TicketOut)
 def ticket_get(request, number: str):
     """Every field, milestone, deadline, the owner, the station with its code, and the event log."""
     return ticket_detail(selectors.ticket_get_visible(user=request.auth, number=number), viewer=request.auth)
 
 
-@router.get("/{number}/events", response=list[dict])
+@router.get("/{number}/events", response=list[io.EventOut])
 def ticket_events(request, number: str):
     """The ticket's append-only event log, oldest first."""
     ticket = selectors.ticket_get_visible(user=request.auth, number=number)
     return [event_json(e) for e in ticket.events.select_related("actor").order_by("at", "id")]
 
 
-@router.post("/{number}/attachments", response={201: dict})
+@router.post("/{number}/attachments", response={201: io.AttachmentOut})
 def ticket_attachment_upload(request, number: str, file: File[UploadedFile]):
     """Upload a photo (multipart field `file`; JPEG, PNG, GIF, WebP or HEIC)."""
     attachment = services.ticket_attachment_add(actor=request.auth, number=number, upload=file)
     return Status(201, attachment_json(attachment))
 
 
-@router.get("/{number}/attachments", response=list[dict])
+@router.get("/{number}/attachments", response=list[io.AttachmentOut])
 def ticket_attachment_list(request, number: str):
     ticket = selectors.ticket_get_visible(user=request.auth, number=number)
     return [attachment_json(a) for a in ticket.attachments.select_related("uploaded_by")]
 
 
-def _json_object(request) -> dict[str, Any]:
-    if not request.body:
-        return {}
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValidationFailed("请求体不是合法 JSON / body is not valid JSON") from error
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体须为 JSON 对象 / body must be a JSON object")
-    return body
+# One typed body per action (DESIGN §8); accept and depart take none.
+ACTION_BODIES: dict[str, type[Schema] | None] = {
+    Action.GUIDE: io.GuideIn,
+    Action.DISPATCH: io.DispatchIn,
+    Action.ACCEPT: None,
+    Action.DEPART: None,
+    Action.ARRIVE: io.ArriveIn,
+    Action.NOTE: io.NoteIn,
+    Action.RESOLVE: io.ResolveIn,
+    Action.RETURN: io.ReturnIn,
+    Action.EXTEND: io.ExtendIn,
+    Action.APPROVE_EXTENSION: io.ApproveExtensionIn,
+    Action.URGE: io.UrgeIn,
+    Action.CALLBACK: io.CallbackIn,
+    Action.CLOSE_UNREACHED: io.CloseUnreachedIn,
+    Action.TRANSFER: io.TransferIn,
+    Action.MERGE: io.MergeIn,
+}
 
 
-@router.post(
-    "/{number}/{action}",
-    response=dict,
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": False}},
-)
-def ticket_action(request, number: str, action: str):
-    """Apply a lifecycle action: guide, dispatch, accept, depart, arrive, note, resolve, return, extend,
-    approve-extension, urge, callback, close-unreached, transfer, merge. Body fields per DESIGN §8."""
-    ticket = services.ticket_act(
-        actor=request.auth, number=number, action=action.replace("_", "-"), payload=_json_object(request)
-    )
+def _act(request, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    ticket = services.ticket_act(actor=request.auth, number=number, action=action, payload=payload)
     return ticket_detail(ticket, viewer=request.auth)
+
+
+def _action_operation(action: str, body: type[Schema] | None):
+    """POST /tickets/{number}/<action> with that action's typed body (an empty body means the defaults)."""
+    if body is None:
+
+        def operation(request, number: str):
+            return _act(request, number, action, {})
+
+    else:
+
+        def operation(request, number: str, payload=None):
+            return _act(request, number, action, payload.dict(exclude_none=True) if payload is not None else {})
+
+        operation.__annotations__["payload"] = body | None
+    operation.__annotations__["number"] = str
+    operation.__name__ = operation.__qualname__ = f"ticket_{action.replace('-', '_')}"
+    operation.__doc__ = f"{Action(action).label} ({action}): see the ticket lifecycle of DESIGN §3."
+    return operation
+
+
+for _action, _body in ACTION_BODIES.items():
+    _operation = _action_operation(_action, _body)
+    router.post(f"/{{number}}/{_action}", response=io.TicketOut, operation_id=_operation.__name__)(_operation)
+    if "-" in _action:  # the underscore spelling has always been accepted too
+        router.post(f"/{{number}}/{_action.replace('-', '_')}", response=io.TicketOut, include_in_schema=False)(
+            _action_operation(_action, _body)
+        )
+
+
+@router.post("/{number}/{action}", response=io.TicketOut, include_in_schema=False)
+def ticket_action_unknown(request, number: str, action: str):
+    """Any other action: 404 unknown_action (after the ticket's visibility, as before)."""
+    selectors.ticket_get_visible(user=request.auth, number=number)
+    raise NotFound(f"未知操作 {action} / unknown action {action}", code="unknown_action")

@@ -39,7 +39,10 @@ def desk(demo_city, tmp_path, settings):
     (settings.DATA_DIR / "secret_key").write_text("the-old-secret")
     operator = User.objects.get(username="80725")
     for phone in ("13800001111", "13900002222"):
-        services.ticket_create(actor=operator, caller_phone=phone, category="not_warm", compound="lanjuexiaoqu")
+        services.ticket_intake(
+            actor=operator,
+            call=services.TicketIntake(caller_phone=phone, category="not_warm", compound="lanjuexiaoqu"),
+        )
     return tmp_path
 
 

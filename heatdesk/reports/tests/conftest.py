@@ -30,7 +30,9 @@ class Desk:
     def create(self, when: dt.datetime, username: str = "80725", **fields):
         defaults = {"caller_phone": "13800001111", "category": "not_warm", "compound": LANJUE, "building": "3"}
         with clock.moved_to(when):
-            return services.ticket_create(actor=self.users[username], **{**defaults, **fields}).ticket
+            dispatch = fields.pop("dispatch", False)
+            call = services.TicketIntake(**{**defaults, **fields})
+            return services.ticket_intake(actor=self.users[username], call=call, dispatch=dispatch).ticket
 
     def do(self, when: dt.datetime, username: str, ticket, action: str, **payload):
         with clock.moved_to(when):
@@ -38,8 +40,8 @@ class Desk:
 
     def repeat_call(self, when: dt.datetime, username: str, ticket):
         with clock.moved_to(when):
-            return services.ticket_create(
-                actor=self.users[username], caller_phone="13900002222", category="not_warm", repeat_of=ticket.number
+            return services.ticket_repeat_call_register(
+                actor=self.users[username], number=ticket.number, caller_phone="13900002222"
             )
 
 

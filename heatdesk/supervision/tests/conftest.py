@@ -41,7 +41,11 @@ def ticket_make(*, actor: User | None = None, **fields: Any):
         "description": "暖气不热",
     }
     actor = actor or User.objects.get(username="80725")
-    return ticket_services.ticket_create(actor=actor, **{**defaults, **fields}).ticket
+    fields = {**defaults, **fields}
+    dispatch = fields.pop("dispatch", False)
+    return ticket_services.ticket_intake(
+        actor=actor, call=ticket_services.TicketIntake(**fields), dispatch=dispatch
+    ).ticket
 
 
 @pytest.fixture

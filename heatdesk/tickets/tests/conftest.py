@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from heatdesk.accounts.models import User
+from heatdesk.reports.tests.conftest import desk_day  # noqa: F401 (the reports' hand-worked day, for test_import)
 from heatdesk.tickets import services
 
 LANJUE = "lanjuexiaoqu"  # 蓝爵小区, served by cf-qiaokao
@@ -32,7 +33,9 @@ def make_ticket(users):
             "description": "暖气不热",
         }
         actor = fields.pop("actor", None) or users["80725"]
-        return services.ticket_create(actor=actor, **{**defaults, **fields}).ticket
+        dispatch = fields.pop("dispatch", False)
+        call = services.TicketIntake(**{**defaults, **fields})
+        return services.ticket_intake(actor=actor, call=call, dispatch=dispatch).ticket
 
     return make
 

@@ -49,9 +49,8 @@ def _users():
 
 def test_twenty_dispatchers_and_then_twenty_acceptors_produce_one_success_each():
     users = _users()
-    ticket = services.ticket_create(
-        actor=users["80725"], caller_phone="13800001111", category="not_warm", compound="lanjuexiaoqu"
-    ).ticket
+    call = services.TicketIntake(caller_phone="13800001111", category="not_warm", compound="lanjuexiaoqu")
+    ticket = services.ticket_intake(actor=users["80725"], call=call).ticket
     desk = [users["80725"], users["lead"]]
     dispatched = _race(lambda i: services.ticket_act(actor=desk[i % 2], number=ticket.number, action="dispatch"))
     accepted = _race(
@@ -71,13 +70,10 @@ def test_twenty_creates_with_one_idempotency_key_make_one_ticket():
     users = _users()
 
     def create(i):
-        return services.ticket_create(
-            actor=users["80725"],
-            caller_phone="13800001111",
-            category="not_warm",
-            compound="lanjuexiaoqu",
-            idempotency_key="same-call",
-        ).ticket.number
+        call = services.TicketIntake(
+            caller_phone="13800001111", category="not_warm", compound="lanjuexiaoqu", idempotency_key="same-call"
+        )
+        return services.ticket_intake(actor=users["80725"], call=call).ticket.number
 
     numbers = _race(create)
     assert all(isinstance(n, str) for n in numbers), numbers
@@ -90,8 +86,11 @@ def test_twenty_concurrent_creates_get_twenty_distinct_numbers():
     users = _users()
     numbers = _race(
         lambda i: (
-            services.ticket_create(
-                actor=users["80725"], caller_phone=f"138000011{i:02d}", category="not_warm", compound="lanjuexiaoqu"
+            services.ticket_intake(
+                actor=users["80725"],
+                call=services.TicketIntake(
+                    caller_phone=f"138000011{i:02d}", category="not_warm", compound="lanjuexiaoqu"
+                ),
             ).ticket.number
         )
     )

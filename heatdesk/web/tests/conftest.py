@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from heatdesk.tickets.services import ticket_act, ticket_create
+from heatdesk.tickets.services import TicketIntake, ticket_act, ticket_intake
 
 ADDRESS = "回民区蓝爵小区3号楼2单元501"  # served by 桥靠供暖所 (cf-qiaokao) of 城发热力 (chengfa)
 STATION_USER = "station-cf-qiaokao"
@@ -38,7 +38,8 @@ def page_as(demo_city):
 def new_ticket(*, by: str = "80725", phone: str = "13800001111", address: str = ADDRESS, dispatch=True, **fields):
     """A ticket created (and by default dispatched) by an operator through the service."""
     fields.setdefault("category", "not_warm")
-    return ticket_create(actor=user(by), caller_phone=phone, address=address, dispatch=dispatch, **fields).ticket
+    call = TicketIntake(caller_phone=phone, address=address, **fields)
+    return ticket_intake(actor=user(by), call=call, dispatch=dispatch).ticket
 
 
 def act(username: str, ticket, action: str, **payload):

@@ -1,4 +1,5 @@
-"""Writes of the reports context: the bulk load of last season's tickets from an older system.
+"""Last season's tickets from an older system (`heatdesk import-tickets FILE`): CSV (UTF-8 with or
+without BOM, else GB18030) or XLSX (first sheet), one header row, read whole before anything is written.
 
 Why this bypasses `ticket_act`: the one door applies *live* transitions at the present time, by an actor
 with a role, starting SLA clocks and notifying stations. A historical ticket is none of that — its
@@ -6,8 +7,8 @@ transitions happened months ago in another system; replaying them would notify s
 and stamp today's time. So history is written as it was: Ticket rows with their status and milestones
 given in the constructor (bulk_create), one `create` TicketEvent with {"imported": true} each, and the
 final answer of a confirmed closure as one TicketCallback, so last season reports like this one.
-No SLA clocks are started: history raises no alerts. Days of the KPI day book it adds tickets to are
-unsealed (see models.py).
+No SLA clocks are started: history raises no alerts. The local days it adds tickets to are announced
+with `signals.tickets_imported` in the same transaction; the reports app unseals them in its day book.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
 from heatdesk.accounts.models import Role
+from heatdesk.core.tabular import table_file_read
 from heatdesk.geo.models import Compound, District, Station
-from heatdesk.reports.daybook import kpi_day_unseal, kpi_days_seal
-from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
 from heatdesk.sla.models import Stage, Urgency
 from heatdesk.tickets.models import (
@@ -39,6 +42,7 @@ from heatdesk.tickets.models import (
     TicketCallback,
     TicketEvent,
 )
+from heatdesk.tickets.signals import tickets_imported
 from heatdesk.tickets.states import TicketStatus
 
 MILESTONES = (
@@ -62,12 +66,54 @@ STATUS_NEEDS = {
     TicketStatus.CLOSED: ("closed_at",),
     TicketStatus.RETURNED: ("dispatched_at",),
 }
+# Header spellings of the desk's own spreadsheets, mapped to our column names.
+CHINESE_HEADERS = {
+    "工单号": "number",
+    "受理时间": "created_at",
+    "问题分类": "category",
+    "诉求类型": "kind",
+    "紧急程度": "urgency",
+    "来源渠道": "channel",
+    "来电号码": "caller_phone",
+    "来电人": "caller_name",
+    "诉求内容": "description",
+    "地址": "address",
+    "区": "district",
+    "小区": "compound",
+    "楼": "building",
+    "单元": "unit",
+    "室": "room",
+    "供暖所编码": "station_code",
+    "首问负责人": "owner",
+    "派单时间": "dispatched_at",
+    "响应时间": "accepted_at",
+    "出发时间": "departed_at",
+    "到达时间": "arrived_at",
+    "处置完成时间": "resolved_at",
+    "办结时间": "closed_at",
+    "满意度": "satisfaction",
+    "重办次数": "reopen_count",
+    "退单次数": "return_count",
+    "到达室温": "arrival_indoor_temp",
+}
+
+
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "y", "是", "t"}, {"0", "false", "no", "n", "否", "f", ""}
 NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9\-_]{1,20}$")
 
 
 class RowRejected(Exception):
     pass
+
+
+def ticket_file_rows(path: str | Path) -> list[tuple[int, dict]]:
+    """(line number, row) pairs of a tickets file; ValidationFailed for a file that cannot be read."""
+    return table_file_read(path, headers=CHINESE_HEADERS)[1]
+
+
+def _desk_zone() -> ZoneInfo:
+    """The desk's wall clock (settings.TIME_ZONE): naive times in old files, and the days of the day book."""
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass
@@ -107,7 +153,7 @@ def _time(row: dict, name: str, *, required: bool = False) -> dt.datetime | None
         except ValueError as error:
             raise RowRejected(f"{name} 不是时间 / {name} is not a time: {raw!r}") from error
     # Times without an offset are the desk's wall-clock time, as the old system and Excel write them.
-    return value if value.tzinfo else value.replace(tzinfo=report_timezone())
+    return value if value.tzinfo else value.replace(tzinfo=_desk_zone())
 
 
 def _count(row: dict, name: str) -> int:
@@ -183,15 +229,8 @@ def _status_from_milestones(times: dict) -> str:
     return TicketStatus.RECEIVED
 
 
-def _ticket_from_row(row: dict, lookups: _Lookups, default_owner: str | None) -> Ticket:
-    number = str(row.get("number") or "").strip()
-    if not NUMBER_PATTERN.match(number):
-        raise RowRejected(f"工单号无效 / number must be 1–20 letters, digits or dashes: {number!r}")
-    category = _choice(row, "category", Category)
-    urgency = Urgency.URGENT if category in URGENT_CATEGORIES else _choice(row, "urgency", Urgency, Urgency.NORMAL)
-    phone = re.sub(r"\s", "", str(row.get("caller_phone") or ""))
-    if not phone or len(phone) > 20:
-        raise RowRejected("缺少来电号码 / caller_phone is required (at most 20 characters)")
+def _place(row: dict, lookups: _Lookups) -> tuple[District | None, Compound | None, Station | None]:
+    """District, compound and station of a row; the compound's station unless one is named."""
     raw_district = str(row.get("district") or "").strip()
     district = lookups.districts.get(raw_district) if raw_district else None
     if raw_district and district is None:
@@ -201,19 +240,18 @@ def _ticket_from_row(row: dict, lookups: _Lookups, default_owner: str | None) ->
     station = lookups.stations.get(station_code) if station_code else (compound.station if compound else None)
     if station_code and station is None:
         raise RowRejected(f"未知供暖所 / unknown station_code {station_code!r}")
-    owner_name = str(row.get("owner") or "").strip() or default_owner or ""
-    owner = lookups.owners.get(owner_name)
-    if owner is None:
-        raise RowRejected(f"首问负责人须为话务员账号 / owner {owner_name!r} is not an operator account")
+    return district or (compound.district if compound else None), compound, station
 
+
+def _times_and_status(row: dict) -> tuple[dict, str]:
+    """The milestones (in order) and the status they support: a status column, else the furthest milestone."""
     times = {name: _time(row, name, required=name == "created_at") for name in MILESTONES}
     times["first_dispatched_at"] = times["first_dispatched_at"] or times["dispatched_at"]
     present = [(name, value) for name, value in times.items() if value is not None]
     for (earlier, first), (later, second) in itertools.pairwise(present):
         if second < first:
             raise RowRejected(f"{later} 早于 {earlier} / {later} is before {earlier}")
-    raw_status = str(row.get("status") or "").strip()
-    if raw_status:
+    if str(row.get("status") or "").strip():
         status = _choice(row, "status", TicketStatus)
         if status not in STATUS_NEEDS:
             raise RowRejected("已合并的工单不能导入 / merged tickets cannot be imported")
@@ -222,8 +260,11 @@ def _ticket_from_row(row: dict, lookups: _Lookups, default_owner: str | None) ->
     missing = [name for name in STATUS_NEEDS[status] if times[name] is None]
     if missing:
         raise RowRejected(f"状态 {status} 需要 {', '.join(missing)} / status {status} needs {', '.join(missing)}")
+    return times, status
 
-    snapshot = lookups.snapshots[urgency]
+
+def _deadlines(row: dict, times: dict, snapshot: dict) -> dict:
+    """Deadlines as given, else derived from the milestones with the SLA policy of today."""
     deadlines = {name: _time(row, name) for name in DEADLINES}
     derived = {
         "dispatch_deadline": (times["created_at"], Stage.DISPATCH),
@@ -234,14 +275,44 @@ def _ticket_from_row(row: dict, lookups: _Lookups, default_owner: str | None) ->
     for name, (start, stage) in derived.items():
         if deadlines[name] is None and start is not None:
             deadlines[name] = policy.deadline(start=start, snapshot=snapshot, stage=stage)
+    return deadlines
+
+
+def _outcome(row: dict) -> dict:
+    """How it ended: cause, phone guidance, temperatures, satisfaction, unreached closure."""
     cause = str(row.get("resolution_cause") or "").strip()
     if cause and cause not in ResolutionCause.values:
         raise RowRejected(f"未知处置原因 / unknown resolution_cause {cause!r}")
     phone_resolved = (
         _bool(row, "phone_resolved") if str(row.get("phone_resolved") or "").strip() else cause == "phone_guidance"
     )
-    satisfaction = _choice(row, "satisfaction", Satisfaction, "") if row.get("satisfaction") else ""
-    ticket = Ticket(
+    return {
+        "phone_resolved": phone_resolved,
+        "resolution_cause": cause,
+        "arrival_indoor_temp": _temperature(row, "arrival_indoor_temp"),
+        "resolved_indoor_temp": _temperature(row, "resolved_indoor_temp"),
+        "satisfaction": _choice(row, "satisfaction", Satisfaction, "") if row.get("satisfaction") else "",
+        "closed_unreached": _bool(row, "closed_unreached"),
+    }
+
+
+def _ticket_from_row(row: dict, lookups: _Lookups, default_owner: str | None) -> Ticket:
+    number = str(row.get("number") or "").strip()
+    if not NUMBER_PATTERN.match(number):
+        raise RowRejected(f"工单号无效 / number must be 1–20 letters, digits or dashes: {number!r}")
+    category = _choice(row, "category", Category)
+    urgency = Urgency.URGENT if category in URGENT_CATEGORIES else _choice(row, "urgency", Urgency, Urgency.NORMAL)
+    phone = re.sub(r"\s", "", str(row.get("caller_phone") or ""))
+    if not phone or len(phone) > 20:
+        raise RowRejected("缺少来电号码 / caller_phone is required (at most 20 characters)")
+    district, compound, station = _place(row, lookups)
+    owner_name = str(row.get("owner") or "").strip() or default_owner or ""
+    owner = lookups.owners.get(owner_name)
+    if owner is None:
+        raise RowRejected(f"首问负责人须为话务员账号 / owner {owner_name!r} is not an operator account")
+    times, status = _times_and_status(row)
+    snapshot = lookups.snapshots[urgency]
+    return Ticket(
         number=number,
         status=status,
         kind=_choice(row, "kind", Kind, Kind.HELP),
@@ -252,7 +323,7 @@ def _ticket_from_row(row: dict, lookups: _Lookups, default_owner: str | None) ->
         caller_name=str(row.get("caller_name") or "")[:40],
         description=str(row.get("description") or "")[:4000],
         address=str(row.get("address") or "")[:200],
-        district=district or (compound.district if compound else None),
+        district=district,
         compound=compound,
         building=str(row.get("building") or "")[:10],
         unit=str(row.get("unit") or "")[:10],
@@ -261,19 +332,54 @@ def _ticket_from_row(row: dict, lookups: _Lookups, default_owner: str | None) ->
         owner=owner,
         created_by=owner,
         sla=snapshot,
-        updated_at=max(value for _, value in present),
-        phone_resolved=phone_resolved,
-        resolution_cause=cause,
-        arrival_indoor_temp=_temperature(row, "arrival_indoor_temp"),
-        resolved_indoor_temp=_temperature(row, "resolved_indoor_temp"),
-        satisfaction=satisfaction,
-        closed_unreached=_bool(row, "closed_unreached"),
+        updated_at=max(value for value in times.values() if value is not None),
         last_repeat_call_at=_time(row, "last_repeat_call_at"),
+        **_outcome(row),
         **times,
-        **deadlines,
+        **_deadlines(row, times, snapshot),
         **{name: _count(row, name) for name in COUNTS},
     )
-    return ticket
+
+
+def _history_write(built: list[Ticket]) -> list[Ticket]:
+    """The tickets, one imported `create` event each and the final answer of confirmed closures, at once."""
+    with transaction.atomic():
+        tickets = Ticket.objects.bulk_create(built, batch_size=1000)
+        TicketEvent.objects.bulk_create(
+            [
+                TicketEvent(
+                    ticket=ticket,
+                    kind="create",
+                    at=ticket.created_at,
+                    actor=ticket.owner,
+                    data={"imported": True, "category": ticket.category, "urgency": ticket.urgency},
+                )
+                for ticket in tickets
+            ],
+            batch_size=1000,
+        )
+        # The old system's final answer, for closed tickets the citizen confirmed (closing needs "fixed").
+        TicketCallback.objects.bulk_create(
+            [
+                TicketCallback(
+                    ticket=ticket,
+                    at=ticket.closed_at,
+                    actor=ticket.owner,
+                    reached=True,
+                    fixed=True,
+                    satisfaction=ticket.satisfaction,
+                    comment="导入 / imported",
+                    outcome="closed",
+                )
+                for ticket in tickets
+                if ticket.satisfaction and ticket.status == TicketStatus.CLOSED and not ticket.closed_unreached
+            ],
+            batch_size=1000,
+        )
+        # Days that gained tickets: the reports app unseals them in its day book (computed live again).
+        days = {ticket.created_at.astimezone(_desk_zone()).date() for ticket in tickets}
+        tickets_imported.send(sender=Ticket, days=days)
+    return tickets
 
 
 def tickets_import_rows(
@@ -308,43 +414,6 @@ def tickets_import_rows(
     if report.rejected or dry_run:
         report.created = 0 if report.rejected else len(built)
         return report
-    with transaction.atomic():
-        tickets = Ticket.objects.bulk_create(built, batch_size=1000)
-        TicketEvent.objects.bulk_create(
-            [
-                TicketEvent(
-                    ticket=ticket,
-                    kind="create",
-                    at=ticket.created_at,
-                    actor=ticket.owner,
-                    data={"imported": True, "category": ticket.category, "urgency": ticket.urgency},
-                )
-                for ticket in tickets
-            ],
-            batch_size=1000,
-        )
-        # The old system's final answer, for closed tickets the citizen confirmed (closing needs "fixed").
-        TicketCallback.objects.bulk_create(
-            [
-                TicketCallback(
-                    ticket=ticket,
-                    at=ticket.closed_at,
-                    actor=ticket.owner,
-                    reached=True,
-                    fixed=True,
-                    satisfaction=ticket.satisfaction,
-                    comment="导入 / imported",
-                    outcome="closed",
-                )
-                for ticket in tickets
-                if ticket.satisfaction and ticket.status == TicketStatus.CLOSED and not ticket.closed_unreached
-            ],
-            batch_size=1000,
-        )
-        # Sealed days that gained tickets are no longer final: computed live until sealed again.
-        kpi_day_unseal(days={ticket.created_at.astimezone(report_timezone()).date() for ticket in tickets})
+    tickets = _history_write(built)
     report.created = len(tickets)
     return report
-
-
-__all__ = ["TicketImportReport", "kpi_day_unseal", "kpi_days_seal", "tickets_import_rows"]

@@ -13,10 +13,9 @@ from openpyxl import Workbook
 from heatdesk.core import clock
 from heatdesk.reports import exports, selectors
 from heatdesk.reports.daybook import kpi_days_seal
-from heatdesk.reports.importer import ticket_file_rows
 from heatdesk.reports.models import KpiSealedDay
-from heatdesk.reports.services import tickets_import_rows
 from heatdesk.reports.tests.conftest import AS_OF, at
+from heatdesk.tickets.importer import ticket_file_rows, tickets_import_rows
 from heatdesk.tickets.models import Ticket, TicketCallback, TicketEvent
 
 pytestmark = pytest.mark.django_db

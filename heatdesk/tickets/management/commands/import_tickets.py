@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from heatdesk.core.errors import ValidationFailed
-from heatdesk.reports.importer import ticket_file_rows
-from heatdesk.reports.services import tickets_import_rows
+from heatdesk.tickets.importer import ticket_file_rows, tickets_import_rows
 
 
 class Command(BaseCommand):
