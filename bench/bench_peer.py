@@ -9,9 +9,11 @@ runs from this tree in a fresh HEATDESK_DATA_DIR. On PostgreSQL each gets a scra
 script drops and recreates (heatdesk_bench_peer_hd / heatdesk_bench_peer_dh on 127.0.0.1:5432).
 
 Both hold the same tickets (same stations/queues, phones, times; ~10 % open). Heatdesk is loaded only
-through its public doors: `heatdesk demo --no-serve`, `heatdesk import-tickets` for the closed history,
-and POST /api/v1/tickets (dispatched, some accepted by the station) for the open ones. The peer gets one
-queue per Heatdesk station and the same rows by bulk insert, each with its "Ticket Opened" follow-up.
+through its public doors (peer_load.py): `heatdesk demo --no-serve`, `heatdesk import-tickets` for the
+history and the other teams' open tickets, and POST /api/v1/tickets (dispatched, some accepted by the
+crew) for the open tickets of the team that is measured, so those carry their live SLA clocks and events.
+The peer gets one queue per Heatdesk station and the same rows by bulk insert, each with its "Ticket
+Opened" follow-up.
 Both are served by gunicorn with the same workers/threads on 127.0.0.1 and driven in turn by N client
 threads (keep-alive sessions, loopback only, bounded in time) in alternating rounds. CPU per request is
 the gunicorn processes' utime+stime from /proc over the round, divided by the requests served.
@@ -57,7 +59,7 @@ from peer_load import (
     HEATDESK,
     OPERATORS,
     gazetteer,
-    heatdesk_history,
+    heatdesk_import,
     heatdesk_open,
     login,
     make_specs,
@@ -325,13 +327,20 @@ def prepare(args, tmp: Path, urls: dict, processes: list) -> tuple[list, tuple[i
     subprocess.run([*HEATDESK, "demo", "--no-serve"], env=env, cwd=ROOT, check=True, capture_output=True)
     compounds = gazetteer(env, tmp)
     specs = make_specs(args.tickets, args.open_share, compounds, dt.datetime.now(dt.UTC))
-    heatdesk_history(env, specs, tmp)
+    opened = [s for s in specs if s["open"]]
+    teams = {c["station_code"]: c["station_name"] for c in compounds}
+    team = args.team or max(teams, key=lambda code: sum(s["station"] == code for s in opened))
+    live = [s for s in opened if s["station"] == team]
+    live_numbers = {s["number"] for s in live}
+    heatdesk_import(env, [s for s in specs if s["number"] not in live_numbers], tmp)
+    print(f"Heatdesk: demo city and {len(specs) - len(live):,} imported tickets", file=sys.stderr)
     port = _free_port()
     serve = [*HEATDESK, "serve", "--port", str(port), "--workers", str(args.workers), "--threads", str(args.threads)]
     processes.append(subprocess.Popen(serve, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     hd_base = f"http://127.0.0.1:{port}"
     wait_up(f"{hd_base}/api/v1/health", processes[-1])
-    heatdesk_open(hd_base, specs)
+    heatdesk_open(hd_base, live)
+    print(f"Heatdesk: {len(live)} open tickets of {team} filed over the API", file=sys.stderr)
     if urls:
         _analyze(urls["heatdesk"])
     hd_load = time.perf_counter() - began
@@ -344,7 +353,6 @@ def prepare(args, tmp: Path, urls: dict, processes: list) -> tuple[list, tuple[i
     peer.write_project(root)
     with (root / "specs.jsonl").open("w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(s, ensure_ascii=False) + "\n" for s in specs)
-    teams = {c["station_code"]: c["station_name"] for c in compounds}
     queues = peer.load(venv, root, root / "specs.jsonl", teams, urls.get("peer"))
     port = _free_port()
     processes.append(peer.serve(venv, root, port, args.workers, args.threads, urls.get("peer")))
@@ -352,9 +360,7 @@ def prepare(args, tmp: Path, urls: dict, processes: list) -> tuple[list, tuple[i
     wait_up(f"{peer_base}/login/", processes[-1])
     peer_load = time.perf_counter() - began
 
-    opened = [s for s in specs if s["open"]]
-    team = args.team or max(teams, key=lambda code: sum(s["station"] == code for s in opened))
-    phone = opened[len(opened) // 2]["phone"]
+    phone = live[len(live) // 2]["phone"]
     systems = [
         Peer(peer_base, processes[-1], queues, team, phone),
         Heatdesk(hd_base, processes[-2], team, phone, compounds),
@@ -369,7 +375,7 @@ def prepare(args, tmp: Path, urls: dict, processes: list) -> tuple[list, tuple[i
     summary = (
         f"{'PostgreSQL' if urls else 'SQLite (WAL)'}; Heatdesk {counts[0]:,} tickets ({counts[1]:,} open, loaded in "
         f"{hd_load:.0f} s); django-helpdesk {installed['v']} {len(specs):,} tickets ({len(opened):,} open, "
-        f"loaded in {peer_load:.0f} s); team {team} ({sum(s['station'] == team for s in opened)} open); "
+        f"loaded in {peer_load:.0f} s); team {team} ({len(live)} open, filed live on Heatdesk); "
         f"gunicorn {args.workers} workers × {args.threads} threads each; {args.clients} clients; "
         f"{args.rounds} alternating rounds of {args.seconds:g} s per workload"
     )

@@ -146,11 +146,13 @@ def install(venv: Path, postgres: bool) -> str:
     """A fresh virtualenv with the peer, gunicorn (and psycopg for PostgreSQL) from the package index."""
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     packages = [PEER, "gunicorn"] + (["psycopg[binary]"] if postgres else [])
-    subprocess.run(
+    done = subprocess.run(
         [python(venv), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *packages],
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
+    if done.returncode:
+        raise RuntimeError(f"pip install {' '.join(packages)} failed:\n{done.stderr[-2000:]}")
     version = subprocess.run(
         [python(venv), "-c", "import importlib.metadata as m; print(m.version('django-helpdesk'))"],
         check=True,
