@@ -50,6 +50,7 @@ _ASCII_VALUE = re.compile(r"(?P<value>\d+[a-z]?|[a-z]\d{0,3})")
 _NUMERAL_VALUE = re.compile(rf"第?(?P<value>[{NUMERALS}]+)")
 _WORD_VALUE = re.compile(rf"(?P<value>[{DIRECTIONS}{STEMS}])(?=单元|单|户|号|座|栋)")
 _BARE_END = re.compile(r"$|[\s\-#.]|(?=[a-z]\d*-)")
+_VALUE_STARTS = frozenset(NUMERALS + DIRECTIONS + STEMS + "第")
 TYPO_FIXES = (
     (re.compile(rf"(?<=[0-9{NUMERALS}])[懂撞冻]"), "栋"),  # pinyin input slips for 栋
     (re.compile(r"(?<=\d)一(?=\d)"), "-"),  # 3一2一501: 一 typed for a dash
@@ -136,8 +137,9 @@ def token_at(text: str, position: int, *, in_tail: bool, glued: bool = False) ->
 
 def tail_start(text: str) -> int | None:
     """Where the building/unit/room tail begins: the first address part that is not inside a name."""
-    for position in range(len(text)):
-        if token_at(text, position, in_tail=False):
+    for position, char in enumerate(text):
+        is_value = (char.isascii() and char.isalnum()) or char in _VALUE_STARTS
+        if is_value and token_at(text, position, in_tail=False):
             return position
     return None
 

@@ -27,6 +27,7 @@ class IndexedName:
     is_name: bool
     forms: NameForms
     written: str = ""  # as written, only case and width folded: 万达广场二期 (forms.text has 万达广场2期)
+    learned: bool = False  # an alias an operator taught by choosing among candidates
 
 
 @dataclass
@@ -42,6 +43,7 @@ class GazetteerIndex:
     by_pinyin_core: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_initials: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_initials_core: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_spoken: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_first_two: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     bases: list[str] = field(default_factory=list)
     pinyins: list[str] = field(default_factory=list)
@@ -61,6 +63,8 @@ class GazetteerIndex:
         for initials in {forms.initials, forms.initials_base}:
             self.by_initials[initials].append(position)
         self.by_initials_core[forms.initials_core].append(position)
+        for spoken in forms.spoken:
+            self.by_spoken[spoken].append(position)
         self.by_first_two[forms.text[:2]].append(position)
         self.bases.append(forms.base)
         self.pinyins.append(forms.pinyin_base)
@@ -106,10 +110,10 @@ def _build(version: tuple) -> GazetteerIndex:
         district_of[compound_id] = district_id
         index.add(IndexedName(compound_id, district_id, True, name_forms(normalize(name)), fold(name)))
         _add_unprefixed(index, compound_id, district_id, name)
-    for compound_id, alias in CompoundAlias.objects.values_list("compound_id", "alias"):
+    for compound_id, alias, learned in CompoundAlias.objects.values_list("compound_id", "alias", "learned"):
         forms = name_forms(normalize(alias))
         if forms.text and compound_id in district_of:
-            index.add(IndexedName(compound_id, district_of[compound_id], False, forms, fold(alias)))
+            index.add(IndexedName(compound_id, district_of[compound_id], False, forms, fold(alias), learned))
             _add_unprefixed(index, compound_id, district_of[compound_id], alias)
     return index
 

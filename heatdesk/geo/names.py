@@ -29,7 +29,9 @@ TYPE_SUFFIXES = tuple(
 GENERIC_SUFFIXES = ("小区社区", "社区", "小区")
 GENERIC_SUFFIXES_PINYIN = ("xiaoqu", "shequ")
 _PHASE = re.compile(r"第?(\d+)期")
-_PHASE_PINYIN = re.compile(r"(?:di)?(\d+)qi$")
+_PHASE_PINYIN = re.compile(r"(?:di)?(\d+)qi?$")
+# A phase as said: 二期 is "erqi", initials "eq" (翡翠梦溪苑二期 → fcmxyeq).
+SPOKEN_DIGITS = ("ling", "yi", "er", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi")
 
 
 def _syllables(text: str) -> list[str]:
@@ -51,6 +53,8 @@ class NameForms:
     initials: str
     initials_base: str
     initials_core: str
+    # The pinyin and the initials with the phase as said (翡翠梦溪苑2期 → …erqi, fcmxyeq); empty without one.
+    spoken: tuple[str, ...] = ()
 
     @property
     def has_type_word(self) -> bool:
@@ -84,6 +88,7 @@ def name_forms(text: str) -> NameForms:
     syllables = _syllables(text)
     stem_syllables = syllables[:start] + syllables[end:]
     initials = [syllable[:1] for syllable in stem_syllables]
+    spoken = _spoken_phase(phase)
     return NameForms(
         text=text,
         phase=phase,
@@ -95,4 +100,25 @@ def name_forms(text: str) -> NameForms:
         initials="".join(syllable[:1] for syllable in syllables),
         initials_base="".join(initials[: len(base)]),
         initials_core="".join(initials[: len(core)]),
+        spoken=_spoken_forms(syllables, stem_syllables[: len(base)], spoken),
     )
+
+
+def _spoken_forms(syllables: list[str], base: list[str], spoken: str) -> tuple[str, ...]:
+    """Pinyin and initials with the phase said in place (…xiaoquerqi) and after the base (…erqi)."""
+    if not spoken:
+        return ()
+    words = spoken.split()
+    said = [word for syllable in syllables for word in (words[:-1] if syllable.isdigit() else [syllable])]
+    forms = {"".join(said), "".join(word[:1] for word in said)}
+    forms |= {"".join(base) + "".join(words), "".join(word[:1] for word in base + words)}
+    return tuple(sorted(forms))
+
+
+def _spoken_phase(phase: str | None) -> str:
+    """2 → "er qi", 12 → "shi er qi" (space between syllables, joined by the caller)."""
+    if phase is None or not phase.isdigit() or int(phase) > 19:
+        return ""
+    number = int(phase)
+    words = [SPOKEN_DIGITS[number]] if number <= 10 else ["shi", SPOKEN_DIGITS[number - 10]]
+    return " ".join([*words, "qi"])
