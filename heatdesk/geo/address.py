@@ -60,6 +60,7 @@ DISTRICT_SHORT_FORMS = {
     "托县": "托克托县",
 }
 
+
 @dataclass(frozen=True)
 class ParsedAddress:
     """An address taken apart; building, unit, room, floor and phase are bare numbers ("3")."""

@@ -118,7 +118,8 @@ def token_at(text: str, position: int, *, in_tail: bool, glued: bool = False) ->
             return token
         is_plain = raw.isdigit() or (len(raw) == 1 and raw.isalpha())
         ends = glued and raw.isdigit() and not text[match.end() : match.end() + 1].isascii()
-        if is_plain and (ends or _BARE_END.match(text, match.end())) and not (raw.isalpha() and not text[match.end() :]):
+        lone_letter_at_end = raw.isalpha() and not text[match.end() :]
+        if is_plain and (ends or _BARE_END.match(text, match.end())) and not lone_letter_at_end:
             return Token(position, match.end(), value, "bare")
         return None
     match = _NUMERAL_VALUE.match(text, position)

@@ -115,14 +115,17 @@ def _compound(values: Mapping[str, str]) -> Compound:
     if not compounds:
         raise ValidationFailed(f"未知小区 / unknown compound: {name!r}")
     if len(compounds) > 1:
-        raise ValidationFailed(f"小区 {name} 不止一个,请加 district 列 / {name!r} is in more than one district: add a district column")
+        raise ValidationFailed(
+            f"小区 {name} 不止一个,请加 district 列 / {name!r} is in more than one district: add a district column"
+        )
     return compounds[0]
 
 
 def _substation(station: Station, name: str) -> Substation | None:
     if not name:
         return None
-    found = Substation.objects.filter(code=name).first() or Substation.objects.filter(station=station, name=name).first()
+    found = Substation.objects.filter(code=name).first()
+    found = found or Substation.objects.filter(station=station, name=name).first()
     if found is None:
         code = f"{station.code}-{slug(name)}"
         while Substation.objects.filter(code=code).exists():
