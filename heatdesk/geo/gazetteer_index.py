@@ -17,7 +17,7 @@ from django.db.models import Count, Max
 
 from heatdesk.geo.address import fold, normalize, without_place_prefix
 from heatdesk.geo.models import Compound, CompoundAlias, District
-from heatdesk.geo.names import NameForms, name_forms
+from heatdesk.geo.names import NameForms, name_forms, name_in_digits
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,14 @@ def _add_unprefixed(index: GazetteerIndex, compound_id: int, district_id: int, n
         index.add(IndexedName(compound_id, district_id, False, name_forms(unprefixed), fold(name)))
 
 
+def _add_in_digits(index: GazetteerIndex, entry: IndexedName) -> None:
+    """电建一区 is also found as 电建1区, the way it is often typed."""
+    in_digits = name_in_digits(entry.forms.text)
+    if in_digits != entry.forms.text:
+        forms = name_forms(in_digits)
+        index.add(IndexedName(entry.compound_id, entry.district_id, entry.is_name, forms, entry.written, entry.learned))
+
+
 def _build(version: tuple) -> GazetteerIndex:
     index = GazetteerIndex(version=version)
     for district_id, name, code in District.objects.values_list("id", "name", "code"):
@@ -108,12 +116,16 @@ def _build(version: tuple) -> GazetteerIndex:
     district_of: dict[int, int] = {}
     for compound_id, name, district_id in Compound.objects.values_list("id", "name", "district_id"):
         district_of[compound_id] = district_id
-        index.add(IndexedName(compound_id, district_id, True, name_forms(normalize(name)), fold(name)))
+        entry = IndexedName(compound_id, district_id, True, name_forms(normalize(name)), fold(name))
+        index.add(entry)
+        _add_in_digits(index, entry)
         _add_unprefixed(index, compound_id, district_id, name)
     for compound_id, alias, learned in CompoundAlias.objects.values_list("compound_id", "alias", "learned"):
         forms = name_forms(normalize(alias))
         if forms.text and compound_id in district_of:
-            index.add(IndexedName(compound_id, district_of[compound_id], False, forms, fold(alias), learned))
+            entry = IndexedName(compound_id, district_of[compound_id], False, forms, fold(alias), learned)
+            index.add(entry)
+            _add_in_digits(index, entry)
             _add_unprefixed(index, compound_id, district_of[compound_id], alias)
     return index
 

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
+from heatdesk.geo.address_tail import NUMERALS, chinese_number
+
 # Words that say what kind of place a compound is; 苑/园/城 alone count too. Longest first.
 TYPE_SUFFIXES = tuple(
     sorted(
@@ -29,9 +31,17 @@ TYPE_SUFFIXES = tuple(
 GENERIC_SUFFIXES = ("小区社区", "社区", "小区")
 GENERIC_SUFFIXES_PINYIN = ("xiaoqu", "shequ")
 _PHASE = re.compile(r"第?(\d+)期")
+# Numbers inside names are matched in digits, however written: 电建一区 = 电建1区, 三号院 = 3号院,
+# 十二冶 = 12冶 (names and typed text alike; 三门 and 二道河 stay as they are).
+_NAME_NUMERAL = re.compile(rf"([{NUMERALS}]+)(?=号|区|组|冶|队|排|街坊)")
 _PHASE_PINYIN = re.compile(r"(?:di)?(\d+)qi?$")
 # A phase as said: 二期 is "erqi", initials "eq" (翡翠梦溪苑二期 → fcmxyeq).
 SPOKEN_DIGITS = ("ling", "yi", "er", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi")
+
+
+def name_in_digits(text: str) -> str:
+    """电建一区 → 电建1区, 十二冶小区 → 12冶小区: the same name with its inner numbers in digits."""
+    return _NAME_NUMERAL.sub(lambda match: chinese_number(match.group(1)), text)
 
 
 def _syllables(text: str) -> list[str]:
