@@ -45,7 +45,7 @@ _ADMIN_PREFIX = re.compile(rf"[{HAN}]{{2,8}}?(?:街道办事处|街道办|街道
 # A road and its house number: 中山西路12号, 新华大街147-2号, 中山路12, 昭乌达路169弄, 大南街387巷.
 # The road name may hold numbers (四号大街); it is cut at the last place word (区/镇/街道/村/小区).
 _ROAD_NUMBER = re.compile(
-    rf"(?P<road>[{HAN}][{HAN}0-9]{{0,11}}?(?:大街|大道|路|街|巷|胡同|道))"
+    rf"(?P<road>[{HAN}][{HAN}0-9]{{0,11}}?(?:大街|大道|路|街|巷|胡同|道|环))"
     rf"(?P<number>\d+(?:-\d+)?)(?P<mark>号|弄|巷)?"
 )
 _ROAD_STOP = re.compile(r".*(?:街道办事处|街道办|街道|小区|社区|区|镇|乡|村)")
@@ -187,7 +187,9 @@ def _take_road(text: str) -> tuple[str | None, str | None, str]:
             continue
         road, start = match.group("road"), match.start()
         stop = _ROAD_STOP.match(road)
-        if stop and len(road) - stop.end() >= 2:
+        if stop and len(road) - stop.end() < 2:
+            continue  # 乌兰察布东路街道205…: a sub-district, not a road
+        if stop:
             road, start = road[stop.end() :], start + stop.end()
         number = match.group("number") + (match.group("mark") if match.group("mark") in ("弄", "巷") else "")
         return road, number, (text[:start] + " " + following).strip()

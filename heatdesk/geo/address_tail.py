@@ -137,11 +137,19 @@ def token_at(text: str, position: int, *, in_tail: bool, glued: bool = False) ->
 
 
 def tail_start(text: str) -> int | None:
-    """Where the building/unit/room tail begins: the first address part that is not inside a name."""
+    """Where the building/unit/room tail begins: the first address part that is not inside a name.
+
+    A weak part (号, 楼, 排) followed by an explicit building (公园一号27号楼, 水泥厂一排房3栋) belongs
+    to the name.
+    """
     for position, char in enumerate(text):
         is_value = (char.isascii() and char.isalnum()) or char in _VALUE_STARTS
-        if is_value and token_at(text, position, in_tail=False):
-            return position
+        token = is_value and token_at(text, position, in_tail=False)
+        if not token:
+            continue
+        if token.kind in ("hao", "lou", "row") and any(t.kind == "building" for t in tail_tokens(text[token.end :])):
+            continue
+        return position
     return None
 
 

@@ -47,6 +47,7 @@ SCORE_INITIALS = 0.92  # ljxq
 SCORE_CORE = 0.92  # the name without its type word: 翡翠梦溪 for 翡翠梦溪苑
 SCORE_PINYIN_CORE = 0.88
 SCORE_INITIALS_CORE = 0.85
+SCORE_CHINESE_SOUND_SLIP = 0.7
 SCORE_OTHER_TYPE_WORD = 0.62  # 蓝爵花园 for 蓝爵小区: probably, but ask
 ALIAS_DISCOUNT = 0.02
 # Phase (期) agreement: same, text names one the compound lacks, compound has one the text lacks.
@@ -263,6 +264,8 @@ class _Scorer:
             for _, _, position in matches:
                 pinyin = index.pinyins[position]
                 score = _pinyin_typo_score(OSA.distance(probe.pinyin_base, pinyin), len(pinyin))
+                if not probe.is_latin:  # another character that sounds alike (泰乐苑 / 泰和苑): only a candidate
+                    score = min(score, SCORE_CHINESE_SOUND_SLIP)
                 if score:
                     self.offer([position], score, "fuzzy")
         if not probe.is_latin and len(probe.base) >= 3:
