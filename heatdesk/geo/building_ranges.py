@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ EXPORT_COLUMNS = (*BUILDING_RANGE_COLUMNS, "district")
 _ITEM_SEPARATORS = re.compile(r"[,，、;；\s]+")
 _SPAN = re.compile(r"^(\d+)\s*[-~～—至到]\s*(\d+)$")
 _SINGLE = re.compile(r"^(?:\d+[a-z]?|[a-z]\d{0,3}|[甲乙丙丁东西南北中])$", re.IGNORECASE)
+_BUILDING_WORD = re.compile(r"(?:号楼|栋|幢|座|号)$")
 MAX_SPAN = 2000
 
 
@@ -61,7 +63,7 @@ def building_set(text: str) -> BuildingSet:
     if not items:
         raise ValidationFailed("楼号为空 / buildings are empty")
     for item in items:
-        item = item.removesuffix("号楼").removesuffix("栋").removesuffix("号")
+        item = _BUILDING_WORD.sub("", unicodedata.normalize("NFKC", item))
         span = _SPAN.match(item)
         if span:
             low, high = int(span.group(1)), int(span.group(2))
