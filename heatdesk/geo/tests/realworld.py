@@ -19,7 +19,7 @@ from pathlib import Path
 from pypinyin import lazy_pinyin
 
 from heatdesk.geo.address import normalize
-from heatdesk.geo.names import name_forms
+from heatdesk.geo.names import name_forms, name_in_digits
 from heatdesk.geo.tests.synthetic import ROADS, URBAN, _divisions, _spoken_digits, _spoken_number, synthetic_gazetteer
 
 SEED = 14
@@ -135,7 +135,20 @@ def _tail(rng: random.Random) -> tuple[str, str, str]:
 
 
 def _prefix(rng: random.Random, row: dict) -> str:
-    return rng.choice(("", "", row["district"], f"呼和浩特市{row['district']}", f"{row['district']}{row['street']}"))
+    """What callers say before the compound: nothing, the district, the city, the street, the community."""
+    return rng.choice(
+        (
+            "",
+            "",
+            row["district"],
+            f"呼和浩特市{row['district']}",
+            f"{row['district']}{row['street']}",
+            f"{row['street']}{row['community']}",
+            f"我家在{row['district']}",
+            "您好 我住",
+            f"内蒙古呼市{row['district']}",
+        )
+    )
 
 
 def _route(klass: str, text: str, row: dict, parts: tuple = ("", "", "", ""), district: str = "") -> Case:
@@ -190,7 +203,15 @@ def _tail_forms(rng: random.Random, klass: str) -> tuple[str, tuple[str, str, st
             (f"{_spoken_number(int(b))}号楼{_spoken_number(int(u))}单元", (b, u, "", "")),
         ],
     }
-    text, parts = rng.choice(forms.get(klass) or [(f"{b}号楼{u}单元{r}", (b, u, "", r))])
+    plain = [
+        (f"{b}号楼{u}单元{r}", (b, u, "", r)),
+        (f"{b}-{u}-{r}", (b, u, "", r)),
+        (f"{b}栋{u}单元{r}室", (b, u, "", r)),
+        (f" {b}#{u}-{r}", (b, u, "", r)),
+        (f"{b}号楼{u}单元{r}号", (b, u, "", r)),
+        (f"{b}号楼", (b, "", "", "")),
+    ]
+    text, parts = rng.choice(forms.get(klass) or plain)
     if "?" in parts:  # the direction word as typed
         said = next(char for char in text if char in "东西中")
         parts = tuple(said if part == "?" else part for part in parts)
@@ -214,7 +235,8 @@ def _name_number_class(city: _City, rng: random.Random) -> list[Case]:
     for index in range(PER_CLASS):
         row = city.by_name[NUMBERED_NAMES[index % len(NUMBERED_NAMES)]][0]
         tail, parts = _tail_forms(rng, rng.choice(("plain", "explicit_markers", "chinese_numerals")))
-        cases.append(_route("name_numbers", f"{_prefix(rng, row)}{row['compound']}{tail}", row, parts))
+        name = row["compound"] if index % 3 else name_in_digits(row["compound"])  # 电建1区 for 电建一区
+        cases.append(_route("name_numbers", f"{_prefix(rng, row)}{name}{tail}", row, parts))
     return cases
 
 
@@ -274,6 +296,11 @@ def _ambiguous_classes(city: _City, rng: random.Random) -> list[Case]:
         b, u, r = _tail(rng)
         text = rng.choice((f"{initials}{b}-{u}-{r}", f"{initials} {b}号楼{u}单元{r}"))
         cases.append(Case("shared_initials", "ambiguous", text, building=b, unit=u, room=r))
+    for index in range(PER_CLASS):  # an estate named without its phase
+        stem = PHASED_STEMS[index % len(PHASED_STEMS)]
+        b, u, r = _tail(rng)
+        text = rng.choice((f"{stem}{b}号楼{u}单元{r}", f"{name_forms(stem).initials} {b}-{u}-{r}"))
+        cases.append(Case("phase_unsaid", "ambiguous", text, building=b, unit=u, room=r))
     for index in range(PER_CLASS):
         name = SAME_NAME[index % len(SAME_NAME)]
         b, u, r = _tail(rng)
@@ -284,7 +311,9 @@ def _ambiguous_classes(city: _City, rng: random.Random) -> list[Case]:
         known_sounds = {lazy_pinyin(name[1])[0] for name in group}
         filler = [char for char in "庆达福安康乐宁远昌平和顺" if lazy_pinyin(char)[0] not in known_sounds]
         filler = [char for char in filler if stem[0] + char not in {name_forms(n).core for n in group}]
+        sounds = {name_forms(normalize(name)).pinyin_base for name in city.by_name}
         filler = [char for char in filler if stem[0] + char + group[0][len(stem) :] not in city.by_name]
+        filler = [c for c in filler if name_forms(stem[0] + c + group[0][len(stem) :]).pinyin_base not in sounds]
         typo = stem[0] + rng.choice(filler) + group[0][len(stem) :]
         b, u, r = _tail(rng)
         cases.append(Case("typo_equally_close", "ambiguous", f"{typo}{b}号楼{u}单元{r}", building=b, unit=u, room=r))
@@ -325,8 +354,15 @@ def _unknown_class(city: _City, rng: random.Random) -> list[Case]:
     cases = []
     for index in range(PER_CLASS + 12):
         b, u, r = _tail(rng)
-        kind = index % 3
-        if kind == 0:
+        kind = index % 4
+        if kind == 3:  # the name of a known compound with another type word: 蓝爵花园 for 蓝爵小区
+            row = rng.choice([row for row in city.singles() if row["compound"].endswith("小区")])
+            core = name_forms(normalize(row["compound"])).core
+            sibling = core + rng.choice(("花园", "家园", "公寓", "华庭"))
+            if sibling in city.by_name:
+                continue
+            text = f"{row['district']}{sibling}{b}号楼{u}单元{r}"
+        elif kind == 0:
             text = f"{rng.choice(URBAN)}{UNKNOWN_NAMES[index % len(UNKNOWN_NAMES)]}{b}号楼{u}单元{r}"
         elif kind == 1:
             text = f"{rng.choice(OTHER_PLACES)}{rng.choice(UNKNOWN_NAMES)}小区{b}号楼{u}单元{r}"

@@ -16,7 +16,7 @@ ROUTE_CLASSES = {
     "typing_habits", "chinese_numerals", "postcode", "phase_initials", "same_name_with_district",
     "building_ranges",
 }  # fmt: skip
-HELD_CLASSES = {"shared_initials", "same_name_no_district", "typo_equally_close", "unknown"}
+HELD_CLASSES = {"shared_initials", "same_name_no_district", "typo_equally_close", "phase_unsaid", "unknown"}
 
 
 @pytest.fixture(scope="module")
