@@ -1,11 +1,11 @@
 """Reading a heating address the way operators type it and citizens say it (DESIGN §6).
 
 "我家在呼和浩特市回民区蓝爵小区三号楼二单元501", "ljxq 3-2-501", "万达二期1号楼": the parser
-normalises the text (full-width → ASCII, Chinese numerals before 号/楼/栋/单元/室/期 → digits),
-drops noise (province, city, 我家在, 附近), takes out the district, the sub-district and a
-road with its house number, splits off the building/unit/room tail and keeps what is left as the
-compound text. It knows nothing of the gazetteer beyond the district names it is given; matching
-the compound is the resolver's job.
+normalises the text (full-width → ASCII, 二期 → 2期), drops noise (province, city, 我家在, 附近),
+postcodes and phone numbers, takes out the district and a road with its house number (中山西路12号,
+147-2号, 169弄, 387巷; never the building), splits off the building/unit/floor/room tail at the first
+address marker (address_tail.py) and keeps what is left as the compound text. It knows nothing of
+the gazetteer beyond the district names it is given; matching the compound is the resolver's job.
 """
 
 from __future__ import annotations

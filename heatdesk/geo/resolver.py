@@ -6,9 +6,13 @@ such as 兰爵小区, or typed `lanjuexiaoqu`); the pinyin initials (`ljxq`); a 
 text; and fuzzy matching of characters and of pinyin. A district in the text or passed in narrows
 the match. The serving station is the building's own where one is recorded, else the compound's.
 
-`confidence` is the best score less a penalty when the runner-up is close; only at or above
-`CONFIDENT_AT` is the address routed automatically, otherwise the operator picks from
-`candidates` and the confirmed text is learned as an alias (`services.compound_alias_learn`).
+`confidence` is the best score less a penalty when the runner-up is close, so shared initials, the
+same name in two districts with no district said, or a typo as close to two names are never
+confident; nor is a match in another district than the one named (`district_mismatch`). Only at or
+above `CONFIDENT_AT` is the address routed automatically, otherwise the operator picks from
+`candidates` and the confirmed text is learned as an alias (`services.compound_alias_learn`). A
+phase said in initials or pinyin (fcmxyeq, …erqi) counts as the phase. The station is the
+building's own, else its imported building range's (`building_ranges`), else the compound's.
 """
 
 from __future__ import annotations
