@@ -53,6 +53,9 @@ _NOT_AFTER_ROAD_NUMBER = re.compile(r"[0-9a-z\-#]|号|楼|栋|幢|座|单|门|�
 _POSTCODE_OR_PHONE = re.compile(r"(?:邮编|邮政编码)?(?<![0-9])(?:0\d{5}|1[3-9]\d{9})(?![0-9])")
 _PHASE = re.compile(r"(\d+)期")
 
+# An address is said in its first characters; what follows (the complaint) is not read.
+MAX_ADDRESS_CHARS = 200
+
 # Short forms people use for Hohhot's banners and counties.
 DISTRICT_SHORT_FORMS = {
     "土左旗": "土默特左旗",
@@ -199,7 +202,7 @@ def _take_road(text: str) -> tuple[str | None, str | None, str]:
 def parse_address(text: str, *, district_names: Iterable[str] | None = None) -> ParsedAddress:
     """Take an address apart; district names default to Hohhot's, the resolver adds the gazetteer's."""
     names = set(shipped_district_names()) | set(district_names or ())
-    normalized = normalize(text)
+    normalized = normalize((text or "")[:MAX_ADDRESS_CHARS])
     cleaned = _drop_noise(_POSTCODE_OR_PHONE.sub(" ", normalized).strip())
     district, rest = _take_district(cleaned, names)
     road, road_number, rest = _take_road(_typos_fixed(rest))
@@ -221,6 +224,6 @@ def parse_address(text: str, *, district_names: Iterable[str] | None = None) -> 
         road_number=road_number,
         compound_text=compound_text,
         context=context,
-        phase=str(int(phase_match.group(1))) if phase_match else None,
+        phase=(phase_match.group(1).lstrip("0") or "0") if phase_match else None,
         **tail_parts(tail),
     )

@@ -110,7 +110,7 @@ def token_at(text: str, position: int, *, in_tail: bool, glued: bool = False) ->
     match = _ASCII_VALUE.match(text, position)
     if match and not (previous.isascii() and previous.isalnum() and match.group("value")[0].isalpha()):
         raw = match.group("value")
-        value = raw.upper() if not raw.isdigit() else str(int(raw))
+        value = raw.upper() if not raw.isdigit() else (raw.lstrip("0") or "0")
         if raw[0].isalpha() and len(raw) > 1 and not raw[1:].isdigit():
             return None
         token = _marked(text, value, position, match.end(), numeral=False, in_tail=in_tail)

@@ -25,8 +25,8 @@ from heatdesk.geo.pinyin import slug
 BUILDING_RANGE_COLUMNS = ("compound", "buildings", "station_code", "substation")
 EXPORT_COLUMNS = (*BUILDING_RANGE_COLUMNS, "district")
 _ITEM_SEPARATORS = re.compile(r"[,，、;；\s]+")
-_SPAN = re.compile(r"^(\d+)\s*[-~～—至到]\s*(\d+)$")
-_SINGLE = re.compile(r"^(?:\d+[a-z]?|[a-z]\d{0,3}|[甲乙丙丁东西南北中])$", re.IGNORECASE)
+_SPAN = re.compile(r"^(\d{1,6})\s*[-~～—至到]\s*(\d{1,6})$")
+_SINGLE = re.compile(r"^(?:\d{1,6}[a-z]?|[a-z]\d{0,3}|[甲乙丙丁东西南北中])$", re.IGNORECASE)
 _BUILDING_WORD = re.compile(r"(?:号楼|栋|幢|座|号)$")
 MAX_SPAN = 2000
 
@@ -41,7 +41,7 @@ class BuildingSet:
     def __contains__(self, building: object) -> bool:
         if not isinstance(building, str) or not building:
             return False
-        if building.isdigit():
+        if building.isdigit() and len(building) <= 9:
             number = int(building)
             if any(low <= number <= high for low, high in self.spans):
                 return True

@@ -80,7 +80,7 @@ def name_forms(text: str) -> NameForms:
     """The matching forms of an already normalised name or typed compound text."""
     text = text.replace(" ", "")
     phase_match = (_PHASE_PINYIN if text.isascii() else _PHASE).search(text)
-    phase = str(int(phase_match.group(1))) if phase_match else None
+    phase = (phase_match.group(1).lstrip("0") or "0") if phase_match else None
     start, end = phase_match.span() if phase_match else (len(text), len(text))
     stem = text[:start] + text[end:]
     base = stem
@@ -127,7 +127,7 @@ def _spoken_forms(syllables: list[str], base: list[str], spoken: str) -> tuple[s
 
 def _spoken_phase(phase: str | None) -> str:
     """2 → "er qi", 12 → "shi er qi" (space between syllables, joined by the caller)."""
-    if phase is None or not phase.isdigit() or int(phase) > 19:
+    if phase is None or not phase.isdigit() or len(phase) > 2 or int(phase) > 19:
         return ""
     number = int(phase)
     words = [SPOKEN_DIGITS[number]] if number <= 10 else ["shi", SPOKEN_DIGITS[number - 10]]
