@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heatdesk.geo.address import building_number, chinese_number, normalize, parse_address
 
@@ -330,3 +332,20 @@ def test_postcodes_and_phone_numbers_are_dropped():
 def test_chinese_numerals_are_converted_in_the_tail_only():
     assert normalize("四号大街三门") == "四号大街三门"
     assert _all_parts("三门小区三号楼二单元") == ("三门小区", "3", "2", None, None)
+
+
+_ADDRESS_CHARACTERS = "0123456789abxz-#号楼栋单元室户层排门东西中甲乙一二三十百零期第路街巷弄区镇村小 的,（１Ａ蓝爵"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ADDRESS_CHARACTERS, max_size=60) | st.text(max_size=60))
+def test_any_text_parses_without_error_and_parts_are_short(text):
+    parsed = parse_address(text)
+
+    for part in (parsed.building, parsed.unit, parsed.floor, parsed.room):
+        assert part is None or 0 < len(part) <= 60
+
+
+def test_long_or_digit_heavy_text_parses_quickly():
+    for text in ("1号" * 3000 + "1栋", "蓝爵小区" + "9" * 5000 + "号楼", "9" * 5000 + "期"):
+        parse_address(text)
