@@ -49,6 +49,7 @@ _SEPARATOR = re.compile(r"[\s\-#.的]+")
 _ASCII_VALUE = re.compile(r"(?P<value>\d+[a-z]?|[a-z]\d{0,3})")
 _NUMERAL_VALUE = re.compile(rf"第?(?P<value>[{NUMERALS}]+)")
 _WORD_VALUE = re.compile(rf"(?P<value>[{DIRECTIONS}{STEMS}])(?=单元|单|户|号|座|栋)")
+_WORD_END = re.compile(rf"$|[\s\-#.0-9a-z{NUMERALS}]")
 _BARE_END = re.compile(r"$|[\s\-#.]|(?=[a-z]\d*-)")
 _VALUE_STARTS = frozenset(NUMERALS + DIRECTIONS + STEMS + "第")
 TYPO_FIXES = (
@@ -132,7 +133,11 @@ def token_at(text: str, position: int, *, in_tail: bool, glued: bool = False) ->
         return Token(position, match.end(), value, "bare") if ends else None
     match = _WORD_VALUE.match(text, position)
     if match:
-        return _marked(text, match.group("value"), position, match.end(), numeral=False, in_tail=in_tail)
+        token = _marked(text, match.group("value"), position, match.end(), numeral=False, in_tail=in_tail)
+        # 东单元, 西户, 甲座 start a tail only when the address goes on or ends there (not 东单小区, 北座花园)
+        if token and not in_tail and not _WORD_END.match(text, token.end):
+            return None
+        return token
     return None
 
 

@@ -349,3 +349,16 @@ def test_any_text_parses_without_error_and_parts_are_short(text):
 def test_long_or_digit_heavy_text_parses_quickly():
     for text in ("1号" * 3000 + "1栋", "蓝爵小区" + "9" * 5000 + "号楼", "9" * 5000 + "期"):
         parse_address(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("东单小区3号楼", ("东单小区", "3", None, None, None)),
+        ("北座花园2号楼", ("北座花园", "2", None, None, None)),
+        ("西户营小区3-2-501", ("西户营小区", "3", "2", None, "501")),
+        ("蓝爵小区甲座1201", ("蓝爵小区", "甲", None, None, "1201")),
+    ],
+)
+def test_direction_and_stem_words_inside_names_stay_in_the_name(text, expected):
+    assert _all_parts(text) == expected
