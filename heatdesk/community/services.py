@@ -38,8 +38,9 @@ from heatdesk.community.selectors import (
 )
 from heatdesk.core import clock
 from heatdesk.core.errors import Conflict, NotFound, ValidationFailed
+from heatdesk.core.vocabulary import Category
 from heatdesk.geo.models import Compound
-from heatdesk.tickets.models import Category, Channel
+from heatdesk.tickets.models import Channel
 from heatdesk.tickets.states import TicketStatus
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9\-]{5,19}$")
