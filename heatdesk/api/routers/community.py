@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from heatdesk.community import access, selectors, services
@@ -121,7 +121,7 @@ def vulnerable_list(request, compound: str | None = Query(None, max_length=60)):
 def vulnerable_add(request, body: VulnerableIn):
     """Register a household with its consent."""
     row = services.vulnerable_register(actor=request.auth, entry=services.VulnerableIn(**body.dict()))
-    return 201, _vulnerable(row)
+    return Status(201, _vulnerable(row))
 
 
 @router.get("/vulnerable/cold-snap", response=list[ColdSnapOut])
@@ -180,7 +180,7 @@ def campaign_add(request, body: CampaignIn):
         ends_on=body.date_to,
         compounds=body.compounds,
     )
-    return 201, _campaign(campaign)
+    return Status(201, _campaign(campaign))
 
 
 @router.get("/campaigns", response=list[CampaignOut], by_alias=True)
@@ -237,7 +237,7 @@ def _visit(visit: Visit) -> dict:
 def visit_add(request, body: VisitIn):
     """Record a visit; below 18 °C or `problem: true` opens a dispatched ticket with channel `proactive`."""
     visit = services.visit_record(actor=request.auth, visit=services.VisitIn(**body.dict()))
-    return 201, _visit(visit)
+    return Status(201, _visit(visit))
 
 
 class HouseholdIn(Schema):
@@ -299,7 +299,7 @@ def ledger_add(request, body: LedgerIn):
             contact_phone=body.contact_phone,
         ),
     )
-    return 201, selectors.ledger_progress(ledger).as_json()
+    return Status(201, selectors.ledger_progress(ledger).as_json())
 
 
 @router.get("/ledgers", response=list[LedgerOut])

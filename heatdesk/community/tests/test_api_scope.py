@@ -66,7 +66,10 @@ def test_only_the_community_and_the_desk_lead_register_households(api_as, cast, 
 
 @pytest.mark.parametrize("who", ["other_community", "operator", "other_station", "company"])
 def test_the_register_is_refused_to_others_and_their_attempt_is_not_a_read(api_as, cast, who):
-    assert api_as(cast.community).post("community/vulnerable", {**REGISTER_ROW, "compound": cast.compound}).status_code == 201
+    assert (
+        api_as(cast.community).post("community/vulnerable", {**REGISTER_ROW, "compound": cast.compound}).status_code
+        == 201
+    )
     user = getattr(cast, who)
     assert api_as(user).get(f"community/vulnerable?compound={cast.compound}").status_code == 403
     listed = api_as(user).get("community/vulnerable")
@@ -96,7 +99,10 @@ def test_a_household_is_registered_once_and_bad_input_is_422(api_as, cast):
     bad = client.post("community/vulnerable", {**REGISTER_ROW, "compound": cast.compound, "contact_phone": "x"})
     assert bad.status_code == 422
     assert client.post("community/vulnerable", {**REGISTER_ROW, "compound": "nowhere"}).status_code == 404
-    assert client.post("community/vulnerable", {**REGISTER_ROW, "kind": "rich", "compound": cast.compound}).status_code == 422
+    assert (
+        client.post("community/vulnerable", {**REGISTER_ROW, "kind": "rich", "compound": cast.compound}).status_code
+        == 422
+    )
 
 
 @pytest.mark.parametrize("who", ["other_community", "operator", "other_station", "station", "company"])
