@@ -167,5 +167,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
         "response_histogram": response_histogram(tickets=tickets),
         "resolution_histogram": resolution_histogram(tickets=tickets),
         "hotspots": hotspots(tickets=tickets),
+        "communities": kpis.community_kpis_by_community(tickets=tickets),
+        "community_definitions": kpis.COMMUNITY_KPI_DEFINITIONS,
         "tickets": tickets,
     }

@@ -49,7 +49,7 @@ def test_the_season_workbook_matches_the_api(page, api_kpis):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["概览", "供暖所排名", "企业排名", "分类", "每日", "热点小区", "明细"]
+    assert workbook.sheetnames == ["概览", "供暖所排名", "企业排名", "分类", "每日", "热点小区", "社区", "明细"]
     overview = workbook["概览"]
     assert overview.freeze_panes == "A5"
     assert overview.column_dimensions["A"].width > 10
