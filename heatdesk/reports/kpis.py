@@ -511,3 +511,12 @@ def community_kpis_by_community(*, tickets: QuerySet[Ticket]) -> list[dict]:
         for row in rows
         if row["proactive_found__num"] or row["ledger_fixed_rate__den"]
     ]
+
+
+# What GET /reports/kpis answers: the desk's KPIs of §5 and the community figures that joined them (§11).
+REPORT_KPI_DEFINITIONS: dict[str, KpiDefinition] = {**KPI_DEFINITIONS, **COMMUNITY_KPI_DEFINITIONS}
+REPORT_KPI_KEYS: tuple[str, ...] = tuple(REPORT_KPI_DEFINITIONS)
+
+
+def report_definitions_json() -> dict[str, dict]:
+    return {key: definition.as_json() for key, definition in REPORT_KPI_DEFINITIONS.items()}

@@ -58,3 +58,16 @@ def stewarded(api_as, cast) -> Cast:
     response = api_as(cast.community).put(f"community/compounds/{cast.compound}/stewards", STEWARDS)
     assert response.status_code == 200, response.content
     return cast
+
+
+@pytest.fixture
+def page_as(demo_city):
+    """page_as("lead") → a Django test client signed in as that demo account."""
+    from django.test import Client
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        return client
+
+    return make
