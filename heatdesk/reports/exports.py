@@ -213,7 +213,7 @@ def _overview_sheet(workbook: Workbook, bundle: dict, title: str) -> None:
         ("Definition", 70),
     ]
     sheet = _Sheet(workbook, "概览", headers, _intro(bundle, title))
-    for key, definition in kpis.KPI_DEFINITIONS.items():
+    for key, definition in kpis.REPORT_KPI_DEFINITIONS.items():
         value = bundle["kpis"][key]
         number_format = UNIT_FORMATS[definition.unit]
         numerator_format = MINUTES_FORMAT if definition.unit == kpis.MINUTES else INTEGER

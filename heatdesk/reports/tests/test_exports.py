@@ -54,12 +54,12 @@ def test_the_season_workbook_matches_the_api(page, api_kpis):
     assert overview.freeze_panes == "A5"
     assert overview.column_dimensions["A"].width > 10
     rows = {row[0]: row for row in _sheet_rows(overview, 4)}
-    assert list(rows) == list(kpis.KPI_DEFINITIONS)
+    assert list(rows) == list(kpis.REPORT_KPI_DEFINITIONS)
     for key, value in api_kpis.items():
         assert rows[key][3] == value["value"], key
         assert rows[key][4] == value["numerator"], key
         assert rows[key][5] == value["denominator"], key
-        assert rows[key][7] == kpis.KPI_DEFINITIONS[key].formula_zh
+        assert rows[key][7] == kpis.REPORT_KPI_DEFINITIONS[key].formula_zh
     assert isinstance(rows["received"][3], int)
     assert isinstance(rows["satisfaction_rate"][3], float)
     received = api_kpis["received"]["value"]
