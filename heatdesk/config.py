@@ -202,6 +202,8 @@ class HeatdeskSettings:
     open311_window_seconds: int = _knob(60, minimum=1)
     # A lat/long routes to the nearest compound with coordinates only within this many metres.
     open311_nearest_meters: float = _knob(300.0, minimum=1)
+    # The system account that owns tickets opened by community visits and problem ledgers (channel proactive).
+    proactive_intake_user: str = _knob("proactive-intake")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> HeatdeskSettings:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "heatdesk.sla",
     "heatdesk.tickets",
     "heatdesk.supervision",
+    "heatdesk.community",
     "heatdesk.reports",
     "heatdesk.operations",
     "heatdesk.api",
@@ -152,6 +153,7 @@ HEATDESK_OPEN311_POST_LIMIT = parsed.open311_post_limit
 HEATDESK_OPEN311_READ_LIMIT = parsed.open311_read_limit
 HEATDESK_OPEN311_WINDOW_SECONDS = parsed.open311_window_seconds
 HEATDESK_OPEN311_NEAREST_METERS = parsed.open311_nearest_meters
+HEATDESK_PROACTIVE_INTAKE_USER = parsed.proactive_intake_user
 
 # ---- Hardening: sign-in, tokens, request ids, logs, CSP, TLS (issue 11, `auth`) -------------------
 # One block so it merges as a unit; it extends MIDDLEWARE and LOGGING defined above.

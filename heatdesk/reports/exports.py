@@ -213,7 +213,7 @@ def _overview_sheet(workbook: Workbook, bundle: dict, title: str) -> None:
         ("Definition", 70),
     ]
     sheet = _Sheet(workbook, "概览", headers, _intro(bundle, title))
-    for key, definition in kpis.KPI_DEFINITIONS.items():
+    for key, definition in kpis.REPORT_KPI_DEFINITIONS.items():
         value = bundle["kpis"][key]
         number_format = UNIT_FORMATS[definition.unit]
         numerator_format = MINUTES_FORMAT if definition.unit == kpis.MINUTES else INTEGER
@@ -312,6 +312,31 @@ def _hotspots_sheet(workbook: Workbook, bundle: dict) -> None:
         )
 
 
+def _communities_sheet(workbook: Workbook, bundle: dict) -> None:
+    """社区 (未诉先办): proactive_found and ledger_fixed_rate per community, each with its formula."""
+    found, fixed = (kpis.COMMUNITY_KPI_DEFINITIONS[key] for key in ("proactive_found", "ledger_fixed_rate"))
+    headers = [("社区编码", 22), ("社区", 18), (found.label_zh, 14), (fixed.label_zh, 14), ("分子", 10), ("分母", 10)]
+    intro = [
+        *_intro(bundle, "社区 未诉先办"),
+        f"{found.label_zh}: {found.formula_zh}",
+        f"{fixed.label_zh}: {fixed.formula_zh}",
+    ]
+    sheet = _Sheet(workbook, "社区", headers, intro)
+    for row in bundle.get("communities", []):
+        rate = row["kpis"]["ledger_fixed_rate"]
+        sheet.row(
+            [
+                row["code"],
+                row["name"],
+                row["kpis"]["proactive_found"]["value"],
+                rate["value"],
+                rate["numerator"],
+                rate["denominator"],
+            ],
+            [None, None, INTEGER, PERCENT, INTEGER, INTEGER],
+        )
+
+
 def _details_sheet(workbook: Workbook, bundle: dict, viewer) -> None:
     headers = [(name, 20 if name.endswith(("_at", "deadline")) else 14) for name, _ in TICKET_COLUMNS]
     intro = [*_intro(bundle, "明细"), f"最多 {MAX_DETAIL_ROWS} 行 / at most {MAX_DETAIL_ROWS} rows; 全部请导出 CSV"]
@@ -333,6 +358,7 @@ def report_workbook(*, bundle: dict, title: str, day: bool, viewer=None, details
     else:
         _daily_sheet(workbook, bundle)
     _hotspots_sheet(workbook, bundle)
+    _communities_sheet(workbook, bundle)
     if details:
         _details_sheet(workbook, bundle, viewer)
     output = io.BytesIO()
