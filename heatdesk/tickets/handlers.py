@@ -298,6 +298,9 @@ def callback(ctx: ActionContext) -> dict:
     ticket, payload, actor = ctx.ticket, ctx.payload, ctx.actor
     if actor.role == Role.OPERATOR and ticket.owner_id != actor.id:
         raise PermissionDenied("只有首问负责人可以回访 / only the owner may call back")
+    channel = payload.get("channel") or "phone"
+    if channel not in ("phone", "sms_link"):
+        raise ValidationFailed("回访方式无效 / channel must be phone or sms_link", details=[{"field": "channel"}])
     reached = _bool(payload, "reached", label="是否接通")
     comment = _text(payload, "comment", required=False, label="市民意见")
     answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": ""}
@@ -338,9 +341,10 @@ def callback(ctx: ActionContext) -> dict:
             )
             outcome = "redo"
     TicketCallback.objects.create(
-        ticket=ticket, at=ctx.now, actor=actor, reached=reached, comment=comment, outcome=outcome, **answers
+        ticket=ticket, at=ctx.now, actor=actor, reached=reached, comment=comment, outcome=outcome, channel=channel, **answers
     )
-    return {"reached": reached, **answers, "comment": comment, "outcome": outcome, "attempt": ticket.callbacks.count()}
+    attempt = ticket.callbacks.count()
+    return {"reached": reached, **answers, "comment": comment, "outcome": outcome, "attempt": attempt, "channel": channel}
 
 
 def close_unreached(ctx: ActionContext) -> dict:
