@@ -143,9 +143,7 @@ def aliyun_percent_encode(value: str) -> str:
 
 
 def aliyun_string_to_sign(method: str, params: dict[str, str]) -> str:
-    canonical = "&".join(
-        f"{aliyun_percent_encode(k)}={aliyun_percent_encode(v)}" for k, v in sorted(params.items())
-    )
+    canonical = "&".join(f"{aliyun_percent_encode(k)}={aliyun_percent_encode(v)}" for k, v in sorted(params.items()))
     return f"{method}&{aliyun_percent_encode('/')}&{aliyun_percent_encode(canonical)}"
 
 
@@ -185,7 +183,9 @@ def aliyun_result(status: int, body: bytes) -> SendResult:
     if status == 200 and code == "OK":
         return SendResult(ok=True, provider_id=str(answer.get("BizId", ""))[:100])
     return SendResult(
-        ok=False, error=f"HTTP {status} {code} {answer.get('Message', '')}".strip()[:300], permanent=code in PERMANENT_CODES
+        ok=False,
+        error=f"HTTP {status} {code} {answer.get('Message', '')}".strip()[:300],
+        permanent=code in PERMANENT_CODES,
     )
 
 
@@ -207,16 +207,12 @@ def tencent_authorization(*, secret_id: str, secret_key: str, host: str, body: b
         ["POST", "/", "", f"content-type:{TENCENT_CONTENT_TYPE}\nhost:{host}\n", "content-type;host", _sha256_hex(body)]
     )
     scope = f"{date}/sms/tc3_request"
-    string_to_sign = "\n".join(
-        ["TC3-HMAC-SHA256", str(timestamp), scope, _sha256_hex(canonical_request.encode())]
-    )
+    string_to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), scope, _sha256_hex(canonical_request.encode())])
     secret_date = _hmac_sha256(("TC3" + secret_key).encode(), date)
     secret_service = _hmac_sha256(secret_date, "sms")
     secret_signing = _hmac_sha256(secret_service, "tc3_request")
     signature = hmac.new(secret_signing, string_to_sign.encode(), hashlib.sha256).hexdigest()
-    return (
-        f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
-    )
+    return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
 
 
 def tencent_request(message: Outgoing, config: GatewayConfig, *, now: dt.datetime) -> SmsRequest:
@@ -262,7 +258,9 @@ def tencent_result(status: int, body: bytes) -> SendResult:
     if status == 200 and code == "Ok":
         return SendResult(ok=True, provider_id=str(first.get("SerialNo", ""))[:100])
     return SendResult(
-        ok=False, error=f"HTTP {status} {code} {first.get('Message', '')}".strip()[:300], permanent=code in PERMANENT_CODES
+        ok=False,
+        error=f"HTTP {status} {code} {first.get('Message', '')}".strip()[:300],
+        permanent=code in PERMANENT_CODES,
     )
 
 
@@ -306,7 +304,9 @@ BUILDERS = {"webhook": webhook_request, "tencent": tencent_request}
 READERS = {"webhook": webhook_result, "aliyun": aliyun_result, "tencent": tencent_result}
 
 
-def backend_send(message: Outgoing, config: GatewayConfig, *, now: dt.datetime, nonce: str, timeout: float) -> SendResult:
+def backend_send(
+    message: Outgoing, config: GatewayConfig, *, now: dt.datetime, nonce: str, timeout: float
+) -> SendResult:
     """Send through the configured remote backend (console is handled by the caller)."""
     if config.backend == "aliyun":
         request = aliyun_request(message, config, now=now, nonce=nonce)

@@ -166,7 +166,8 @@ def _recent_sends(phones: set[str], now: dt.datetime) -> dict[str, list[dt.datet
     recent: dict[str, list[dt.datetime]] = {phone: [] for phone in phones}
     rows = SmsMessage.objects.filter(to__in=phones, sent_at__gt=now - longest).values_list("to", "sent_at")
     for phone, sent_at in rows:
-        recent[phone].append(sent_at)
+        if sent_at is not None:
+            recent[phone].append(sent_at)
     # Messages claimed by a live worker count as sent: they are on their way.
     for phone in SmsMessage.objects.filter(
         to__in=phones, status=SmsStatus.QUEUED, claim_token__isnull=False, next_attempt_at__gt=now

@@ -301,9 +301,12 @@ def callback(ctx: ActionContext) -> dict:
     channel = payload.get("channel") or "phone"
     if channel not in ("phone", "sms_link"):
         raise ValidationFailed("回访方式无效 / channel must be phone or sms_link", details=[{"field": "channel"}])
+    channel = payload.get("channel") or "phone"  # phone | sms_link (the citizen's rating link)
+    if channel not in ("phone", "sms_link"):
+        raise ValidationFailed("回访方式无效 / channel must be phone or sms_link", details=[{"field": "channel"}])
     reached = _bool(payload, "reached", label="是否接通")
     comment = _text(payload, "comment", required=False, label="市民意见")
-    answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": ""}
+    answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": "", "channel": channel}
     if not reached:
         last = ticket.last_callback_attempt_at
         if last is not None and ctx.now - last < CALLBACK_RETRY_SPACING:
