@@ -298,9 +298,6 @@ def callback(ctx: ActionContext) -> dict:
     ticket, payload, actor = ctx.ticket, ctx.payload, ctx.actor
     if actor.role == Role.OPERATOR and ticket.owner_id != actor.id:
         raise PermissionDenied("只有首问负责人可以回访 / only the owner may call back")
-    channel = payload.get("channel") or "phone"
-    if channel not in ("phone", "sms_link"):
-        raise ValidationFailed("回访方式无效 / channel must be phone or sms_link", details=[{"field": "channel"}])
     channel = payload.get("channel") or "phone"  # phone | sms_link (the citizen's rating link)
     if channel not in ("phone", "sms_link"):
         raise ValidationFailed("回访方式无效 / channel must be phone or sms_link", details=[{"field": "channel"}])
@@ -344,10 +341,9 @@ def callback(ctx: ActionContext) -> dict:
             )
             outcome = "redo"
     TicketCallback.objects.create(
-        ticket=ticket, at=ctx.now, actor=actor, reached=reached, comment=comment, outcome=outcome, channel=channel, **answers
+        ticket=ticket, at=ctx.now, actor=actor, reached=reached, comment=comment, outcome=outcome, **answers
     )
-    attempt = ticket.callbacks.count()
-    return {"reached": reached, **answers, "comment": comment, "outcome": outcome, "attempt": attempt, "channel": channel}
+    return {"reached": reached, **answers, "comment": comment, "outcome": outcome, "attempt": ticket.callbacks.count()}
 
 
 def close_unreached(ctx: ActionContext) -> dict:
