@@ -218,16 +218,14 @@ def report_book(*, user: User | None, period: Period, scope: ReportScope) -> Day
 def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of: dt.datetime | None = None) -> dict:
     """The KPI report of DESIGN §5 for one period and scope: period, scope, kpis and definitions."""
     as_of = as_of or clock.now()
-    values = kpis.kpis_compute(
-        tickets=report_tickets(user=user, period=period, scope=scope),
-        as_of=as_of,
-        book=report_book(user=user, period=period, scope=scope),
-    )
+    tickets = report_tickets(user=user, period=period, scope=scope)
+    values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=report_book(user=user, period=period, scope=scope))
     return {
         "period": period.as_json(as_of=as_of),
         "scope": scope.as_json(),
         "kpis": {key: {**value, "definition": key} for key, value in values.items()},
         "definitions": kpis.kpis_definitions_json(),
+        "callback_channels": kpis.callback_channels(tickets=tickets),
     }
 
 

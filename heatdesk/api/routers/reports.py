@@ -71,11 +71,21 @@ class ScopeOut(Schema):
     operator: str | None = Field(description="owner operator's username")
 
 
+class CallbackChannelOut(Schema):
+    callbacks: int
+    reached: int
+    satisfied: int
+    fixed: int
+
+
 class KpiReportOut(Schema):
     period: PeriodOut
     scope: ScopeOut
     kpis: KpisOut  # type: ignore[valid-type]
     definitions: KpiDefinitionsOut  # type: ignore[valid-type]
+    callback_channels: dict[Literal["phone", "sms_link"], CallbackChannelOut] | None = Field(
+        None, description="callbacks by how the answer came (phone callback or SMS rating link); counts only"
+    )
 
 
 class RuleOut(Schema):

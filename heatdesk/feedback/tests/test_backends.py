@@ -83,7 +83,10 @@ def test_aliyun_sends_dysmsapi_send_sms_signed_with_hmac_sha1(queued, settings, 
     assert fields["AccessKeyId"] == "AKID-test" and fields["RegionId"] == "cn-hangzhou"
     assert fields["PhoneNumbers"] == "13812345678" and fields["SignName"] == "供热专席"
     assert fields["Timestamp"] == "2026-12-01T10:00:00Z" and fields["SignatureNonce"]
-    assert json.loads(fields["TemplateParam"]) == {"number": ticket.number, "link": f"http://127.0.0.1:8000/s/{ticket.number}"}
+    assert json.loads(fields["TemplateParam"]) == {
+        "number": ticket.number,
+        "link": f"http://127.0.0.1:8000/s/{ticket.number}",
+    }
     signature = fields.pop("Signature")
     canonical = "&".join(f"{_aliyun_encode(k)}={_aliyun_encode(v)}" for k, v in sorted(fields.items()))
     string_to_sign = "POST&%2F&" + _aliyun_encode(canonical)
@@ -116,15 +119,25 @@ def test_tencent_sends_send_sms_2021_01_11_signed_with_tc3_hmac_sha256(queued, s
     assert headers["content-type"] == "application/json; charset=utf-8"
     body = request.json
     assert body["PhoneNumberSet"] == ["+8613812345678"] and body["SmsSdkAppId"] == "1400000001"
-    assert body["SignName"] == "供热专席" and body["TemplateParamSet"] == [ticket.number, f"http://127.0.0.1:8000/s/{ticket.number}"]
+    assert body["SignName"] == "供热专席" and body["TemplateParamSet"] == [
+        ticket.number,
+        f"http://127.0.0.1:8000/s/{ticket.number}",
+    ]
     host = headers["host"]
     canonical = "\n".join(
-        ["POST", "/", "", f"content-type:application/json; charset=utf-8\nhost:{host}\n", "content-type;host",
-         hashlib.sha256(request.body).hexdigest()]
+        [
+            "POST",
+            "/",
+            "",
+            f"content-type:application/json; charset=utf-8\nhost:{host}\n",
+            "content-type;host",
+            hashlib.sha256(request.body).hexdigest(),
+        ]
     )
-    string_to_sign = f"TC3-HMAC-SHA256\n{int(NOW.timestamp())}\n2026-12-01/sms/tc3_request\n" + hashlib.sha256(
-        canonical.encode()
-    ).hexdigest()
+    string_to_sign = (
+        f"TC3-HMAC-SHA256\n{int(NOW.timestamp())}\n2026-12-01/sms/tc3_request\n"
+        + hashlib.sha256(canonical.encode()).hexdigest()
+    )
     signature = hmac.new(_tc3("s3cret", "2026-12-01"), string_to_sign.encode(), hashlib.sha256).hexdigest()
     assert headers["authorization"] == (
         "TC3-HMAC-SHA256 Credential=AKIDtest/2026-12-01/sms/tc3_request, SignedHeaders=content-type;host, "
@@ -134,7 +147,9 @@ def test_tencent_sends_send_sms_2021_01_11_signed_with_tc3_hmac_sha256(queued, s
     assert message.provider_id == "5000:1045710669"
 
 
-def test_provider_errors_are_retried_then_fail_and_a_bad_number_fails_at_once(queued, settings, receiver, fast_retries, time_machine):
+def test_provider_errors_are_retried_then_fail_and_a_bad_number_fails_at_once(
+    queued, settings, receiver, fast_retries, time_machine
+):
     _ticket, message = queued
     busy = {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发流控"}
     _gateway(settings, "aliyun", receiver.url("/", Reply(body=json.dumps(busy).encode())))
