@@ -54,7 +54,9 @@ def test_webhook_posts_signed_json(queued, settings, receiver):
     [request] = receiver.on("/sms")
     body = request.json
     assert body["to"] == "+8613812345678"
-    assert body["kind"] == "received" and body["ticket"] == ticket.number and body["text"] == message.text
+    assert body["kind"] == "received"
+    assert body["ticket"] == ticket.number
+    assert body["text"] == message.text
     assert body["id"] == request.headers["Idempotency-Key"] == message.idempotency_key
     timestamp = request.headers["X-Heatdesk-Timestamp"]
     assert int(timestamp) == int(NOW.timestamp())
@@ -78,11 +80,17 @@ def test_aliyun_sends_dysmsapi_send_sms_signed_with_hmac_sha1(queued, settings, 
     [request] = receiver.on("/")
     assert request.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
     fields = dict(parse_qsl(request.body.decode(), keep_blank_values=True))
-    assert fields["Action"] == "SendSms" and fields["Version"] == "2017-05-25" and fields["Format"] == "JSON"
-    assert fields["SignatureMethod"] == "HMAC-SHA1" and fields["SignatureVersion"] == "1.0"
-    assert fields["AccessKeyId"] == "AKID-test" and fields["RegionId"] == "cn-hangzhou"
-    assert fields["PhoneNumbers"] == "13812345678" and fields["SignName"] == "供热专席"
-    assert fields["Timestamp"] == "2026-12-01T10:00:00Z" and fields["SignatureNonce"]
+    assert fields["Action"] == "SendSms"
+    assert fields["Version"] == "2017-05-25"
+    assert fields["Format"] == "JSON"
+    assert fields["SignatureMethod"] == "HMAC-SHA1"
+    assert fields["SignatureVersion"] == "1.0"
+    assert fields["AccessKeyId"] == "AKID-test"
+    assert fields["RegionId"] == "cn-hangzhou"
+    assert fields["PhoneNumbers"] == "13812345678"
+    assert fields["SignName"] == "供热专席"
+    assert fields["Timestamp"] == "2026-12-01T10:00:00Z"
+    assert fields["SignatureNonce"]
     assert json.loads(fields["TemplateParam"]) == {
         "number": ticket.number,
         "link": f"http://127.0.0.1:8000/s/{ticket.number}",
@@ -114,12 +122,16 @@ def test_tencent_sends_send_sms_2021_01_11_signed_with_tc3_hmac_sha256(queued, s
     assert sms_deliver_due(limit=10).sent == 1
     [request] = receiver.on("/")
     headers = {k.lower(): v for k, v in request.headers.items()}
-    assert headers["x-tc-action"] == "SendSms" and headers["x-tc-version"] == "2021-01-11"
-    assert headers["x-tc-region"] == "ap-guangzhou" and headers["x-tc-timestamp"] == str(int(NOW.timestamp()))
+    assert headers["x-tc-action"] == "SendSms"
+    assert headers["x-tc-version"] == "2021-01-11"
+    assert headers["x-tc-region"] == "ap-guangzhou"
+    assert headers["x-tc-timestamp"] == str(int(NOW.timestamp()))
     assert headers["content-type"] == "application/json; charset=utf-8"
     body = request.json
-    assert body["PhoneNumberSet"] == ["+8613812345678"] and body["SmsSdkAppId"] == "1400000001"
-    assert body["SignName"] == "供热专席" and body["TemplateParamSet"] == [
+    assert body["PhoneNumberSet"] == ["+8613812345678"]
+    assert body["SmsSdkAppId"] == "1400000001"
+    assert body["SignName"] == "供热专席"
+    assert body["TemplateParamSet"] == [
         ticket.number,
         f"http://127.0.0.1:8000/s/{ticket.number}",
     ]
@@ -155,7 +167,8 @@ def test_provider_errors_are_retried_then_fail_and_a_bad_number_fails_at_once(
     _gateway(settings, "aliyun", receiver.url("/", Reply(body=json.dumps(busy).encode())))
     assert sms_deliver_due(limit=10).retrying == 1
     message.refresh_from_db()
-    assert message.status == SmsStatus.QUEUED and message.attempts == 1
+    assert message.status == SmsStatus.QUEUED
+    assert message.attempts == 1
     assert message.next_attempt_at == NOW + dt.timedelta(seconds=2)
     assert sms_deliver_due(limit=10).claimed == 0  # not before the backoff
     time_machine.move_to(NOW + dt.timedelta(seconds=2), tick=False)
@@ -180,7 +193,8 @@ def test_an_unreachable_gateway_is_retried(queued, settings, fast_retries):
     _gateway(settings, "webhook", "http://127.0.0.1:9/closed")
     assert sms_deliver_due(limit=10).retrying == 1
     message.refresh_from_db()
-    assert message.status == SmsStatus.QUEUED and "Error" in message.error
+    assert message.status == SmsStatus.QUEUED
+    assert "Error" in message.error
 
 
 def test_quote_is_what_the_aliyun_rule_means():

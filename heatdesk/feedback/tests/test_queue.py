@@ -33,7 +33,8 @@ def test_each_step_queues_its_message_once(daytime):
     ticket = resolved_ticket()
     assert kinds(ticket) == ["received", "dispatched", "accepted", "resolved"]
     dispatched, accepted, resolved = SmsMessage.objects.filter(ticket=ticket).order_by("id")[1:]
-    assert "桥靠" in dispatched.text and "12月01日" in dispatched.text  # station and when they will come
+    assert "桥靠" in dispatched.text
+    assert "12月01日" in dispatched.text
     assert "桥靠" in accepted.text
     assert "http://127.0.0.1:8000/r/" in resolved.text
 
@@ -113,7 +114,8 @@ def test_one_number_is_rate_limited_and_held_not_dropped(daytime):
     report = sms_deliver_due(limit=10)
     assert (report.sent, report.held) == (1, 1)
     held = SmsMessage.objects.get(ticket=ticket, kind="dispatched")
-    assert held.status == SmsStatus.QUEUED and held.next_attempt_at == DAY + dt.timedelta(minutes=1)
+    assert held.status == SmsStatus.QUEUED
+    assert held.next_attempt_at == DAY + dt.timedelta(minutes=1)
     daytime.move_to(DAY + dt.timedelta(minutes=1), tick=False)
     assert sms_deliver_due(limit=10).sent == 1
 
@@ -134,7 +136,12 @@ def test_a_message_is_sent_once_even_when_delivered_twice(daytime):
 
 def test_queueing_joins_the_callers_transaction(daytime):
     ticket = new_ticket(dispatch=False)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        act("80725", ticket, "dispatch")
-        raise RuntimeError("rolled back")
+
+    def dispatch_then_fail():
+        with transaction.atomic():
+            act("80725", ticket, "dispatch")
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        dispatch_then_fail()
     assert kinds(ticket) == ["received"]

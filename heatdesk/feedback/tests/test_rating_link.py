@@ -46,11 +46,14 @@ def test_fixed_and_satisfied_closes_the_ticket_once(resolved):
     ticket, path, _token = resolved
     client = Client()
     page = client.get(path)
-    assert page.status_code == 200 and "问题解决了吗" in page.content.decode()
+    assert page.status_code == 200
+    assert "问题解决了吗" in page.content.decode()
     done = client.post(path, HAPPY)
-    assert done.status_code == 200 and "工单已办结" in done.content.decode()
+    assert done.status_code == 200
+    assert "工单已办结" in done.content.decode()
     ticket.refresh_from_db()
-    assert ticket.status == "closed" and ticket.satisfaction == "satisfied"
+    assert ticket.status == "closed"
+    assert ticket.satisfaction == "satisfied"
     callback = TicketCallback.objects.get(ticket=ticket)
     assert (callback.channel, callback.reached, callback.fixed, callback.actor_id) == (
         "sms_link",
@@ -59,10 +62,12 @@ def test_fixed_and_satisfied_closes_the_ticket_once(resolved):
         ticket.owner_id,
     )
     event = TicketEvent.objects.filter(ticket=ticket, kind="callback").get()
-    assert event.data["channel"] == "sms_link" and event.data["outcome"] == "closed"
+    assert event.data["channel"] == "sms_link"
+    assert event.data["outcome"] == "closed"
     before = snapshot(ticket)
     again = client.post(path, {**HAPPY, "fixed": "no"})
-    assert again.status_code == 410 and "已评价" in again.content.decode()
+    assert again.status_code == 410
+    assert "已评价" in again.content.decode()
     assert client.get(path).status_code == 410
     assert snapshot(ticket) == before
 
@@ -70,8 +75,10 @@ def test_fixed_and_satisfied_closes_the_ticket_once(resolved):
 def test_not_fixed_redoes_the_ticket_like_a_phone_callback(resolved):
     ticket, path, token = resolved
     result = rating_link_answer(token=token, answer=RatingAnswer(contacted=True, fixed=False, satisfaction="satisfied"))
-    assert result.status == "dispatched" and result.reopen_count == 1
-    assert result.station.code == "cf-qiaokao" and result.accepted_at is None
+    assert result.status == "dispatched"
+    assert result.reopen_count == 1
+    assert result.station.code == "cf-qiaokao"
+    assert result.accepted_at is None
     assert TicketCallback.objects.get(ticket=ticket).outcome == "redo"
     # The citizen hears that it is being redone; the ticket goes round the loop again.
     assert list(SmsMessage.objects.filter(ticket=ticket).values_list("kind", flat=True))[-1] == "dispatched"
@@ -85,14 +92,16 @@ def test_unhappy_for_the_stations_cause_redoes_other_causes_close(resolved):
     ticket, path, _token = resolved
     Client().post(path, {"contacted": "yes", "fixed": "yes", "satisfaction": "not_satisfied"})
     ticket.refresh_from_db()
-    assert ticket.status == "dispatched" and ticket.satisfaction == "not_satisfied"
+    assert ticket.status == "dispatched"
+    assert ticket.satisfaction == "not_satisfied"
     act(STATION_USER, ticket, "accept")
     act(STATION_USER, ticket, "resolve", cause="valve", indoor_temp="20")
     link = RatingLink.objects.filter(ticket=ticket, used_at__isnull=True).get()
     token = signing.dumps({"n": link.nonce}, salt=RATING_SALT, compress=False)
     Client().post(f"/r/{token}", {"contacted": "yes", "fixed": "yes", "satisfaction": "not_satisfied_other"})
     ticket.refresh_from_db()
-    assert ticket.status == "closed" and ticket.satisfaction == "not_satisfied"
+    assert ticket.status == "closed"
+    assert ticket.satisfaction == "not_satisfied"
 
 
 def test_a_forged_token_is_refused_and_changes_nothing(resolved):
@@ -119,7 +128,8 @@ def test_an_expired_link_is_refused_and_changes_nothing(resolved, time_machine):
     before = snapshot(ticket)
     time_machine.move_to(DAY + dt.timedelta(hours=72), tick=False)
     response = Client().post(path, HAPPY)
-    assert response.status_code == 410 and "已过期" in response.content.decode()
+    assert response.status_code == 410
+    assert "已过期" in response.content.decode()
     with pytest.raises(TransitionNotAllowed):
         rating_link_answer(token=token, answer=RatingAnswer(contacted=True, fixed=True, satisfaction="satisfied"))
     assert snapshot(ticket) == before
@@ -148,7 +158,8 @@ def test_link_answers_count_in_the_same_kpis_and_show_in_the_channel_split(resol
     tickets = Ticket.objects.filter(id__in=[ticket.id, other.id])
     kpis = kpis_assemble(kpis_raw(tickets=tickets, as_of=DAY))
     assert kpis["callback_rate"] == {"value": 1.0, "numerator": 2, "denominator": 2}
-    assert kpis["satisfaction_rate"]["numerator"] == 2 and kpis["resolution_rate"]["numerator"] == 1
+    assert kpis["satisfaction_rate"]["numerator"] == 2
+    assert kpis["resolution_rate"]["numerator"] == 1
     split = callback_channels(tickets=tickets)
     assert split["sms_link"] == {"callbacks": 1, "reached": 1, "satisfied": 1, "fixed": 1}
     assert split["phone"] == {"callbacks": 1, "reached": 1, "satisfied": 1, "fixed": 0}
