@@ -78,14 +78,19 @@ class CallbackChannelOut(Schema):
     fixed: int
 
 
+class CallbackChannelsOut(Schema):
+    """Callbacks by how the answer came; counts only (the rates above count both channels alike)."""
+
+    phone: CallbackChannelOut
+    sms_link: CallbackChannelOut
+
+
 class KpiReportOut(Schema):
     period: PeriodOut
     scope: ScopeOut
     kpis: KpisOut  # type: ignore[valid-type]
     definitions: KpiDefinitionsOut  # type: ignore[valid-type]
-    callback_channels: dict[Literal["phone", "sms_link"], CallbackChannelOut] | None = Field(
-        None, description="callbacks by how the answer came (phone callback or SMS rating link); counts only"
-    )
+    callback_channels: CallbackChannelsOut | None = None
 
 
 class RuleOut(Schema):

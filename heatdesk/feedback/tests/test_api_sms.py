@@ -48,3 +48,9 @@ def test_the_ticket_page_lists_the_sms_for_the_desk(demo_city, client, time_mach
     assert 'data-kind="dispatched"' in html
     client.force_login(get_user_model().objects.get(username="station-cf-qiaokao"))
     assert "您的供暖诉求已受理" not in client.get(f"/tickets/{ticket.number}/").content.decode()
+
+
+def test_the_kpi_report_splits_callbacks_by_channel(api_as):
+    body = api_as("lead").get("reports/kpis").json()
+    assert set(body["callback_channels"]) == {"phone", "sms_link"}
+    assert body["callback_channels"]["sms_link"] == {"callbacks": 0, "reached": 0, "satisfied": 0, "fixed": 0}
