@@ -107,7 +107,8 @@ def sms_enqueue(
         to=ticket.caller_phone,
         kind=kind,
         text=text[:500],
-        params={"template": code, "values": ordered},
+        # Pairs, not an object: PostgreSQL's jsonb does not keep key order, and Tencent needs the order.
+        params={"template": code, "values": [[name, value] for name, value in ordered.items()]},
         is_urgent=is_urgent,
         status=status,
         next_attempt_at=at if is_urgent else quiet_release(at),
@@ -213,7 +214,7 @@ def _finish(row: SmsMessage, *, status: str, error: str) -> None:
 
 def _send(row: SmsMessage, *, config: backends.GatewayConfig, now: dt.datetime) -> backends.SendResult:
     params: dict[str, Any] = row.params or {}
-    values = params.get("values") or {}
+    values = params.get("values") or []
     message = backends.Outgoing(
         idempotency_key=row.idempotency_key,
         to=row.to,
@@ -221,7 +222,7 @@ def _send(row: SmsMessage, *, config: backends.GatewayConfig, now: dt.datetime) 
         kind=row.kind,
         ticket_number=row.ticket.number,
         template_code=str(params.get("template") or ""),
-        params={str(k): str(v) for k, v in values.items()},
+        params={str(name): str(value) for name, value in values},
     )
     if config.backend == "console":
         log_event(logger, logging.INFO, "sms.console", key=row.idempotency_key, kind=row.kind, ticket=row.ticket.number)

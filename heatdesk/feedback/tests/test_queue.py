@@ -71,7 +71,7 @@ def test_the_desk_lead_edits_the_text(daytime):
     ticket = new_ticket(dispatch=False)
     message = SmsMessage.objects.get(ticket=ticket)
     assert message.text == f"已收到，单号{ticket.number}"
-    assert message.params == {"template": "SMS_1", "values": {"number": ticket.number}}
+    assert message.params == {"template": "SMS_1", "values": [["number", ticket.number]]}
 
 
 def test_non_urgent_messages_wait_for_the_morning_urgent_ones_do_not(demo_city, time_machine):
