@@ -19,6 +19,7 @@ ALIASES = {
     "seal-kpi-days": "seal_kpi_days",
     "open311-key": "open311_key",
     "purge-pii": "purge_pii",
+    "sms-deliver": "sms_deliver",
 }
 
 

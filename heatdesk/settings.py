@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "heatdesk.tickets",
     "heatdesk.supervision",
     "heatdesk.community",
+    "heatdesk.feedback",
     "heatdesk.reports",
     "heatdesk.operations",
     "heatdesk.api",
@@ -144,6 +145,9 @@ HEATDESK_SMS_BACKEND = parsed.sms_backend
 HEATDESK_SMS_URL = parsed.sms_url
 HEATDESK_SMS_KEY = parsed.sms_key
 HEATDESK_SMS_SECRET = parsed.sms_secret
+HEATDESK_SMS_SIGN_NAME = parsed.sms_sign_name
+HEATDESK_SMS_APP_ID = parsed.sms_app_id
+HEATDESK_SMS_REGION = parsed.sms_region
 HEATDESK_DIGEST_AT = parsed.digest_at
 HEATDESK_BURST_CALLS = parsed.burst_calls
 HEATDESK_BURST_MINUTES = parsed.burst_minutes

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("open311/", include("heatdesk.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("heatdesk.feedback.urls")),
     path("", include("heatdesk.web.urls")),
 ]
 

@@ -55,6 +55,11 @@ class ErrorCode(StrEnum):
     FILE_MISSING = "file_missing"
     FILE_TOO_LARGE = "file_too_large"
     NOT_AN_IMAGE = "not_an_image"
+    # Citizens (feedback): rating links and the status page.
+    RATING_LINK_INVALID = "rating_link_invalid"
+    RATING_LINK_USED = "rating_link_used"
+    RATING_LINK_EXPIRED = "rating_link_expired"
+    SMS_NOT_ALLOWED = "sms_not_allowed"
 
 
 class DomainError(Exception):

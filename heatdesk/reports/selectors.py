@@ -226,6 +226,7 @@ def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of:
         "scope": scope.as_json(),
         "kpis": {key: {**value, "definition": key} for key, value in values.items()},
         "definitions": kpis.report_definitions_json(),
+        "callback_channels": kpis.callback_channels(tickets=tickets),
     }
 
 

@@ -284,9 +284,12 @@ def urge(ctx: ActionContext) -> dict:
 
 def callback(ctx: ActionContext) -> dict:
     ticket, payload, actor = ctx.ticket, ctx.payload, ctx.actor
+    channel = payload.get("channel") or "phone"  # phone | sms_link (the citizen's rating link)
+    if channel not in ("phone", "sms_link"):
+        raise ValidationFailed("回访方式无效 / channel must be phone or sms_link", details=[{"field": "channel"}])
     reached = _bool(payload, "reached", label="是否接通")
     comment = _text(payload, "comment", required=False, label="市民意见")
-    answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": ""}
+    answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": "", "channel": channel}
     if not reached:
         refusal = callback_retry_refusal(ticket, ctx.now)  # depends on the answer, so checked here
         if refusal is not None:

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 from heatdesk.accounts.models import Role
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError, ErrorCode, NotFound
+from heatdesk.feedback.selectors import DESK_ROLES, sms_list_for_ticket
+from heatdesk.feedback.services import ticket_act_with_sms
 from heatdesk.geo.selectors import station_list
 from heatdesk.tickets.models import ResolutionCause, Satisfaction
-from heatdesk.tickets.services import ticket_act, ticket_attachment_add
+from heatdesk.tickets.services import ticket_attachment_add
 from heatdesk.tickets.states import TRANSITIONS, Action, callback_next_try
 from heatdesk.web import selectors
 from heatdesk.web.access import TICKET_READERS, role_required
@@ -70,6 +72,9 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
         "version": selectors.live_version(ticket, len(page.alerts)),
         "crew": crew,
         "here": reverse("web:crew-ticket" if crew else "web:ticket", args=[number]),
+        "sms_messages": list(sms_list_for_ticket(user=request.user, number=number))
+        if request.user.role in DESK_ROLES
+        else None,
     }
 
 
@@ -97,7 +102,9 @@ def ticket_action(request, number: str, action: str):
     if action not in TRANSITIONS:
         raise Http404
     try:
-        ticket_act(actor=request.user, number=number, action=action, payload=action_payload(action, request.POST))
+        ticket_act_with_sms(
+            actor=request.user, number=number, action=action, payload=action_payload(action, request.POST)
+        )
     except NotFound as error:
         return _not_found(request, error)
     except DomainError as error:

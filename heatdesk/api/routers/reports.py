@@ -71,11 +71,26 @@ class ScopeOut(Schema):
     operator: str | None = Field(description="owner operator's username")
 
 
+class CallbackChannelOut(Schema):
+    callbacks: int
+    reached: int
+    satisfied: int
+    fixed: int
+
+
+class CallbackChannelsOut(Schema):
+    """Callbacks by how the answer came; counts only (the rates above count both channels alike)."""
+
+    phone: CallbackChannelOut
+    sms_link: CallbackChannelOut
+
+
 class KpiReportOut(Schema):
     period: PeriodOut
     scope: ScopeOut
     kpis: KpisOut  # type: ignore[valid-type]
     definitions: KpiDefinitionsOut  # type: ignore[valid-type]
+    callback_channels: CallbackChannelsOut | None = None
 
 
 class RuleOut(Schema):

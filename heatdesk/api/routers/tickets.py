@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from heatdesk.api import ticket_schemas as io
 from heatdesk.api.presenters import attachment_json, event_json, ticket_detail, ticket_summary
 from heatdesk.core.errors import NotFound
+from heatdesk.feedback.services import ticket_act_with_sms, ticket_intake_with_sms
 from heatdesk.tickets import selectors, services
 from heatdesk.tickets.states import Action
 
@@ -42,7 +43,7 @@ def ticket_create(request, payload: io.TicketCreateIn, idempotency_key: str = He
         for name in ("building", "unit", "room"):
             data[name] = _as_text(data[name])
         call = services.TicketIntake(**data, idempotency_key=idempotency_key)
-        result = services.ticket_intake(actor=user, call=call, dispatch=dispatch)
+        result = ticket_intake_with_sms(actor=user, call=call, dispatch=dispatch)
     body = ticket_detail(result.ticket, viewer=user)
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open]
@@ -124,7 +125,7 @@ ACTION_BODIES: dict[str, type[Schema] | None] = {
 
 
 def _act(request, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-    ticket = services.ticket_act(actor=request.auth, number=number, action=action, payload=payload)
+    ticket = ticket_act_with_sms(actor=request.auth, number=number, action=action, payload=payload)
     return ticket_detail(ticket, viewer=request.auth)
 
 
