@@ -269,25 +269,29 @@ def ticket_repeat_call_register(
     """Attach a repeat call (重复来电) to an open ticket, which urges it; replays with the same key do nothing."""
     phone = _desk_phone(actor, caller_phone)
     key = idempotency_key_checked(idempotency_key)
-    target = first_of(ticket_list_visible_to(user=actor).filter(number=number))
-    if target is None:
-        raise ValidationFailed(
-            f"重复来电的工单 {number} 不存在 / repeat_of {number} not found", details=[{"field": "repeat_of"}]
+    with transaction.atomic():
+        # The row lock comes before the replay check: concurrent calls with one key queue here, and each
+        # after the first finds the first one's event (ten at once recorded up to five urges otherwise).
+        target = first_of(
+            ticket_list_visible_to(user=actor)
+            .filter(number=number)
+            .select_related(None)
+            .select_for_update(of=("self",))
         )
-    if key and target.events.filter(actor=actor, data__idempotency_key=key).exists():
-        return TicketCreateResult(ticket=target, created=False, repeat_call=True)
-    if not target.is_open:
-        raise ValidationFailed(
-            "该工单已办结，请新建工单 / that ticket is closed: open a new one",
-            code="repeat_of_closed",
-            details=[{"field": "repeat_of"}],
-        )
-    ticket = ticket_act(
-        actor=actor,
-        number=number,
-        action=Action.URGE,
-        payload={"note": note or "市民重复来电", "repeat_call": True, "caller_phone": phone, "idempotency_key": key},
-    )
+        if target is None:
+            raise ValidationFailed(
+                f"重复来电的工单 {number} 不存在 / repeat_of {number} not found", details=[{"field": "repeat_of"}]
+            )
+        if key and target.events.filter(actor=actor, data__idempotency_key=key).exists():
+            return TicketCreateResult(ticket=target, created=False, repeat_call=True)
+        if not target.is_open:
+            raise ValidationFailed(
+                "该工单已办结，请新建工单 / that ticket is closed: open a new one",
+                code=ErrorCode.REPEAT_OF_CLOSED,
+                details=[{"field": "repeat_of"}],
+            )
+        payload = {"note": note or "市民重复来电", "repeat_call": True, "caller_phone": phone, "idempotency_key": key}
+        ticket = ticket_act(actor=actor, number=number, action=Action.URGE, payload=payload)
     return TicketCreateResult(ticket=ticket, created=False, repeat_call=True)
 
 
