@@ -33,6 +33,8 @@ from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.selectors import phone_masked, phone_visible_in_full
 
 MAX_DETAIL_ROWS = 50_000
+# A CSV export streams at most this many tickets (with the 400-day period cap: a bounded cost per request).
+MAX_CSV_ROWS = 200_000
 PERCENT, MINUTES_FORMAT, INTEGER, DATETIME_FORMAT = "0.00%", "0.00", "0", "yyyy-mm-dd hh:mm:ss"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D2433")
@@ -107,8 +109,14 @@ def _xlsx_cell(ws, value: object) -> WriteOnlyCell:
 
 
 def _local(value: dt.datetime | None) -> dt.datetime | None:
-    """Excel has no time zones: write the desk's wall-clock time, without tzinfo."""
-    return value.astimezone(report_timezone()).replace(tzinfo=None) if value else None
+    """Excel has no time zones: write the desk's wall-clock time, without tzinfo (a time at the calendar's
+    edge, which has no local time, is written in UTC rather than breaking the download mid-stream)."""
+    if not value:
+        return None
+    try:
+        return value.astimezone(report_timezone()).replace(tzinfo=None)
+    except OverflowError:
+        return value.replace(tzinfo=None)
 
 
 def ticket_rows(*, tickets: QuerySet[Ticket], viewer=None, limit: int | None = None) -> Iterator[dict]:
@@ -141,7 +149,7 @@ def tickets_csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str
     yield "\ufeff"
     writer.writerow([name for name, _ in TICKET_COLUMNS])
     yield flush()
-    for record in ticket_rows(tickets=tickets, viewer=viewer):
+    for record in ticket_rows(tickets=tickets, viewer=viewer, limit=MAX_CSV_ROWS):
         writer.writerow(
             [
                 value.strftime("%Y-%m-%d %H:%M:%S")
