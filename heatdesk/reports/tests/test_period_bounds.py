@@ -82,3 +82,19 @@ def test_the_report_command_refuses_an_unbounded_period(demo_city):
 def test_alerts_since_a_time_at_the_calendars_edge_is_422(api_as, since):
     response = api_as("lead").get(f"supervision/alerts?since={since}")
     assert response.status_code == 422, response.content
+
+
+def test_a_csv_export_with_full_phones_is_audited_and_a_masked_one_is_not(api_as):
+    from heatdesk.audit.models import AuditEntry
+
+    number = api_as("80725").post("tickets", {"caller_phone": "13800001111", "compound": "lanjuexiaoqu"}).json()
+    today = number["created_at"][:10]
+    lead, company = _page_as("lead"), _page_as("company-chengfa")
+
+    b"".join(lead.get(f"/reports/export/tickets.csv?from={today}&to={today}").streaming_content)
+    b"".join(company.get(f"/reports/export/tickets.csv?from={today}&to={today}").streaming_content)
+
+    entries = AuditEntry.objects.filter(action="phone_read")
+    assert [(e.actor_username, e.detail["via"], e.detail["tickets"]) for e in entries] == [
+        ("lead", "export_csv", [number["number"]])
+    ]
