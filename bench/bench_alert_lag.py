@@ -102,11 +102,11 @@ def wait_healthy(base_url: str, process: subprocess.Popen) -> None:
 class Load:
     """One client: an operator opening tickets (half dispatched at once) and the station acting on them."""
 
-    def __init__(self, base_url: str, index: int, stop_at: float) -> None:
-        self.desk = sign_in(base_url, OPERATORS[index % len(OPERATORS)])
+    def __init__(self, sessions: dict[str, Http], index: int) -> None:
+        self.desk = sessions[OPERATORS[index % len(OPERATORS)]]
         self.compound = list(COMPOUNDS)[index % len(COMPOUNDS)]
-        self.station = sign_in(base_url, COMPOUNDS[self.compound])
-        self.stop_at, self.latencies, self.errors = stop_at, [], 0
+        self.station = sessions[COMPOUNDS[self.compound]]
+        self.stop_at, self.latencies, self.errors = 0.0, [], 0
         self.rng = random.Random(index)
 
     def timed(self, client: Http, method: str, path: str, body: object | None = None) -> dict:
@@ -193,9 +193,11 @@ def main() -> None:
         status, _ = lead.call("PUT", "sla/policy", rules)
         assert status == 200, status
         worker = start(["worker"], env, logs / "worker.log")
+        sessions = {name: sign_in(base_url, name) for name in [*OPERATORS, *COMPOUNDS.values()]}
+        clients = [Load(sessions, index) for index in range(args.clients)]
         started = time.time()
-        stop_at = time.monotonic() + args.seconds
-        clients = [Load(base_url, index, stop_at) for index in range(args.clients)]
+        for client in clients:
+            client.stop_at = time.monotonic() + args.seconds
         threads = [threading.Thread(target=client.run) for client in clients]
         for thread in threads:
             thread.start()
