@@ -28,6 +28,10 @@ from heatdesk.tickets.states import Action, TicketStatus, callback_retry_refusal
 MAX_TEXT = 2000
 
 
+# How far one extension may move the resolution deadline (a far-future date would break every clock).
+MAX_EXTENSION = dt.timedelta(days=30)
+
+
 @dataclass
 class ActionContext:
     ticket: Ticket
@@ -51,7 +55,11 @@ def _temperature(payload: dict, name: str = "indoor_temp") -> Decimal | None:
     if raw is None or raw == "":
         return None
     try:
-        value = Decimal(str(raw)).quantize(Decimal("0.1"))
+        value = Decimal(str(raw))
+        # NaN and the infinities are numbers to Decimal but not temperatures (NaN also breaks comparison).
+        if not value.is_finite():
+            raise InvalidOperation
+        value = value.quantize(Decimal("0.1")) if abs(value) < 1000 else value
     except InvalidOperation as error:
         raise ValidationFailed(f"室温不是数字 / {name} is not a number", details=[{"field": name}]) from error
     if not Decimal(-30) <= value <= Decimal(45):
@@ -228,6 +236,13 @@ def extend(ctx: ActionContext) -> dict:
     if until <= ctx.now or (ticket.resolution_deadline and until <= ticket.resolution_deadline):
         raise ValidationFailed(
             "延期时间须晚于当前处置时限 / until must be after the current deadline", details=[{"field": "until"}]
+        )
+    latest = max(ticket.resolution_deadline or ctx.now, ctx.now) + MAX_EXTENSION
+    if until > latest:
+        raise ValidationFailed(
+            f"延期最多至当前处置时限后 {MAX_EXTENSION.days} 天 / until may be at most {MAX_EXTENSION.days} days "
+            "after the current deadline",
+            details=[{"field": "until"}],
         )
     ticket.extension_requested_until = until
     ticket.extension_reason = reason[:200]

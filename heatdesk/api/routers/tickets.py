@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 
 from heatdesk.api import ticket_schemas as io
 from heatdesk.api.presenters import attachment_json, event_json, ticket_detail, ticket_summary
+from heatdesk.audit.services import audit_phone_read
 from heatdesk.core.errors import NotFound
 from heatdesk.feedback.services import ticket_act_with_sms, ticket_intake_with_sms
 from heatdesk.tickets import selectors, services
@@ -19,6 +20,13 @@ router = Router(tags=["tickets"])
 
 def _as_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _audit_full_phones(request, tickets: list, *, via: str) -> None:
+    """One audit entry naming the tickets whose full phone this response shows (none: nothing written)."""
+    user = request.auth
+    shown = [t.number for t in tickets if selectors.phone_visible_in_full(user=user, ticket=t)]
+    audit_phone_read(actor=user, ticket_numbers=shown, via=via, request=request)
 
 
 @router.post("", response={200: io.TicketCreateOut, 201: io.TicketCreateOut})
@@ -69,7 +77,8 @@ def ticket_list(request, query: Query[io.TicketListQuery]):
     tickets = selectors.ticket_search(user=user, filters=filters)
     count = tickets.count()
     start = (query.page - 1) * query.page_size
-    page = tickets[start : start + query.page_size]
+    page = list(tickets[start : start + query.page_size])
+    _audit_full_phones(request, page, via="api_list")
     return {
         "count": count,
         "page": query.page,
@@ -81,7 +90,9 @@ def ticket_list(request, query: Query[io.TicketListQuery]):
 @router.get("/{number}", response=io.TicketOut)
 def ticket_get(request, number: str):
     """Every field, milestone, deadline, the owner, the station with its code, and the event log."""
-    return ticket_detail(selectors.ticket_get_visible(user=request.auth, number=number), viewer=request.auth)
+    ticket = selectors.ticket_get_visible(user=request.auth, number=number)
+    _audit_full_phones(request, [ticket], via="api_detail")
+    return ticket_detail(ticket, viewer=request.auth)
 
 
 @router.get("/{number}/events", response=list[io.EventOut])
