@@ -32,7 +32,7 @@
     if (el.tagName === "TEXTAREA" || el.tagName === "BUTTON" || el.tagName === "A") return;
     event.preventDefault();
     if (el.name === "address") {
-      var candidate = document.querySelector("#resolution .match.uncertain ~ .candidates button.candidate");
+      var candidate = document.querySelector("#resolution .candidates button.candidate");
       if (candidate) { candidate.click(); return; }
     }
     moveOn(el);
