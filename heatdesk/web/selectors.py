@@ -173,7 +173,8 @@ def station_board(*, user: User, since: dt.datetime) -> StationBoard:
     tickets = list_rows(ticket_list_visible_to(user=user)).annotate(
         urgent_first=Case(When(urgency=Urgency.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField())
     )
-    waiting = tickets.filter(status=TicketStatus.DISPATCHED).order_by("urgent_first", "dispatched_at", "id")
+    # New work first (urgent before it): a crew notices what just came in at the top of the lane.
+    waiting = tickets.filter(status=TicketStatus.DISPATCHED).order_by("urgent_first", "-dispatched_at", "-id")
     working = tickets.filter(status=TicketStatus.ACCEPTED).order_by("urgent_first", "resolution_deadline", "id")
     counts = {"waiting": waiting.count(), "working": working.count()}
     waiting, working = list(waiting[:BOARD_LIMIT]), list(working[:BOARD_LIMIT])
