@@ -6,7 +6,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from heatdesk.accounts.models import User
