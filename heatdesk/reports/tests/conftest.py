@@ -107,8 +107,9 @@ def desk_day(demo_city):
     desk.do(at(1, 10, 5), "80725", e, "dispatch")
     # F: never dispatched.
     t["F"] = desk.create(at(1, 11))
-    # G (operator 80720): resolved but never called back; no temperature on arrival.
-    t["G"] = g = desk.create(at(1, 12), "80720")
+    # G (operator 80720): resolved but never called back; no temperature on arrival (停热: the reading is
+    # required evidence only for 暖气不热 / 温度不达标).
+    t["G"] = g = desk.create(at(1, 12), "80720", category="no_heat")
     desk.do(at(1, 12, 3), "80720", g, "dispatch")
     desk.do(at(1, 12, 20), STATION, g, "accept")
     desk.do(at(1, 12, 50), STATION, g, "arrive")
