@@ -166,9 +166,37 @@ def test_an_unsure_address_is_never_a_green_match(open_as):
     expect(resolution).to_contain_text("已确认")
 
 
-def test_the_station_board_and_crew_view_on_a_phone(open_as, screenshot_dir):
+def test_a_crew_notices_new_work_and_shows_evidence_before_closing(open_as, screenshot_dir):
     page = open_as(STATION_USER, CREW)
-    new_ticket(phone="13700004321", description="客厅暖气不热")
-    expect(page.locator(".lane").first).to_contain_text("13700004321"[-4:], timeout=6000)
-    expect(page).to_have_title(re.compile(r"^\(\d+\)"))
+    expect(page.locator("#board")).to_contain_text("暂无待接工单")
+    ticket = new_ticket(phone="13700004321", description="客厅暖气不热")  # dispatched meanwhile
+
+    lane = page.locator(".lane").first
+    expect(lane).to_contain_text(ticket.number, timeout=6000)
+    expect(page).to_have_title(re.compile(r"^\(1\) "))
+    expect(page.locator("[data-station-alerts]")).to_have_attribute("data-beeps", re.compile(r"[1-9]"))
+    expect(lane.locator("article.just-in")).to_contain_text(ticket.number)
     shot(page, screenshot_dir, "station-board-phone")
+
+    lane.get_by_role("button", name=f"接单 {ticket.number}").click()
+    expect(page.locator(".next-step")).to_contain_text("到达现场，测量并填写室内温度")
+    expect(page.get_by_role("button", name="处置完成")).to_have_count(0)  # no arrival yet
+    call = page.get_by_role("link", name=re.compile("拨打来电人"))
+    assert call.bounding_box()["height"] >= 48
+    expect(page.get_by_role("link", name=re.compile("地图导航"))).to_have_attribute("href", re.compile("amap"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= CREW["width"]
+
+    # The crew view polls the board too: new work elsewhere shows in the title and a banner.
+    other = new_ticket(phone="13700005555", category="leak")
+    expect(page).to_have_title(re.compile(r"^\(1\) "), timeout=9000)
+    expect(page.locator("[data-new-work]")).to_be_visible()
+    assert other.number
+
+    page.get_by_label("室内温度（°C）").fill("15")
+    page.get_by_role("button", name="到达", exact=True).click()
+    expect(page.locator(".next-step")).to_contain_text("处置完成")
+    shot(page, screenshot_dir, "crew-phone")
+    page.get_by_label("处置原因").select_option(label="气堵(已放气)")
+    page.get_by_role("button", name="处置完成").click()
+    page.get_by_role("button", name="确认处置完成").click()
+    expect(page.locator("#ticket-head")).to_contain_text("已处置(待回访)")
