@@ -3,6 +3,7 @@
 Set HEATDESK_DOCS_SCREENSHOTS=1 to refresh the README's screenshots in docs/screenshots/.
 """
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -204,3 +205,23 @@ def test_a_crew_notices_new_work_and_shows_evidence_before_closing(open_as, scre
     page.get_by_role("button", name="处置完成").click()
     page.get_by_role("button", name="确认处置完成").click()
     expect(page.locator("#ticket-head")).to_contain_text("已处置(待回访)")
+
+
+def test_the_lead_sees_the_wall_fit_1920_and_urges_with_a_note(open_as, screenshot_dir):
+    from heatdesk.core import clock
+
+    with clock.moved_to(clock.now() - dt.timedelta(hours=2)):
+        late = new_ticket(phone="13500001111")
+        waiting = new_ticket(phone="13500002222", dispatch=False)
+    page = open_as("lead", LEAD)
+    overdue = page.locator("section", has=page.get_by_role("heading", name=re.compile("超时工单")))
+    expect(overdue).to_contain_text(late.number)
+    expect(page.locator(".desk-row")).to_contain_text("话务台")
+    assert waiting.number
+    assert page.evaluate("document.documentElement.scrollWidth") <= LEAD["width"]
+    shot(page, screenshot_dir, "wall")
+    row = overdue.locator("li", has_text=late.number)
+    row.get_by_label(re.compile("催办说明")).fill("请尽快到场")
+    row.get_by_role("button", name=f"催办 {late.number}").click()
+    expect(row).to_contain_text("已催办")
+    expect(row).to_contain_text("桥靠供暖所")
