@@ -98,6 +98,7 @@ def test_an_operator_takes_calls_and_dispatches_them_from_the_desk(open_as, scre
     guidance = page.locator("#guidance")
     expect(guidance).to_contain_text("漏水/跑水")
     guidance.get_by_label("已尝试 第1步").check()
+    page.get_by_label("诉求内容").fill("厨房暖气片接口漏水")  # 诉求内容 is required
     snap(page, screenshot_dir, "desk-guidance")
     guidance.get_by_role("button", name="指导无效，派单").click()
 
