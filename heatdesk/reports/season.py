@@ -337,9 +337,13 @@ class SeasonSimulator:
 
     def on_arrive(self, at, ticket: SimTicket) -> None:
         rng = self.rng
-        # A cold home's temperature on arrival is required evidence; other categories are read sometimes.
-        reading = rng.random() < model.P_TEMP_READING or ticket.category in TEMPERATURE_EVIDENCE_CATEGORIES
+        reading = rng.random() < model.P_TEMP_READING
         temperature = model.arrival_temperature(rng, ticket.category, ticket.outdoor) if reading else None
+        if temperature is None and ticket.category in TEMPERATURE_EVIDENCE_CATEGORIES:
+            # A cold home's reading is required evidence: taken from its own stream, so the season's
+            # main random sequence (and every seeded run) stays as it was.
+            own = random.Random(ticket.number)
+            temperature = model.arrival_temperature(own, ticket.category, ticket.outdoor)
         self._act(self._station_user(ticket), ticket, "arrive", {"indoor_temp": temperature})
         ticket.arrived_at, ticket.arrival_temp = at, temperature
         if ticket.category in PHOTO_EVIDENCE_CATEGORIES:  # a leak is resolved only with a photo
