@@ -48,6 +48,10 @@ class ErrorCode(StrEnum):
     STATION_REQUIRED = "station_required"
     CALLBACK_RETRY_TOO_SOON = "callback_retry_too_soon"
     CALLBACK_TRIES_NEEDED = "callback_tries_needed"
+    # Tickets: evidence before 处置完成 (arrival, indoor temperature, a leak's photo).
+    ARRIVAL_REQUIRED = "arrival_required"
+    ARRIVAL_TEMP_REQUIRED = "arrival_temp_required"
+    PHOTO_REQUIRED = "photo_required"
     # Open311 GeoReport v2 (answered in the spec's error shape).
     INVALID_API_KEY = "invalid_api_key"
     INVALID_REQUEST = "invalid_request"

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 
 from heatdesk.reports import weather
+from heatdesk.tickets import states
 
 # Share of requests per hour of the day (local time): a morning bump and the evening peak, when people
 # come home to cold flats.
@@ -41,7 +42,7 @@ KIND_OF_CATEGORY = {
     "other": (("inquiry", 0.6), ("suggestion", 0.4)),
 }
 # Faults a crew goes to see; the rest are answered by the station without a visit.
-SITE_VISIT_CATEGORIES = frozenset({"not_warm", "below_standard", "no_heat", "leak"})
+SITE_VISIT_CATEGORIES = states.SITE_VISIT_CATEGORIES  # resolved only after an arrival (the lifecycle's rule)
 REPAIR_CAUSES = {
     "not_warm": ("air_lock", "valve", "filter_blocked", "balancing", "indoor_system"),
     "below_standard": ("balancing", "supply_low", "building_insulation", "indoor_system"),

@@ -103,6 +103,9 @@ class Wall:
     at_risk: list[WallRow]
     alarms: dict[str, int]
     companies: list[CompanyRow]
+    # The desk's own delays: undispatched tickets past (or near) their dispatch deadline are charged to
+    # the desk that holds them, never to a station (a returned ticket still names its old station).
+    desk: StationRow = field(default_factory=lambda: StationRow(code="desk", name="", company=""))
 
 
 @dataclass
@@ -240,8 +243,8 @@ def wall_stations(*, scope: WallScope, clocks: list[RunningClock], now: dt.datet
             resolved=item["resolved"],
         )
     for clock_ in _worst(clocks, now).values():
-        row = rows.get(clock_.station)
-        if row is None:
+        row = rows.get(clock_.station) if clock_.stage != Stage.DISPATCH else None
+        if row is None:  # the dispatch stage is the desk's (see wall_desk)
             continue
         if clock_.due_at <= now:
             row.overdue += 1
@@ -261,6 +264,19 @@ def wall_stations(*, scope: WallScope, clocks: list[RunningClock], now: dt.datet
         company.name = row.company
         company.stations.append(row)
     return sorted(companies.values(), key=lambda company: (-company.total("overdue"), company.name))
+
+
+def wall_desk(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> StationRow:
+    """The desk's row: tickets waiting for (re)dispatch, and the warned and overdue dispatch clocks."""
+    desk = StationRow(code="desk", name="", company="")
+    desk.open = scope.open_tickets().filter(status__in=[TicketStatus.RECEIVED, TicketStatus.RETURNED]).count()
+    for clock_ in _worst(clocks, now).values():
+        if clock_.stage == Stage.DISPATCH:
+            if clock_.due_at <= now:
+                desk.overdue += 1
+            else:
+                desk.warning += 1
+    return desk
 
 
 def wall_status_counts(*, scope: WallScope) -> dict[str, int]:
@@ -284,4 +300,5 @@ def wall_for(*, user: User, now: dt.datetime) -> Wall:
         at_risk=at_risk,
         alarms=alarms,
         companies=wall_stations(scope=scope, clocks=clocks, now=now),
+        desk=wall_desk(scope=scope, clocks=clocks, now=now),
     )

@@ -23,7 +23,7 @@ from heatdesk.tickets import clocks as sla
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import ResolutionCause, Satisfaction, Ticket, TicketCallback
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to
-from heatdesk.tickets.states import Action, TicketStatus, callback_retry_refusal
+from heatdesk.tickets.states import TEMPERATURE_EVIDENCE_CATEGORIES, Action, TicketStatus, callback_retry_refusal
 
 MAX_TEXT = 2000
 
@@ -181,6 +181,10 @@ def depart(ctx: ActionContext) -> dict:
 
 def arrive(ctx: ActionContext) -> dict:
     temperature = _temperature(ctx.payload)
+    if temperature is None and ctx.ticket.category in TEMPERATURE_EVIDENCE_CATEGORIES:
+        raise ValidationFailed(
+            "请填写到达时的室内温度 / indoor_temp on arrival is required", details=[{"field": "indoor_temp"}]
+        )
     ctx.ticket.arrived_at = ctx.now
     ctx.ticket.arrival_indoor_temp = temperature
     return {"indoor_temp": None if temperature is None else float(temperature)}

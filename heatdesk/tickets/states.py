@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heatdesk.accounts.models import Role, User
 from heatdesk.core.errors import DomainError, OutOfScope, PermissionDenied, TransitionNotAllowed
+from heatdesk.core.vocabulary import Category
 
 if TYPE_CHECKING:
     from heatdesk.tickets.models import Ticket
@@ -139,6 +140,28 @@ def callback_tries_done(user: User, ticket: Ticket, now: dt.datetime) -> Refusal
     return None
 
 
+# Evidence before 处置完成: a problem in the home is resolved only on site (arrival first); for a cold home
+# the indoor temperature measured on arrival is the proof; a leak also needs a photo. A billing or
+# service question needs no visit.
+SITE_VISIT_CATEGORIES = frozenset({Category.NOT_WARM, Category.BELOW_STANDARD, Category.NO_HEAT, Category.LEAK})
+TEMPERATURE_EVIDENCE_CATEGORIES = frozenset({Category.NOT_WARM, Category.BELOW_STANDARD})
+PHOTO_EVIDENCE_CATEGORIES = frozenset({Category.LEAK})
+
+
+def evidence_recorded(user: User, ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    if ticket.category in SITE_VISIT_CATEGORIES and ticket.arrived_at is None:
+        return Refusal(TransitionNotAllowed, "请先记录到达现场 / record the arrival first", code="arrival_required")
+    if ticket.category in TEMPERATURE_EVIDENCE_CATEGORIES and ticket.arrival_indoor_temp is None:
+        return Refusal(
+            TransitionNotAllowed,
+            "请先记录到达时的室内温度 / record the indoor temperature on arrival first",
+            code="arrival_temp_required",
+        )
+    if ticket.category in PHOTO_EVIDENCE_CATEGORIES and not ticket.attachments.exists():
+        return Refusal(TransitionNotAllowed, "漏水须先上传现场照片 / a leak needs a photo first", code="photo_required")
+    return None
+
+
 def callback_next_try(ticket: Ticket) -> dt.datetime | None:
     """When an unreached callback may be tried again (tries must be at different times)."""
     if ticket.callback_attempts and ticket.last_callback_attempt_at:
@@ -175,7 +198,7 @@ TRANSITIONS: dict[str, Transition] = {
     Action.DEPART: _t({S.ACCEPTED}, {None}, STATION, not_yet_departed, station_bound=True),
     Action.ARRIVE: _t({S.ACCEPTED}, {None}, STATION, not_yet_arrived, station_bound=True),
     Action.NOTE: _t(OPEN_STATUSES, {None}, STAFF),
-    Action.RESOLVE: _t({S.ACCEPTED}, {S.RESOLVED}, STATION, station_bound=True),
+    Action.RESOLVE: _t({S.ACCEPTED}, {S.RESOLVED}, STATION, evidence_recorded, station_bound=True),
     Action.RETURN: _t({S.DISPATCHED, S.ACCEPTED}, {S.RETURNED}, STATION, station_bound=True),
     Action.EXTEND: _t({S.ACCEPTED}, {None}, STATION, no_extension_pending, station_bound=True),
     Action.APPROVE_EXTENSION: _t({S.ACCEPTED}, {None}, {Role.DESK_LEAD}, extension_pending),

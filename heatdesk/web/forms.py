@@ -49,7 +49,10 @@ class IntakeForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices, initial=Channel.PHONE)
     description = forms.CharField(
-        label=_("诉求内容"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("诉求内容"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写诉求内容")},
     )
     guidance_note = forms.CharField(label=_("指导备注"), max_length=2000, required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)

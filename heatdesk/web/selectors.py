@@ -15,7 +15,7 @@ from heatdesk.core.errors import DomainError, NotFound
 from heatdesk.sla.models import Stage, Urgency
 from heatdesk.supervision.selectors import alert_list_visible_to
 from heatdesk.tickets.clocks import sla_clocks_current
-from heatdesk.tickets.models import Ticket, TicketAttachment
+from heatdesk.tickets.models import Ticket, TicketAttachment, TicketEvent
 from heatdesk.tickets.selectors import (
     TicketFilters,
     overdue_q,
@@ -27,7 +27,7 @@ from heatdesk.tickets.selectors import (
     ticket_search,
 )
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
-from heatdesk.web.clocks import ClockView, clock_from_row
+from heatdesk.web.clocks import ClockView, clock_from_row, current_clock
 
 # The operator's queue, by what needs them now (首问负责制: the owner chases every ticket to the end).
 NEED_CALLBACK, NEED_RETURNED, NEED_DISPATCH, NEED_OVERDUE, NEED_WATCH = 1, 2, 3, 4, 5
@@ -87,7 +87,9 @@ def phone_normal(text: str) -> str:
 
 
 def desk_queue(*, user: User, now: dt.datetime, limit: int = 60) -> tuple[list[Ticket], dict[int, int]]:
-    """The owner's open tickets: callbacks due, then returned, then not yet dispatched, then overdue, then the rest."""
+    """The owner's open tickets, what needs them now first: urgent ones first, then by time to breach of
+    the current stage's clock (the overdue most overdue first). Each row carries its `need` (callback,
+    returned, to dispatch, overdue, watching), `due_at` and the desk lead's last urge (`urged_note`)."""
     need = Case(
         When(status=TicketStatus.RESOLVED, then=Value(NEED_CALLBACK)),
         When(status=TicketStatus.RETURNED, then=Value(NEED_RETURNED)),
@@ -97,9 +99,31 @@ def desk_queue(*, user: User, now: dt.datetime, limit: int = 60) -> tuple[list[T
         output_field=IntegerField(),
     )
     mine = ticket_list_visible_to(user=user).filter(owner=user, status__in=OPEN_STATUSES).annotate(need=need)
-    rows = list(list_rows(mine).order_by("need", "created_at", "id")[:limit])
+    rows = list(list_rows(mine).order_by("created_at", "id")[:500])
+    far = now + dt.timedelta(days=3650)
+    for row in rows:
+        view = current_clock(row, now=now)
+        row.due_at = view.due_at if view is not None else None
+    rows.sort(key=lambda row: (row.urgency != Urgency.URGENT, row.due_at or far, row.id))
+    rows = rows[:limit]
+    _attach_urges(rows)
     counts = {row["need"]: row["n"] for row in mine.order_by().values("need").annotate(n=Count("id"))}
     return rows, counts
+
+
+def _attach_urges(rows: list[Ticket]) -> None:
+    """The last urge by a desk lead on each row (the operator sees who urged and why)."""
+    urged = [row.id for row in rows if row.urge_count]
+    last: dict[int, TicketEvent] = {}
+    if urged:
+        events = TicketEvent.objects.filter(ticket_id__in=urged, kind="urge", actor__role=Role.DESK_LEAD)
+        for event in events.select_related("actor").order_by("at", "id"):
+            last[event.ticket_id] = event
+    for row in rows:
+        event = last.get(row.id)
+        row.urged_by = (event.actor.display_name or event.actor.username) if event and event.actor else ""
+        row.urged_note = str(event.data.get("note") or "") if event else ""
+        row.urged_at = event.at if event else None
 
 
 @dataclass
@@ -151,7 +175,8 @@ def station_board(*, user: User, since: dt.datetime) -> StationBoard:
     tickets = list_rows(ticket_list_visible_to(user=user)).annotate(
         urgent_first=Case(When(urgency=Urgency.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField())
     )
-    waiting = tickets.filter(status=TicketStatus.DISPATCHED).order_by("urgent_first", "dispatched_at", "id")
+    # New work first (urgent before it): a crew notices what just came in at the top of the lane.
+    waiting = tickets.filter(status=TicketStatus.DISPATCHED).order_by("urgent_first", "-dispatched_at", "-id")
     working = tickets.filter(status=TicketStatus.ACCEPTED).order_by("urgent_first", "resolution_deadline", "id")
     counts = {"waiting": waiting.count(), "working": working.count()}
     waiting, working = list(waiting[:BOARD_LIMIT]), list(working[:BOARD_LIMIT])

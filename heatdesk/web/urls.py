@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from heatdesk.web import views, views_callbacks, views_desk, views_station, views_ticket, views_wall
+from heatdesk.web import views, views_callbacks, views_desk, views_print, views_station, views_ticket, views_wall
 
 app_name = "web"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     # 工单
     path("tickets/", views_ticket.ticket_list, name="tickets"),
     path("tickets/<str:number>/", views_ticket.ticket_detail, name="ticket"),
+    path("tickets/<str:number>/print/", views_print.ticket_print, name="ticket-print"),
     path("tickets/<str:number>/live/", views_ticket.ticket_live, name="ticket-live"),
     path("tickets/<str:number>/act/<str:action>/", views_ticket.ticket_action, name="ticket-act"),
     path("tickets/<str:number>/photos/", views_ticket.ticket_photo_upload, name="ticket-photo-upload"),

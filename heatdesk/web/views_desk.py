@@ -16,7 +16,12 @@ from heatdesk.geo.selectors import address_resolve
 from heatdesk.guidance.selectors import guidance_script_for
 from heatdesk.tickets.models import Category
 from heatdesk.tickets.selectors import ticket_list_visible_to
-from heatdesk.tickets.services import GuidanceOutcome, TicketIntake, ticket_repeat_call_register
+from heatdesk.tickets.services import (
+    GuidanceOutcome,
+    TicketIntake,
+    ticket_act,
+    ticket_repeat_call_register,
+)
 from heatdesk.tickets.states import TicketStatus
 from heatdesk.web import selectors
 from heatdesk.web.access import DESK, role_required
@@ -29,6 +34,8 @@ QUEUE_GROUPS = {  # labels translated where shown (see labels.py)
     selectors.NEED_OVERDUE: "已超时",
     selectors.NEED_WATCH: "处理中",
 }
+GUIDANCE_SOLVED = "solved"
+HIGH_CONFIDENCE = 0.9
 FIELD_OF_ERROR = {"caller_phone", "category", "kind", "urgency", "channel", "station", "compound", "address"}
 
 
@@ -51,28 +58,49 @@ def _resolution_context(*, address: str, compound: str = "") -> dict:
     chosen = None
     if compound:
         chosen = next((c for c in resolution.candidates if c.compound.code == compound), None)
-    return {"resolution": resolution, "address": address, "chosen": chosen, "chosen_code": compound if chosen else ""}
+    return {
+        "resolution": resolution,
+        "address": address,
+        "chosen": chosen,
+        "chosen_code": compound if chosen else "",
+        # Below this the match is shown as probable (neutral), never as a green "自动匹配".
+        "high_confidence": resolution.confident and resolution.confidence >= HIGH_CONFIDENCE,
+        # Read defensively: the resolver adds these (issue 14); absent means "not known".
+        "district_mismatch": bool(getattr(resolution, "district_mismatch", False)) and not chosen,
+        "floor": getattr(resolution, "floor", None),
+    }
 
 
 def _guidance_context(category: str, checked: list[str] | None = None) -> dict:
     script = guidance_script_for(category=category) if category in Category.values else None
+    steps = list(script.steps.all()) if script else []
     return {
         "script": script,
-        "steps": list(script.steps.all()) if script else [],
+        "steps": steps,
+        "can_solve": _script_can_solve(steps),
         "checked_steps": set(checked or []),
         "category_label": Category(category).label if category in Category.values else "",
     }
 
 
+def _script_can_solve(steps) -> bool:
+    """A script none of whose answers ends in "solved" (a leak) offers no "solved by phone"."""
+    return any(GUIDANCE_SOLVED in (step.yes_next, step.no_next) for step in steps)
+
+
 def _queue_context(user) -> dict:
     now = clock.now()
     rows, counts = selectors.desk_queue(user=user, now=now)
-    groups = []
-    for need, label in QUEUE_GROUPS.items():
-        items = [row for row in rows if row.need == need]
-        if items:
-            groups.append({"need": need, "label": _(label), "rows": items, "count": counts.get(need, len(items))})
-    return {"queue_groups": groups, "queue_total": sum(counts.values()), "now": now}
+    for row in rows:
+        row.need_label = _(QUEUE_GROUPS.get(row.need, ""))
+    return {
+        "queue_rows": rows,
+        "queue_total": sum(counts.values()),
+        "queue_dispatch": counts.get(selectors.NEED_DISPATCH, 0) + counts.get(selectors.NEED_RETURNED, 0),
+        "queue_callback": counts.get(selectors.NEED_CALLBACK, 0),
+        "queue_overdue": counts.get(selectors.NEED_OVERDUE, 0),
+        "now": now,
+    }
 
 
 def _steps_tried(category: str, codes: list[str]) -> list[str]:
@@ -111,18 +139,47 @@ def _intake(*, actor, data: dict, steps: list[str]):
     )
 
 
+def _related_numbers(request) -> list[str]:
+    """The neighbours' open tickets the operator marked 关联 (visible ones only)."""
+    numbers = [n for n in request.POST.getlist("related") if n][:5]
+    if not numbers:
+        return []
+    visible = ticket_list_visible_to(user=request.user).filter(number__in=numbers)
+    return list(visible.values_list("number", flat=True))
+
+
+def _relate(*, actor, number: str, related: list[str]) -> None:
+    """Note on the new ticket which neighbours' tickets it is related to (同楼栋，关联而非重复来电)."""
+    if related:
+        note = _("关联工单（同楼栋）：%(numbers)s") % {"numbers": "、".join(related)}
+        ticket_act(actor=actor, number=number, action="note", payload={"note": note})
+
+
+def _submit(request, form: IntakeForm, steps: list[str], related: list[str]):
+    """Create the ticket the way the operator's button says; None with the form's errors when refused."""
+    data = form.cleaned_data
+    if data["submit"] == "guide_solved" and not _script_can_solve(_guidance_context(data["category"])["steps"]):
+        form.add_error(None, _("该类问题不能电话指导解决，请派单上门"))
+        return None
+    try:
+        result = _intake(actor=request.user, data=data, steps=steps)
+    except DomainError as error:  # nothing was created: the form shows why
+        form.add_error(_error_field(error), error.message)
+        return None
+    _relate(actor=request.user, number=result.ticket.number, related=related)
+    return result
+
+
 @role_required(*DESK)
 def desk(request):
     """The intake form, the caller's history, the guidance script and the operator's queue."""
     steps = request.POST.getlist("steps") if request.method == "POST" else []
+    related = _related_numbers(request) if request.method == "POST" else []
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
-            try:
-                result = _intake(actor=request.user, data=form.cleaned_data, steps=steps)
-            except DomainError as error:  # nothing was created: the form shows why
-                form.add_error(_error_field(error), error.message)
-            else:
+            result = _submit(request, form, steps, related)
+            if result is not None:
                 return redirect(f"{reverse('web:desk')}?created={result.ticket.number}")
     else:
         form = IntakeForm()
@@ -130,6 +187,7 @@ def desk(request):
     category = data.get("category") or form.fields["category"].initial
     context = {
         "form": form,
+        "related": related,
         "created": _created_banner(request),
         **_queue_context(request.user),
         **_guidance_context(category, steps),

@@ -1,8 +1,11 @@
 """The desk report's stories, played through the API; their event logs must read like the story."""
 
 import datetime as dt
+import io
 
 import pytest
+
+from heatdesk.reports.season import SITE_PHOTO
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -16,7 +19,8 @@ def clock(time_machine):
     return Clock()
 
 
-def test_the_urgent_leak_taken_by_operator_80725(api_as, clock):
+def test_the_urgent_leak_taken_by_operator_80725(api_as, clock, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     desk, station = api_as("80725"), api_as("station-cf-qiaokao")
     clock.at(21, 4)
     response = desk.post(
@@ -47,6 +51,11 @@ def test_the_urgent_leak_taken_by_operator_80725(api_as, clock):
     station.post(f"tickets/{number}/depart")
     clock.at(21, 31)
     station.post(f"tickets/{number}/arrive", {"indoor_temp": 17.5})
+    clock.at(21, 40)  # a leak is resolved only with a site photo
+    photo = io.BytesIO(SITE_PHOTO)
+    photo.name = "漏水.png"
+    uploaded = station.client.post(f"/api/v1/tickets/{number}/attachments", {"file": photo}, headers=station.headers)
+    assert uploaded.status_code == 201, uploaded.content
     clock.at(22, 15)
     resolved = station.post(
         f"tickets/{number}/resolve", {"cause": "pipe_leak", "indoor_temp": 19, "note": "更换暖气片接口垫片，已止水"}
@@ -71,12 +80,13 @@ def test_the_urgent_leak_taken_by_operator_80725(api_as, clock):
         ("accept", "station-cf-qiaokao"),
         ("depart", "station-cf-qiaokao"),
         ("arrive", "station-cf-qiaokao"),
+        ("attachment", "station-cf-qiaokao"),
         ("resolve", "station-cf-qiaokao"),
         ("callback", "80725"),
     ]
     assert events[4]["data"] == {"indoor_temp": 17.5}
     assert events[-1]["data"]["outcome"] == "closed"
-    assert [e["at"][11:16] for e in events] == ["21:04", "21:06", "21:09", "21:10", "21:31", "22:15", "09:20"]
+    assert [e["at"][11:16] for e in events] == ["21:04", "21:06", "21:09", "21:10", "21:31", "21:40", "22:15", "09:20"]
 
 
 def test_the_cold_radiator_where_bleeding_failed_and_a_crew_was_sent(api_as, clock):

@@ -81,6 +81,7 @@ def chatty_ticket(demo_city):
     desk.do(at(1, 8, 5), "80725", ticket, "dispatch")
     desk.do(at(1, 8, 30), STATION, ticket, "accept")
     desk.do(at(1, 9), STATION, ticket, "note", note="业主手机13612340000")
+    desk.do(at(1, 9, 30), STATION, ticket, "arrive", indoor_temp=15)
     desk.do(at(1, 10), STATION, ticket, "resolve", cause="air_lock", indoor_temp=19)
     desk.do(at(1, 11), "80725", ticket, "callback", **FIXED, satisfaction="satisfied", comment="有事打13512345678")
     return Ticket.objects.get(pk=ticket.pk), Ticket.objects.get(pk=duplicate.pk)

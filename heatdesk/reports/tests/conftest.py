@@ -6,9 +6,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from heatdesk.accounts.models import User
 from heatdesk.core import clock
+from heatdesk.reports.season import SITE_PHOTO
 from heatdesk.tickets import services
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -37,6 +39,12 @@ class Desk:
     def do(self, when: dt.datetime, username: str, ticket, action: str, **payload):
         with clock.moved_to(when):
             return services.ticket_act(actor=self.users[username], number=ticket.number, action=action, payload=payload)
+
+    def photo(self, when: dt.datetime, username: str, ticket):
+        """A site photo (a leak is resolved only with one)."""
+        upload = SimpleUploadedFile("leak.png", SITE_PHOTO, content_type="image/png")
+        with clock.moved_to(when):
+            return services.ticket_attachment_add(actor=self.users[username], number=ticket.number, upload=upload)
 
     def repeat_call(self, when: dt.datetime, username: str, ticket):
         with clock.moved_to(when):
@@ -73,6 +81,7 @@ def desk_day(demo_city):
     desk.do(at(1, 8, 35), "80725", c, "dispatch")
     desk.do(at(1, 9, 15), STATION, c, "accept")
     desk.do(at(1, 9, 30), STATION, c, "arrive", indoor_temp="18.5")
+    desk.photo(at(1, 9, 40), STATION, c)
     desk.do(at(1, 11), STATION, c, "resolve", cause="pipe_leak", indoor_temp=20)
     desk.do(at(1, 12), "80725", c, "callback", reached=False)
     desk.do(at(1, 13), "80725", c, "callback", **FIXED, satisfaction="fairly_satisfied")
@@ -98,8 +107,9 @@ def desk_day(demo_city):
     desk.do(at(1, 10, 5), "80725", e, "dispatch")
     # F: never dispatched.
     t["F"] = desk.create(at(1, 11))
-    # G (operator 80720): resolved but never called back; no temperature on arrival.
-    t["G"] = g = desk.create(at(1, 12), "80720")
+    # G (operator 80720): resolved but never called back; no temperature on arrival (停热: the reading is
+    # required evidence only for 暖气不热 / 温度不达标).
+    t["G"] = g = desk.create(at(1, 12), "80720", category="no_heat")
     desk.do(at(1, 12, 3), "80720", g, "dispatch")
     desk.do(at(1, 12, 20), STATION, g, "accept")
     desk.do(at(1, 12, 50), STATION, g, "arrive")

@@ -291,6 +291,7 @@ def test_a_redone_ticket_warns_and_goes_overdue_again_in_its_new_cycle(make_tick
     time_machine.move_to(first.due_at + SECOND, tick=False)
     assert monitor_pass().raised == {"warning": 1, "overdue": 1}
     act(QIAOKAO, ticket, "accept")
+    act(QIAOKAO, ticket, "arrive", indoor_temp=15)
     act(QIAOKAO, ticket, "resolve", cause="valve")
 
     # 重办: the callback finds it not fixed, so the ticket is dispatched again.

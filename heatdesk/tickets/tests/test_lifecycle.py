@@ -145,6 +145,7 @@ def _resolved(make_ticket, act):
     ticket = make_ticket()
     act("80725", ticket, "dispatch")
     act(QIAOKAO, ticket, "accept")
+    act(QIAOKAO, ticket, "arrive", indoor_temp=15)
     return act(QIAOKAO, ticket, "resolve", cause="valve", indoor_temp=19)
 
 
@@ -272,6 +273,7 @@ def test_each_stage_runs_its_sla_clock_in_step_with_the_ticket(make_ticket, act)
     assert clocks["resolution"].met_at is None
     assert clocks["resolution"].station_code == "cf-qiaokao"
     assert clocks["resolution"].company_code == "chengfa"
+    act(QIAOKAO, ticket, "arrive", indoor_temp=15)
     act(QIAOKAO, ticket, "resolve", cause="valve")
     assert SlaClock.objects.get(ticket=ticket, stage="callback").met_at is None
     assert SlaClock.objects.get(ticket=ticket, stage="resolution").next_threshold_at is None

@@ -50,6 +50,7 @@ def resolved_ticket(**fields):
     """A ticket taken through dispatch, accept and resolve: waiting for its callback."""
     ticket = new_ticket(**fields)
     act(STATION_USER, ticket, "accept")
+    act(STATION_USER, ticket, "arrive", indoor_temp="15")
     return act(STATION_USER, ticket, "resolve", cause="air_lock", indoor_temp="19")
 
 

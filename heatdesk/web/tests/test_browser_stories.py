@@ -98,6 +98,7 @@ def test_an_operator_takes_calls_and_dispatches_them_from_the_desk(open_as, scre
     guidance = page.locator("#guidance")
     expect(guidance).to_contain_text("漏水/跑水")
     guidance.get_by_label("已尝试 第1步").check()
+    page.get_by_label("诉求内容").fill("厨房暖气片接口漏水")  # 诉求内容 is required
     snap(page, screenshot_dir, "desk-guidance")
     guidance.get_by_role("button", name="指导无效，派单").click()
 
@@ -139,13 +140,14 @@ def test_a_crew_takes_a_new_ticket_on_a_phone_from_board_to_resolved(open_as, sc
     page.get_by_label("拍照或选择照片").set_input_files(
         {"name": "radiator.png", "mimeType": "image/png", "buffer": png_bytes(64, 48)}
     )
-    page.get_by_role("button", name="上传照片").click()
+    # The photo goes up as soon as it is chosen.
     expect(page.get_by_role("img", name=re.compile("现场照片"))).to_be_visible()
     snap(page, screenshot_dir, "crew")
     page.get_by_label("处置原因").select_option(label="气堵(已放气)")
     page.get_by_label("处置后室温（°C）").fill("19.5")
     page.get_by_label("处置说明").fill("放气后暖气片全热")
     page.get_by_role("button", name="处置完成").click()
+    page.get_by_role("button", name="确认处置完成").click()  # the first tap only arms it
 
     expect(head).to_contain_text("已处置(待回访)")
     expect(page.locator("#ticket-live")).to_contain_text("原因：气堵(已放气)")

@@ -195,18 +195,62 @@ def test_a_leak_is_urgent_whatever_was_chosen(page_as):
     assert "紧急" in client.get(f"/tickets/{number}/").content.decode()
 
 
-def test_my_queue_puts_callbacks_first_then_returned_then_not_dispatched(page_as):
+def test_my_queue_puts_urgent_first_then_the_nearest_breach(page_as):
     received = new_ticket(phone="13900000001", dispatch=False)
     returned = new_ticket(phone="13900000002")
     act(STATION_USER, returned, "return", reason="不是本所的楼")
     waiting = resolved_ticket(phone="13900000003")
+    leak = new_ticket(phone="13900000005", category="leak")
     others = new_ticket(by="80720", phone="13900000004", dispatch=False)
 
     page = page_as("80725").get("/desk/queue/").content.decode()
 
-    positions = [page.index(ticket.number) for ticket in (waiting, returned, received)]
+    # The urgent leak first; then by time to breach: dispatch (minutes) before the callback (a day).
+    positions = [page.index(ticket.number) for ticket in (leak, received, waiting)]
     assert positions == sorted(positions)
     assert others.number not in page
     assert "待回访" in page
     assert "被退回" in page
-    assert "待派单" in page
+    assert re.search(r'待派单 <b data-count="dispatch">2</b>', page)
+    assert re.search(r'回访 <b data-count="callback">1</b>', page)
+
+
+def test_my_queue_shows_the_leads_urge_with_its_note(page_as):
+    ticket = new_ticket(phone="13900000006")
+    act("lead", ticket, "urge", note="市民第三次来电，请盯紧")
+
+    page = page_as("80725").get("/desk/queue/").content.decode()
+
+    assert "市民第三次来电，请盯紧" in page
+    assert "催办" in page
+
+
+def test_an_order_without_its_content_is_refused(page_as):
+    client = page_as("80725")
+
+    response = client.post("/desk/", intake(description=""))
+
+    assert response.status_code == 200
+    assert "请填写诉求内容" in response.content.decode()
+
+
+def test_a_leak_cannot_be_solved_by_phone(page_as):
+    client = page_as("80725")
+
+    assert 'value="guide_solved"' not in client.get("/desk/guidance/?category=leak").content.decode()
+    assert 'value="guide_solved"' in client.get("/desk/guidance/?category=not_warm").content.decode()
+    response = client.post("/desk/", intake(category="leak", submit="guide_solved"))
+    assert "不能电话指导解决" in response.content.decode()
+
+
+def test_a_neighbour_is_offered_related_not_repeat_call(page_as):
+    neighbour = new_ticket(phone="13900000007")
+    client = page_as("80725")
+
+    page = client.get("/desk/resolve/", {"address": ADDRESS, "caller_phone": "13812345678"}).content.decode()
+    assert neighbour.number in page
+    assert f'data-relate="{neighbour.number}"' in page
+    assert "登记重复来电" not in page
+
+    number = created_number(client.post("/desk/", {**intake(), "related": [neighbour.number]}))
+    assert neighbour.number in client.get(f"/tickets/{number}/").content.decode()

@@ -102,3 +102,27 @@ def test_a_company_sees_only_its_own_stations(page_as):
     assert theirs.number not in page
     assert "富泰热力" not in section(page, "各供暖所")
     assert theirs.number in page_as("company-futai").get("/wall/").content.decode()
+
+
+def test_an_undispatched_overdue_ticket_is_charged_to_the_desk_not_the_station(page_as):
+    with clock.moved_to(clock.now() - dt.timedelta(hours=3)):
+        waiting = new_ticket(phone="13500003333", dispatch=False)  # routed to 桥靠 but never dispatched
+    from heatdesk.supervision.wall import wall_for
+    from heatdesk.web.tests.conftest import user
+
+    wall = wall_for(user=user("lead"), now=clock.now())
+    assert waiting.station is not None
+
+    stations = {row.code: row for company in wall.companies for row in company.stations}
+    assert wall.desk.overdue + wall.desk.warning == 1
+    assert "cf-qiaokao" not in stations or stations["cf-qiaokao"].overdue + stations["cf-qiaokao"].warning == 0
+    assert "话务台（待派单）" in page_as("lead").get("/wall/").content.decode()
+
+
+def test_an_urge_from_the_wall_carries_its_note_and_names_who_is_urged(page_as):
+    ticket = new_ticket(phone="13500004444")
+
+    response = page_as("lead").post(f"/wall/urge/{ticket.number}/", {"note": "请半小时内到场"}, HTTP_HX_REQUEST="true")
+
+    assert "桥靠供暖所" in response.content.decode()
+    assert "请半小时内到场" in page_as("lead").get(f"/tickets/{ticket.number}/").content.decode()

@@ -120,7 +120,29 @@
     if (input.type !== "file") return;
     var out = input.form && input.form.querySelector("[data-file-name]");
     if (out) out.textContent = input.files && input.files.length ? input.files[0].name : "";
+    // A crew's photo goes up as soon as it is chosen (no second tap on a cold stairwell).
+    if (input.form && input.form.hasAttribute("data-auto-upload") && input.files && input.files.length) {
+      if (input.form.requestSubmit) input.form.requestSubmit(); else input.form.submit();
+    }
   }
+
+  // 处置完成 asks once more: the first tap arms the button, the second (within 8 s) submits.
+  function onConfirmClick(event) {
+    var button = event.target.closest && event.target.closest("button[data-confirm]");
+    if (!button || button.getAttribute("data-armed")) return;
+    if (button.form && !button.form.checkValidity()) return; // let the browser name the missing field
+    event.preventDefault();
+    button.setAttribute("data-armed", "1");
+    button.setAttribute("data-label", button.textContent);
+    button.textContent = button.getAttribute("data-confirm");
+    button.classList.add("armed");
+    setTimeout(function () {
+      button.removeAttribute("data-armed");
+      button.classList.remove("armed");
+      button.textContent = button.getAttribute("data-label");
+    }, 8000);
+  }
+  document.addEventListener("click", onConfirmClick, true);
 
   document.addEventListener("change", onCategoryChange);
   document.addEventListener("change", onFileChange);
