@@ -57,7 +57,7 @@ def test_overdue_at_the_deadline_goes_to_the_station_and_its_company(make_ticket
     assert _targets("overdue") == {("station", "cf-qiaokao"), ("company", "chengfa")}
 
 
-def test_escalation_after_the_grace_time_goes_to_the_company_and_the_city_heating_office(
+def test_escalation_after_the_grace_time_goes_to_the_station_the_company_and_the_city_heating_office(
     make_ticket, act, escalate_after
 ):
     ticket = act("80725", make_ticket(), "dispatch")
@@ -71,7 +71,7 @@ def test_escalation_after_the_grace_time_goes_to_the_company_and_the_city_heatin
     assert report.raised == {"escalated": 1}
     escalated = Alert.objects.get(ticket=ticket, stage="response", level="escalated")
     assert escalated.threshold_at == response.due_at + escalate_after
-    assert _targets("escalated") == {("company", "chengfa"), ("regulator", "city")}
+    assert _targets("escalated") == {("station", "cf-qiaokao"), ("company", "chengfa"), ("regulator", "city")}
     assert clock_of(ticket, "response").next_threshold_at is None  # the ladder is done
     assert monitor_pass(now=response.due_at + 10 * escalate_after).raised_total == 0
 
