@@ -78,8 +78,16 @@ def _org_code(org_kind: str, org_code: str) -> str:
 
 
 def channel_add(
-    *, actor: User, org_kind: str, org_code: str, kind: str, url: str = "", secret: str = "", name: str = "",
-    mention_mobiles: list[str] | None = None, is_active: bool = True,
+    *,
+    actor: User,
+    org_kind: str,
+    org_code: str,
+    kind: str,
+    url: str = "",
+    secret: str = "",
+    name: str = "",
+    mention_mobiles: list[str] | None = None,
+    is_active: bool = True,
 ) -> Channel:
     """Add a group robot to an organisation (admin; desk lead for the desk), audited."""
     _check(user=actor, org_kind=org_kind)
@@ -95,7 +103,10 @@ def channel_add(
             mention_mobiles=mention_mobiles,
         )
         audit_record(
-            actor=actor, action=AuditAction.CHANNEL_CHANGE, object_type="channel", object_id=channel.pk,
+            actor=actor,
+            action=AuditAction.CHANNEL_CHANGE,
+            object_type="channel",
+            object_id=channel.pk,
             detail=_audit_detail(channel, change="create"),
         )
     return channel
@@ -132,7 +143,10 @@ def channel_update(*, actor: User, channel_id: int, change: ChannelChange) -> Ch
             raise ValidationFailed("地址、密钥或名称过长 / URL, secret or name is too long")
         channel.save()
         audit_record(
-            actor=actor, action=AuditAction.CHANNEL_CHANGE, object_type="channel", object_id=channel.pk,
+            actor=actor,
+            action=AuditAction.CHANNEL_CHANGE,
+            object_type="channel",
+            object_id=channel.pk,
             detail=_audit_detail(channel, change="update", fields=changed),
         )
     return channel
@@ -146,7 +160,10 @@ def channel_delete(*, actor: User, channel_id: int) -> None:
             status=OutboxStatus.FAILED, last_error=CHANNEL_DELETED, claim_token=None
         )
         audit_record(
-            actor=actor, action=AuditAction.CHANNEL_CHANGE, object_type="channel", object_id=channel.pk,
+            actor=actor,
+            action=AuditAction.CHANNEL_CHANGE,
+            object_type="channel",
+            object_id=channel.pk,
             detail=_audit_detail(channel, change="delete"),
         )
         channel.delete()
@@ -172,7 +189,10 @@ def channel_test_send(*, actor: User, channel_id: int) -> OutboxMessage:
             only_channel=channel,
         )
         audit_record(
-            actor=actor, action=AuditAction.CHANNEL_CHANGE, object_type="channel", object_id=channel.pk,
+            actor=actor,
+            action=AuditAction.CHANNEL_CHANGE,
+            object_type="channel",
+            object_id=channel.pk,
             detail=_audit_detail(channel, change="test"),
         )
     return rows[0]

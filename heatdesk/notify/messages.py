@@ -102,7 +102,9 @@ class Message:
             text=str(payload.get("text") or ""),
             ticket_number=str(number or ""),
             link=str(payload.get("link") or ""),
-            facts=tuple((str(pair[0]), str(pair[1])) for pair in facts if isinstance(pair, list | tuple) and len(pair) == 2),
+            facts=tuple(
+                (str(pair[0]), str(pair[1])) for pair in facts if isinstance(pair, list | tuple) and len(pair) == 2
+            ),
             deadline=dt.datetime.fromisoformat(deadline) if deadline else None,
             deadline_label=str(payload.get("deadline_label") or ""),
             mention=payload.get("mention") is True,

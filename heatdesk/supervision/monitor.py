@@ -224,7 +224,6 @@ def monitor_pass(*, now: dt.datetime | None = None, limit: int = 500) -> Monitor
 
 def _alert_announce(row: SlaClock, alert: Alert, *, ticket: Ticket) -> int:
     """Log the alert on its ticket and queue its messages up the ladder; keys make a replayed pass queue nothing new."""
-    number = row.ticket.number
     alert_event_record(
         ticket=row.ticket, level=alert.level, stage=alert.stage, threshold_at=alert.threshold_at, at=alert.raised_at
     )

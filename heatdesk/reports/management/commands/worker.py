@@ -1,12 +1,17 @@
-"""`heatdesk worker`: a thin shell over `supervision.worker` (the SLA monitor and outbox delivery loop)."""
+"""`heatdesk worker`: a thin shell over `supervision.worker` (the SLA monitor and outbox delivery loop).
+
+It lives in `reports` because it composes the loop with the morning digest (`reports.digest`), which
+sits above supervision: the worker gets the digest as a `DailyJob` and imports nothing above itself."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from heatdesk.reports.digest import DigestJob
 from heatdesk.supervision.worker import Worker, worker_options, worker_serve
 
 
@@ -40,5 +45,6 @@ class Command(BaseCommand):
             poll, batch, deliver_batch = worker_options(poll=poll, batch=batch, deliver_batch=deliver_batch)
         except ValueError as error:
             raise CommandError(str(error)) from error
-        if worker_serve(Worker(poll=poll, batch=batch, deliver_batch=deliver_batch), once=once):
+        daily = DigestJob(at=settings.HEATDESK_DIGEST_AT)
+        if worker_serve(Worker(poll=poll, batch=batch, deliver_batch=deliver_batch, daily=daily), once=once):
             sys.exit(130)
