@@ -1,5 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from heatdesk.core.errors import DomainError
@@ -49,17 +53,17 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_select_related = ("channel",)
     actions = ["send_again"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the outbox is the record of what was sent
 
     @admin.action(description=_("重新发送所选失败消息"))
-    def send_again(self, request, queryset):
+    def send_again(self, request: HttpRequest, queryset: QuerySet[models.OutboxMessage]) -> None:
         sent = 0
         for message in queryset.filter(status=models.OutboxStatus.FAILED):
             try:

@@ -277,8 +277,9 @@ def build_request(*, kind: str, url: str, secret: str, envelope: Envelope, now: 
         return HttpRequest(url, headers, json_bytes(wecom_body(message, mention_mobiles=envelope.mention_mobiles)))
     if kind == "dingtalk":
         signed_url = dingtalk_signed_url(url, secret, now) if secret else url
-        body = dingtalk_body(message, mention_mobiles=envelope.mention_mobiles)
-        return HttpRequest(signed_url, headers, json_bytes(body))
+        return HttpRequest(
+            signed_url, headers, json_bytes(dingtalk_body(message, mention_mobiles=envelope.mention_mobiles))
+        )
     if kind == "feishu":
         card = feishu_card_body(message, topic=envelope.topic)
         return HttpRequest(url, headers, json_bytes(feishu_signed_body(card, secret, now) if secret else card))

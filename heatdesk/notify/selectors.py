@@ -41,11 +41,11 @@ def groups_visible_to(*, user: User) -> list[GroupKey]:
         keys = set(OutboxMessage.objects.values_list("org_kind", "org_code").distinct())
         keys |= set(Channel.objects.values_list("org_kind", "org_code").distinct())
         return sorted((GroupKey(kind, code) for kind, code in keys), key=_group_order)
-    if user.role == Role.COMPANY and user.company_id:
-        codes = Station.objects.filter(company_id=user.company_id).values_list("code", flat=True)
+    if user.role == Role.COMPANY and user.company is not None:
+        codes = Station.objects.filter(company=user.company).values_list("code", flat=True)
         stations = [GroupKey(str(OrgKind.STATION), code) for code in sorted(codes)]
         return [GroupKey(str(OrgKind.COMPANY), user.company.code), *stations]
-    if user.role == Role.STATION and user.station_id:
+    if user.role == Role.STATION and user.station is not None:
         return [GroupKey(str(OrgKind.STATION), user.station.code)]
     return []
 

@@ -243,4 +243,7 @@ def _alert_announce(row: SlaClock, alert: Alert, *, ticket: Ticket) -> int:
 
 def monitor_next_wakeup() -> dt.datetime | None:
     """When the monitor next has something to do: the earliest threshold not yet raised (None: idle)."""
-    return SlaClock.objects.filter(next_threshold_at__isnull=False).aggregate(at=Min("next_threshold_at"))["at"]
+    earliest: dt.datetime | None = SlaClock.objects.filter(next_threshold_at__isnull=False).aggregate(
+        at=Min("next_threshold_at")
+    )["at"]
+    return earliest

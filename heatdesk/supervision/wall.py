@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -132,7 +133,7 @@ class WallScope:
     def visible(self) -> QuerySet[Ticket]:
         return ticket_list_visible_to(user=self.user).select_related(None).order_by()
 
-    def tickets_where(self, **conditions) -> QuerySet[Ticket]:
+    def tickets_where(self, **conditions: Any) -> QuerySet[Ticket]:
         """Visible tickets meeting `conditions`, found through the conditions' own index first."""
         if self.sees_everything or not self.by_ids:
             return self.visible().filter(**conditions)
@@ -199,7 +200,9 @@ def wall_stage_counts(*, scope: WallScope, clocks: list[RunningClock], now: dt.d
     return list(counts.values())
 
 
-def wall_lists(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> tuple[list, list, dict]:
+def wall_lists(
+    *, scope: WallScope, clocks: list[RunningClock], now: dt.datetime
+) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """(overdue, at risk, totals): each ticket once at its most pressing clock, the most urgent first;
     the first LIST_LIMIT of each list with their tickets, and how many there are in all."""
     worst = _worst(clocks, now)
