@@ -27,7 +27,8 @@ def test_an_operator_urges_a_ticket_and_the_station_is_told(api_as):
     assert urge[0]["data"]["note"] == "市民很着急"
     message = OutboxMessage.objects.get(topic="ticket.urged")
     assert (message.org_kind, message.org_code) == ("station", "cf-qiaokao")
-    assert message.payload["title"].startswith(f"催办 {number}（第1次）")
+    assert message.payload["title"] == f"【催办】{number} 暖气不热"
+    assert ["事项", "催办（第1次）"] in message.payload["facts"]
     assert "13800002222" not in str(message.payload)
 
 
