@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from heatdesk.notify.channels import mask_phones
 from heatdesk.notify.messages import Message
 from heatdesk.notify.models import OrgKind, Topic
 from heatdesk.notify.services import outbox_enqueue
@@ -73,7 +74,7 @@ def ticket_message(*, ticket: Ticket, topic: Topic, title: str, happened: str, t
         topic=topic,
         number=ticket.number,
         title=title,
-        text=text,
+        text=mask_phones(text),  # a note may carry the caller's number; no group ever sees it
         facts=ticket_facts(ticket, happened=happened),
         deadline=deadline,
         deadline_label=label,
