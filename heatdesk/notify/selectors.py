@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Min, Q
 
-from heatdesk.accounts.models import Role, User
-from heatdesk.geo.models import Station
+from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
+from heatdesk.geo.models import Company, Station
 from heatdesk.notify.models import Channel, OrgKind, OutboxMessage, OutboxStatus
 
 
@@ -35,9 +35,9 @@ class GroupKey:
 
 
 def groups_visible_to(*, user: User) -> list[GroupKey]:
-    """The work groups whose messages this user may read: desk leads and admins all; a company its
-    own and its stations'; a station its own. Everyone else none."""
-    if user.role in (Role.DESK_LEAD, Role.ADMIN) or user.is_superuser:
+    """The work groups whose messages this user may read: the desk, the regulator and admins all; a
+    company its own and its stations'; a station its own. Everyone else none."""
+    if user.role in READ_ALL_ROLES or user.is_superuser:
         keys = set(OutboxMessage.objects.values_list("org_kind", "org_code").distinct())
         keys |= set(Channel.objects.values_list("org_kind", "org_code").distinct())
         return sorted((GroupKey(kind, code) for kind, code in keys), key=_group_order)
@@ -74,6 +74,7 @@ class DeliveryHealth:
     """A group's delivery health for the wall: messages waiting, and failed in the last hour."""
 
     group: GroupKey
+    name: str
     pending: int
     failed_last_hour: int
 
@@ -82,19 +83,32 @@ def delivery_health(*, groups: list[GroupKey], now: dt.datetime) -> list[Deliver
     """Pending and recently failed messages per group (only groups with something to show)."""
     since = now - dt.timedelta(hours=1)
     pending = Count("id", filter=Q(status=OutboxStatus.PENDING))
-    failed = Count("id", filter=Q(status=OutboxStatus.FAILED, created_at__gte=since))
+    # A failed message's last attempt is its last claim.
+    failed = Count("id", filter=Q(status=OutboxStatus.FAILED, claimed_at__gte=since))
     counts = {
         (row["org_kind"], row["org_code"]): (row["pending"], row["failed"])
         for row in OutboxMessage.objects.filter(Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.FAILED))
         .values("org_kind", "org_code")
         .annotate(pending=pending, failed=failed)
     }
+    shown = [key for key in groups if any(counts.get((key.org_kind, key.org_code), (0, 0)))]
     return [
         DeliveryHealth(
             group=key,
+            name=group_name(key),
             pending=counts[key.org_kind, key.org_code][0],
             failed_last_hour=counts[key.org_kind, key.org_code][1],
         )
-        for key in groups
-        if (key.org_kind, key.org_code) in counts and any(counts[key.org_kind, key.org_code])
+        for key in shown
     ]
+
+
+def group_name(key: GroupKey) -> str:
+    """The organisation's name as people say it: 12345 供热专席, 供热办, the company's, the station's."""
+    if key.org_kind == OrgKind.DESK:
+        return "12345 供热专席"
+    if key.org_kind == OrgKind.REGULATOR:
+        return "供热办"
+    model = Station if key.org_kind == OrgKind.STATION else Company
+    name = model.objects.filter(code=key.org_code).values_list("name", flat=True).first()
+    return str(name or key.org_code)

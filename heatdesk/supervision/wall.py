@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from heatdesk.accounts.models import User
 from heatdesk.accounts.selectors import user_scope
 from heatdesk.core.errors import DomainError
+from heatdesk.notify.selectors import DeliveryHealth, delivery_health, groups_visible_to
 from heatdesk.sla.clocks import ClockView
 from heatdesk.sla.models import Stage
 from heatdesk.supervision.selectors import alert_counts_visible_to
@@ -104,6 +105,7 @@ class Wall:
     at_risk: list[WallRow]
     alarms: dict[str, int]
     companies: list[CompanyRow]
+    delivery: list[DeliveryHealth] = field(default_factory=list)  # work groups with messages waiting or failing
 
 
 @dataclass
@@ -287,4 +289,5 @@ def wall_for(*, user: User, now: dt.datetime) -> Wall:
         at_risk=at_risk,
         alarms=alarms,
         companies=wall_stations(scope=scope, clocks=clocks, now=now),
+        delivery=delivery_health(groups=groups_visible_to(user=user), now=now),
     )
