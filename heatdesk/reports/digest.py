@@ -42,10 +42,13 @@ class DigestGroup:
 
 
 def _tickets(group: DigestGroup) -> QuerySet[Ticket]:
+    """A station's or company's tickets are those sent to it (dispatched at least once); the desk and
+    the regulator see all."""
+    sent = Ticket.objects.filter(first_dispatched_at__isnull=False)
     if group.org_kind == OrgKind.STATION:
-        return Ticket.objects.filter(station__code=group.org_code)
+        return sent.filter(station__code=group.org_code)
     if group.org_kind == OrgKind.COMPANY:
-        return Ticket.objects.filter(station__company__code=group.org_code)
+        return sent.filter(station__company__code=group.org_code)
     return Ticket.objects.all()
 
 
