@@ -63,10 +63,11 @@ class MonitorReport:
 
 def alert_recipients(*, stage: str, level: str, station_code: str, company_code: str) -> list[tuple[str, str]]:
     """Who hears of an alert, as (org_kind, org_code). Dispatch and callback alerts go to the desk's
-    group alone (the desk holds the ticket then). Response and resolution alerts go to the station's
-    group; overdue also to the company's; escalated also to the city heating office's (供热办)."""
+    group (the desk holds the ticket then). Response and resolution alerts go to the station's group;
+    overdue also to the company's. Escalated ones also reach the city heating office's (供热办)."""
     if stage in DESK_STAGES:
-        return [(str(OrgKind.DESK), DESK_CODE)]
+        desk = [(str(OrgKind.DESK), DESK_CODE)]
+        return [*desk, (str(OrgKind.REGULATOR), REGULATOR_CODE)] if level == AlertLevel.ESCALATED else desk
     ladder = {
         AlertLevel.WARNING: [(OrgKind.STATION, station_code)],
         AlertLevel.OVERDUE: [(OrgKind.STATION, station_code), (OrgKind.COMPANY, company_code)],
@@ -95,12 +96,13 @@ def alert_message(*, alert: Alert, ticket: Ticket, due_at: dt.datetime) -> Messa
     stage_label = str(Stage(alert.stage).label)
     number = ticket.number
     if alert.level == AlertLevel.WARNING:
-        title, happened = f"【预警】{number} {stage_label}即将超时", f"{stage_label}即将超时，请抓紧"
+        title, happened = f"【预警】工单 {number} {stage_label}即将超时", f"{stage_label}即将超时，请抓紧"
     elif alert.level == AlertLevel.OVERDUE:
-        title, happened = f"【超时】{number} {stage_label}超时", f"{stage_label}已超时"
+        title, happened = f"【超时】工单 {number} {stage_label}超时", f"{stage_label}已超时"
     else:
         overdue_for = _duration_text(alert.threshold_at - due_at)
-        title, happened = f"【升级】{number} {stage_label}超时，升级督办", f"{stage_label}超时 {overdue_for}，升级督办"
+        title = f"【升级】工单 {number} {stage_label}超时，升级督办"
+        happened = f"{stage_label}超时 {overdue_for}，升级督办"
     card = ticket_message(ticket=ticket, topic=TOPICS[AlertLevel(alert.level)], title=title, happened=happened)
     return replace(
         card,

@@ -45,6 +45,7 @@ class Command(BaseCommand):
             poll, batch, deliver_batch = worker_options(poll=poll, batch=batch, deliver_batch=deliver_batch)
         except ValueError as error:
             raise CommandError(str(error)) from error
-        daily = DigestJob(at=settings.HEATDESK_DIGEST_AT)
+        # --once does what the clocks and the outbox hold; the digest is `heatdesk digest`'s then.
+        daily = None if once else DigestJob(at=settings.HEATDESK_DIGEST_AT)
         if worker_serve(Worker(poll=poll, batch=batch, deliver_batch=deliver_batch, daily=daily), once=once):
             sys.exit(130)
