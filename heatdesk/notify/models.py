@@ -143,6 +143,10 @@ class OutboxMessage(models.Model):
                 name="notify_outbox_due_idx",
             ),
             models.Index(fields=["org_kind", "org_code", "created_at"], name="notify_outbox_org_idx"),
+            # Per-channel FIFO: "is there an older pending message for this channel?"
+            models.Index(
+                fields=["channel", "id"], condition=Q(status=OutboxStatus.PENDING), name="notify_outbox_fifo_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(attempts__gte=0), name="notify_outbox_attempts_gte_0"),

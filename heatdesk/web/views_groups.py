@@ -95,10 +95,10 @@ def groups_page(request):
 def groups_retry(request, message_id: int):
     row = group_message_visible(user=request.user, message_id=message_id)
     if row is None:
-        return forbidden(request, _("无权查看该消息 / not your group's message"))
+        return forbidden(request, _("无权查看该工作群的消息"))
     try:
         outbox_retry(message_id=row.pk)
-        flash.success(request, _("已重新排队发送 / queued again"))
+        flash.success(request, _("已重新排队发送"))
     except DomainError as error:
         flash.error(request, error.message)
     query = urlencode({"group": f"{row.org_kind}:{row.org_code}"})
