@@ -40,7 +40,8 @@ def _policy(**windows: tuple[int, float]) -> None:
 
 
 def _worker(heatdesk_process, *args: str, env: dict[str, str]):
-    worker = heatdesk_process("worker", "--poll", "1", *args, env=env)
+    # The morning digest is tested on its own (reports/tests/test_digest.py); here it would be noise.
+    worker = heatdesk_process("worker", "--poll", "1", "--no-digest", *args, env=env)
     wait_until(lambda: "worker.started" in worker.log(), timeout=20, what="the worker to start")
     return worker
 
