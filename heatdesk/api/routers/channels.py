@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from heatdesk.notify import groups
@@ -83,7 +83,7 @@ def channel_list(request):
 def channel_post(request, body: ChannelIn):
     """Add a robot to an organisation's work group; audited (`channel_change`)."""
     channel = groups.channel_add(actor=request.auth, **body.dict())
-    return 201, _out(channel)
+    return Status(201, _out(channel))
 
 
 @router.patch("/{channel_id}", response=ChannelOut)
@@ -97,11 +97,11 @@ def channel_patch(request, channel_id: int, body: ChannelPatch):
 def channel_delete(request, channel_id: int):
     """Remove a robot; what it was sent stays on /groups/, what still waited fails. Audited."""
     groups.channel_delete(actor=request.auth, channel_id=channel_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/{channel_id}/test", response={202: ChannelTestOut})
 def channel_test(request, channel_id: int):
     """Queue a test message to this robot (the worker sends it; see /groups/ for the result). Audited."""
     row = groups.channel_test_send(actor=request.auth, channel_id=channel_id)
-    return 202, {"queued": True, "message_id": row.pk, "status": row.status}
+    return Status(202, {"queued": True, "message_id": row.pk, "status": row.status})
