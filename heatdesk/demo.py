@@ -17,6 +17,7 @@ from heatdesk.accounts.services import user_upsert
 from heatdesk.geo.models import Community, Company, Station
 from heatdesk.geo.services import ImportReport, gazetteer_import_rows
 from heatdesk.guidance.services import guidance_demo_seed
+from heatdesk.notify.models import Channel, ChannelKind, OrgKind
 
 DEMO_PASSWORD = "heatdesk-demo"  # noqa: S105 - published demo password, demo mode only
 DEMO_OPERATORS = (("80725", "话务员80725"), ("80720", "话务员80720"), ("80734", "话务员80734"))
@@ -80,6 +81,17 @@ def demo_accounts() -> list[dict]:
     return accounts
 
 
+def _demo_work_groups() -> None:
+    """A console work group for every organisation (no internet in the demo), so /groups/ fills up."""
+    orgs = [(OrgKind.DESK, "city", "专席值班群"), (OrgKind.REGULATOR, "city", "供热办督办群")]
+    orgs += [(OrgKind.COMPANY, code, f"{name}调度群") for code, name in Company.objects.values_list("code", "name")]
+    orgs += [(OrgKind.STATION, code, f"{name}工作群") for code, name in Station.objects.values_list("code", "name")]
+    for org_kind, code, name in orgs:
+        Channel.objects.get_or_create(
+            org_kind=org_kind, org_code=code, kind=ChannelKind.CONSOLE, defaults={"name": name[:80]}
+        )
+
+
 def demo_seed() -> SeedReport:
     """Load the demo city through the gazetteer importer and create every demo account."""
     with transaction.atomic():
@@ -89,4 +101,5 @@ def demo_seed() -> SeedReport:
         password_hash = _demo_password_hash()
         changed = sum(user_upsert(password_hash=password_hash, **account)[1] for account in demo_accounts())
         guidance_demo_seed()
+        _demo_work_groups()
     return SeedReport(gazetteer=report, users_changed=changed)

@@ -23,10 +23,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
 
 from heatdesk.notify.messages import Message
 
 WECOM_MARKDOWN_MAX_BYTES = 4096
+WECOM_TEXT_MAX_BYTES = 2048
+LOCAL_TIME_ZONE = "Asia/Shanghai"  # deadlines on cards are in the desk's local time
+MENTION_NOTE = "请值班人员立即处理 / on-duty staff: act now"
 DINGTALK_MARKDOWN_MAX_BYTES = 5000
 FEISHU_TEXT_MAX_BYTES = 20000
 LINK_LABEL = "查看工单"
@@ -41,6 +45,9 @@ FEISHU_TEMPLATES = {
     "alert.overdue": "red",
     "alert.escalated": "carmine",
     "ticket.urged": "orange",
+    "ticket.returned": "orange",
+    "ticket.extension_asked": "yellow",
+    "digest.daily": "green",
 }
 
 
@@ -53,6 +60,7 @@ class Envelope:
     org_code: str
     created_at: dt.datetime
     message: Message
+    mention_mobiles: tuple[str, ...] = ()  # the channel's on-duty people, @-mentioned when the message asks
 
     @property
     def topic(self) -> str:
@@ -85,11 +93,11 @@ def json_bytes(data: Any) -> bytes:
 
 
 def _title(message: Message) -> str:
-    return message.title.strip()
+    return mask_phones(message.title.strip())
 
 
 def _text(message: Message) -> str:
-    return message.text.strip()
+    return mask_phones(message.text.strip())
 
 
 def _ticket_line(message: Message) -> str:
@@ -102,38 +110,78 @@ def _link(message: Message) -> str:
     return link if link.startswith(("https://", "http://")) else ""
 
 
+def _local(at: dt.datetime) -> str:
+    return at.astimezone(ZoneInfo(LOCAL_TIME_ZONE)).strftime("%m-%d %H:%M")
+
+
+def card_facts(message: Message) -> list[tuple[str, str]]:
+    """The card's labelled lines after the title: ticket number, the producer's facts, the running
+    deadline in local time (Asia/Shanghai). Phones are masked whatever a producer put in."""
+    facts: list[tuple[str, str]] = []
+    if message.ticket_number.strip():
+        facts.append(("工单编号", message.ticket_number.strip()))
+    facts.extend((label, mask_phones(value)) for label, value in message.facts if value.strip())
+    if message.deadline is not None:
+        facts.append((message.deadline_label or "时限", _local(message.deadline)))
+    return facts
+
+
+def card_markdown(message: Message, *, line_break: str = "\n") -> str:
+    """The card as markdown (WeCom, DingTalk and the /groups/ page): title once, facts, text, link."""
+    lines = [f"**{_title(message)}**"]
+    lines.extend(f"{label}：{value}" for label, value in card_facts(message))
+    if text := _text(message):
+        lines.extend(f"> {line}" for line in text.splitlines() if line.strip())
+    if link := _link(message):
+        lines.append(f"[{LINK_LABEL}]({link})")
+    return line_break.join(lines)
+
+
+def card_plain(message: Message) -> str:
+    """The card as plain text (a WeCom text message that mentions people)."""
+    lines = [_title(message)]
+    lines.extend(f"{label}：{value}" for label, value in card_facts(message))
+    lines.extend(line for line in _text(message).splitlines() if line.strip())
+    if link := _link(message):
+        lines.append(f"{LINK_LABEL}：{link}")
+    return "\n".join(lines)
+
+
+def _mentions(message: Message, mobiles: tuple[str, ...]) -> list[str]:
+    return [mobile for mobile in mobiles if mobile] if message.mention else []
+
+
 # ---- WeCom 企业微信 -------------------------------------------------------------------------------
 
 
-def wecom_body(message: Message) -> dict[str, Any]:
-    """WeCom group-robot markdown message."""
-    lines = [f"**{_title(message)}**"]
-    if text := _text(message):
-        lines.append(text)
-    if ticket := _ticket_line(message):
-        lines.append(f'> <font color="comment">{ticket}</font>')
-    if link := _link(message):
-        lines.append(f"[{LINK_LABEL}]({link})")
-    content = truncate_utf8("\n".join(lines), WECOM_MARKDOWN_MAX_BYTES)
+def wecom_body(message: Message, *, mention_mobiles: tuple[str, ...] = ()) -> dict[str, Any]:
+    """WeCom group-robot message: `markdown` (≤ 4096 bytes); a message that mentions the on-duty
+    people is a `text` message with `mentioned_mobile_list` (WeCom markdown mentions need user ids)."""
+    if mobiles := _mentions(message, mention_mobiles):
+        content = truncate_utf8(card_plain(message), WECOM_TEXT_MAX_BYTES)
+        return {"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": mobiles}}
+    content = truncate_utf8(card_markdown(message), WECOM_MARKDOWN_MAX_BYTES)
     return {"msgtype": "markdown", "markdown": {"content": content}}
 
 
 # ---- DingTalk 钉钉 --------------------------------------------------------------------------------
 
 
-def dingtalk_body(message: Message) -> dict[str, Any]:
-    """DingTalk custom-robot markdown message; `title` is what the chat list shows."""
+def dingtalk_body(message: Message, *, mention_mobiles: tuple[str, ...] = ()) -> dict[str, Any]:
+    """DingTalk custom-robot markdown message; `title` is what the chat list shows. Mentions are
+    `at.atMobiles` plus `@<mobile>` in the text (DingTalk highlights only mobiles named in the text)."""
     title = _title(message)
     # DingTalk markdown needs a blank line to break a line.
-    parts = [f"#### {title}"]
-    if text := _text(message):
-        parts.append("\n\n".join(line for line in text.splitlines() if line.strip()))
-    if ticket := _ticket_line(message):
-        parts.append(f"> {ticket}")
-    if link := _link(message):
-        parts.append(f"[{LINK_LABEL}]({link})")
-    text_md = truncate_utf8("\n\n".join(parts), DINGTALK_MARKDOWN_MAX_BYTES)
-    return {"msgtype": "markdown", "markdown": {"title": title, "text": text_md}}
+    text_md = card_markdown(message, line_break="\n\n")
+    mobiles = _mentions(message, mention_mobiles)
+    if mobiles:
+        text_md += "\n\n" + " ".join(f"@{mobile}" for mobile in mobiles)
+    text_md = truncate_utf8(text_md, DINGTALK_MARKDOWN_MAX_BYTES)
+    return {
+        "msgtype": "markdown",
+        "markdown": {"title": title, "text": text_md},
+        "at": {"atMobiles": mobiles, "isAtAll": False},
+    }
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -155,18 +203,20 @@ def dingtalk_signed_url(url: str, secret: str, now: dt.datetime) -> str:
 
 def feishu_text_body(message: Message) -> dict[str, Any]:
     """Feishu custom-bot plain text message."""
-    lines = [_title(message), _text(message), _ticket_line(message), _link(message)]
-    text = truncate_utf8("\n".join(line for line in lines if line), FEISHU_TEXT_MAX_BYTES)
-    return {"msg_type": "text", "content": {"text": text}}
+    return {"msg_type": "text", "content": {"text": truncate_utf8(card_plain(message), FEISHU_TEXT_MAX_BYTES)}}
 
 
 def feishu_card_body(message: Message, *, topic: str) -> dict[str, Any]:
-    """Feishu custom-bot interactive card: coloured header, lark_md body, a button to the ticket."""
-    body_lines = [line for line in (_text(message), _ticket_line(message)) if line]
+    """Feishu custom-bot interactive card: coloured header (the title, once), the facts and text as
+    lark_md, a button to the ticket. Custom bots cannot @ by mobile, so a mention is a note line."""
+    lines = [f"**{label}**：{value}" for label, value in card_facts(message)]
+    lines.extend(line for line in _text(message).splitlines() if line.strip())
     elements: list[dict[str, Any]] = []
-    if body_lines:
-        content = truncate_utf8("\n".join(body_lines), FEISHU_TEXT_MAX_BYTES)
+    if lines:
+        content = truncate_utf8("\n".join(lines), FEISHU_TEXT_MAX_BYTES)
         elements.append({"tag": "div", "text": {"tag": "lark_md", "content": content}})
+    if message.mention:
+        elements.append({"tag": "note", "elements": [{"tag": "plain_text", "content": MENTION_NOTE}]})
     if link := _link(message):
         button = {"tag": "button", "text": {"tag": "plain_text", "content": LINK_LABEL}}
         button.update({"type": "primary", "url": link})
@@ -224,10 +274,12 @@ def build_request(*, kind: str, url: str, secret: str, envelope: Envelope, now: 
     }
     message = envelope.message
     if kind == "wecom":
-        return HttpRequest(url, headers, json_bytes(wecom_body(message)))
+        return HttpRequest(url, headers, json_bytes(wecom_body(message, mention_mobiles=envelope.mention_mobiles)))
     if kind == "dingtalk":
         signed_url = dingtalk_signed_url(url, secret, now) if secret else url
-        return HttpRequest(signed_url, headers, json_bytes(dingtalk_body(message)))
+        return HttpRequest(
+            signed_url, headers, json_bytes(dingtalk_body(message, mention_mobiles=envelope.mention_mobiles))
+        )
     if kind == "feishu":
         card = feishu_card_body(message, topic=envelope.topic)
         return HttpRequest(url, headers, json_bytes(feishu_signed_body(card, secret, now) if secret else card))

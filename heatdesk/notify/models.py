@@ -41,9 +41,13 @@ class Topic(models.TextChoices):
     TICKET_DISPATCHED = "ticket.dispatched", _("工单派发")
     TICKET_URGED = "ticket.urged", _("工单催办")
     TICKET_REDO = "ticket.redo", _("工单重办")
+    TICKET_EXTENSION_ASKED = "ticket.extension_asked", _("申请延期")
+    TICKET_RETURNED = "ticket.returned", _("工单退回")
     ALERT_WARNING = "alert.warning", _("超时预警")
     ALERT_OVERDUE = "alert.overdue", _("已超时")
     ALERT_ESCALATED = "alert.escalated", _("超时升级")
+    DIGEST = "digest.daily", _("每日早报")
+    CHANNEL_TEST = "channel.test", _("测试消息")
 
 
 class Channel(models.Model):
@@ -66,6 +70,12 @@ class Channel(models.Model):
         blank=True,
         default="",
         help_text=_("钉钉、飞书“加签”密钥或通用 Webhook 的 HMAC 密钥；不加签则留空。"),
+    )
+    mention_mobiles = models.JSONField(
+        _("值班手机号"),
+        default=list,
+        blank=True,
+        help_text=_("紧急漏水和升级督办时 @ 的值班人员手机号（企业微信、钉钉）。"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), default=clock.now, editable=False)
@@ -107,7 +117,7 @@ class OutboxMessage(models.Model):
         verbose_name=_("渠道"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="messages",
         help_text=_("为空表示该机构未配置渠道，消息写入控制台日志。"),
     )
@@ -133,6 +143,10 @@ class OutboxMessage(models.Model):
                 name="notify_outbox_due_idx",
             ),
             models.Index(fields=["org_kind", "org_code", "created_at"], name="notify_outbox_org_idx"),
+            # Per-channel FIFO: "is there an older pending message for this channel?"
+            models.Index(
+                fields=["channel", "id"], condition=Q(status=OutboxStatus.PENDING), name="notify_outbox_fifo_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(attempts__gte=0), name="notify_outbox_attempts_gte_0"),

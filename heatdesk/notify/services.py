@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.transaction import TransactionManagementError
 
 from heatdesk.core import clock
@@ -30,6 +31,7 @@ from heatdesk.notify.models import Channel, ChannelKind, OrgKind, OutboxMessage,
 logger = logging.getLogger("heatdesk.notify")
 
 MAX_ERROR_LENGTH = 1000
+MOBILE = re.compile(r"1[3-9]\d{9}")
 ERROR_INTERRUPTED = "上次投递中断，未记录结果 / the last attempt was interrupted before its result was recorded"
 ERROR_CHANNEL_INACTIVE = "渠道已停用 / the channel was deactivated"
 
@@ -82,6 +84,7 @@ def channel_create(
     secret: str = "",
     name: str = "",
     is_active: bool = True,
+    mention_mobiles: list[str] | None = None,
 ) -> Channel:
     """Add a delivery target to an organisation; every kind but `console` needs an http(s) URL."""
     org_code = org_code.strip()
@@ -96,7 +99,9 @@ def channel_create(
         raise ValidationFailed("需要 http(s) Webhook 地址 / an http(s) webhook URL is required")
     if len(url) > 500 or len(secret) > 200 or len(name) > 80:
         raise ValidationFailed("地址、密钥或名称过长 / URL, secret or name is too long")
+    mobiles = mention_mobiles_clean(mention_mobiles or [])
     return Channel.objects.create(
+        mention_mobiles=mobiles,
         org_kind=org_kind,
         org_code=org_code,
         kind=kind,
@@ -106,6 +111,23 @@ def channel_create(
         is_active=is_active,
         created_at=clock.now(),
     )
+
+
+def mention_mobiles_clean(mobiles: list[str]) -> list[str]:
+    """The on-duty mobiles to @-mention: mainland mobile numbers (11 digits, 1[3-9]…), at most 20, no repeats."""
+    if not isinstance(mobiles, list) or len(mobiles) > 20:
+        raise ValidationFailed("值班手机号须为至多 20 个的列表 / mention_mobiles must be a list of at most 20")
+    cleaned: list[str] = []
+    for mobile in mobiles:
+        value = str(mobile).strip().replace(" ", "").replace("-", "")
+        if not MOBILE.fullmatch(value):
+            raise ValidationFailed(
+                "值班手机号须为 11 位手机号 / each mention mobile must be an 11-digit mobile number",
+                details=[{"field": "mention_mobiles"}],
+            )
+        if value not in cleaned:
+            cleaned.append(value)
+    return cleaned
 
 
 # ---- Enqueue ------------------------------------------------------------------------------------
@@ -127,8 +149,11 @@ def _validate_message(*, message: Message, org_kind: str, org_code: str, key: st
         raise ValidationFailed("消息链接须为绝对地址 / a message link must be an absolute http(s) URL")
 
 
-def outbox_enqueue(*, message: Message, org_kind: str, org_code: str, idempotency_key: str) -> list[OutboxMessage]:
-    """Queue one message per active channel of the org (a console message if it has none).
+def outbox_enqueue(
+    *, message: Message, org_kind: str, org_code: str, idempotency_key: str, only_channel: Channel | None = None
+) -> list[OutboxMessage]:
+    """Queue one message per active channel of the org (a console message if it has none);
+    `only_channel` sends to that one channel of the org (a test message), active or not.
 
     Must run inside the caller's `transaction.atomic()` so the message commits with the change it
     announces; does no network. A key seen before returns the rows already queued, adding nothing.
@@ -140,8 +165,10 @@ def outbox_enqueue(*, message: Message, org_kind: str, org_code: str, idempotenc
     existing = list(OutboxMessage.objects.filter(request_key=idempotency_key).order_by("id"))
     if existing:
         return existing
-    targets: list[Channel | None] = list(
-        Channel.objects.filter(org_kind=org_kind, org_code=org_code, is_active=True).order_by("id")
+    targets: list[Channel | None] = (
+        [only_channel]
+        if only_channel is not None
+        else list(Channel.objects.filter(org_kind=org_kind, org_code=org_code, is_active=True).order_by("id"))
     )
     now = clock.now()
     max_attempts = outbox_options().max_attempts
@@ -226,8 +253,21 @@ def _lease(options: OutboxOptions, limit: int) -> dt.timedelta:
 def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: DeliveryReport) -> list[_Claim]:
     token = uuid.uuid4()
     with transaction.atomic():
+        # Per-channel FIFO: only a channel's oldest undelivered message may go, so a group sees its
+        # messages in the order they were queued even across retries, and a failing group holds up
+        # only itself. (Console rows without a channel queue per organisation.) A row another worker
+        # holds locked is still pending, so its successors wait for it: SKIP LOCKED stays in order.
+        older = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, id__lt=OuterRef("id"))
+        older_same_channel = older.filter(channel_id=OuterRef("channel_id"))
+        older_same_console = older.filter(
+            channel__isnull=True, org_kind=OuterRef("org_kind"), org_code=OuterRef("org_code")
+        )
         due = (
             OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            .filter(
+                (Q(channel__isnull=False) & ~Exists(older_same_channel))
+                | (Q(channel__isnull=True) & ~Exists(older_same_console))
+            )
             .select_related("channel")
             .order_by("next_attempt_at", "id")
         )
@@ -278,6 +318,7 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
                 org_code=row.org_code,
                 created_at=row.created_at,
                 message=Message.from_payload(topic=row.topic, payload=row.payload),
+                mention_mobiles=tuple(row.channel.mention_mobiles) if row.channel else (),
             ),
         )
         for row in claimed
@@ -350,11 +391,22 @@ def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 50) -> De
     `outbox_next_due_at()` (at once if that is already past).
     """
     options = outbox_options()
-    started = now if now is not None else clock.now()
     report = DeliveryReport()
+    # Each round takes at most each channel's oldest message (per-channel FIFO); the next round may
+    # take the one after it, once this one is recorded. Rounds go on until the batch is spent.
+    while report.claimed < limit:
+        before = report.claimed
+        _deliver_round(now=now, limit=limit - report.claimed, options=options, report=report)
+        if report.claimed == before:
+            break
+    return report
+
+
+def _deliver_round(*, now: dt.datetime | None, limit: int, options: OutboxOptions, report: DeliveryReport) -> None:
+    started = now if now is not None else clock.now()
     claims = _claim_due(now=started, limit=limit, options=options, report=report)
     if not claims:
-        return report
+        return
 
     def recorded_at() -> dt.datetime:
         return now if now is not None else clock.now()
@@ -372,4 +424,3 @@ def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 50) -> De
             }
             for future in as_completed(futures):
                 _record(futures[future], error=future.result(), at=recorded_at(), options=options, report=report)
-    return report

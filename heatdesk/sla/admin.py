@@ -49,7 +49,7 @@ class SlaRuleForm(forms.ModelForm):
         fields = ["seconds", "warn_at"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not self.errors:
             try:
                 sla_policy_validate(rules=[self.rule()])

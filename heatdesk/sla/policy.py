@@ -48,7 +48,7 @@ def policy_snapshot(*, urgency: str) -> dict[str, dict[str, float]]:
     return snapshot
 
 
-def deadline(*, start: dt.datetime, snapshot: dict, stage: str) -> dt.datetime:
+def deadline(*, start: dt.datetime, snapshot: dict[str, Any], stage: str) -> dt.datetime:
     """When a stage that started at `start` is due."""
     return start + dt.timedelta(seconds=snapshot[stage]["seconds"])
 
@@ -66,7 +66,7 @@ def warn_share(snapshot: Mapping[str, Any] | None, stage: str) -> float:
         return float(DEFAULT_WARN_AT)
 
 
-def warning_time(*, start: dt.datetime, due: dt.datetime, snapshot: dict, stage: str) -> dt.datetime:
+def warning_time(*, start: dt.datetime, due: dt.datetime, snapshot: dict[str, Any], stage: str) -> dt.datetime:
     """When the warning fires for a stage of a ticket with this policy snapshot."""
     return warn_time(start=start, due=due, share=warn_share(snapshot, stage))
 

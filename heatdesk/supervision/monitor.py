@@ -8,7 +8,7 @@ The rules (DESIGN §2, §4):
   next threshold in the ticket's own transaction.
 - Each alert's ticket event (`alert_<level>`) and outbox messages commit in the same transaction as
   the alert, so a crash loses or doubles none of them. Who is told climbs the ladder station →
-  company → city heating office (供热办); the desk also hears of its own stages (dispatch, callback).
+  company → city heating office (供热办); the desk alone hears of its own stages (dispatch, callback).
 - Several workers share the work on PostgreSQL: FOR UPDATE SKIP LOCKED over the clock and its
   ticket, so the monitor never waits for a ticket being changed nor a ticket service for the
   monitor. On SQLite one IMMEDIATE transaction at a time holds the write lock.
@@ -19,14 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min
-from django.utils import timezone
 
 from heatdesk.core import clock
-from heatdesk.geo.models import Station
 from heatdesk.notify.messages import Message
 from heatdesk.notify.models import OrgKind, Topic
 from heatdesk.notify.services import outbox_enqueue
@@ -35,7 +33,8 @@ from heatdesk.sla.models import AlertLevel, Stage
 from heatdesk.supervision.logs import log_event
 from heatdesk.supervision.models import Alert
 from heatdesk.tickets.events import alert_event_record
-from heatdesk.tickets.models import SlaClock
+from heatdesk.tickets.models import SlaClock, Ticket
+from heatdesk.tickets.notifications import ticket_message
 
 REGULATOR_CODE = "city"  # the city heating office (供热办): org_kind "regulator", one per city
 DESK_CODE = "city"  # the city's 12345 heating desk (供热专席): org_kind "desk"
@@ -63,17 +62,22 @@ class MonitorReport:
 
 
 def alert_recipients(*, stage: str, level: str, station_code: str, company_code: str) -> list[tuple[str, str]]:
-    """Who hears of an alert, as (org_kind, org_code): warning → station; overdue → station and company;
-    escalated → company and the city heating office. Dispatch and callback alerts also go to the desk."""
+    """Who hears of an alert, as (org_kind, org_code). Dispatch and callback alerts go to the desk's
+    group (the desk holds the ticket then). Response and resolution alerts go to the station's group;
+    overdue also to the company's. Escalated ones also reach the city heating office's (供热办)."""
+    if stage in DESK_STAGES:
+        desk = [(str(OrgKind.DESK), DESK_CODE)]
+        return [*desk, (str(OrgKind.REGULATOR), REGULATOR_CODE)] if level == AlertLevel.ESCALATED else desk
     ladder = {
         AlertLevel.WARNING: [(OrgKind.STATION, station_code)],
         AlertLevel.OVERDUE: [(OrgKind.STATION, station_code), (OrgKind.COMPANY, company_code)],
-        AlertLevel.ESCALATED: [(OrgKind.COMPANY, company_code), (OrgKind.REGULATOR, REGULATOR_CODE)],
+        AlertLevel.ESCALATED: [
+            (OrgKind.STATION, station_code),
+            (OrgKind.COMPANY, company_code),
+            (OrgKind.REGULATOR, REGULATOR_CODE),
+        ],
     }
-    targets = [(str(kind), code) for kind, code in ladder[AlertLevel(level)] if code]
-    if stage in DESK_STAGES:
-        targets.append((str(OrgKind.DESK), DESK_CODE))
-    return targets
+    return [(str(kind), code) for kind, code in ladder[AlertLevel(level)] if code]
 
 
 def _duration_text(delta: dt.timedelta) -> str:
@@ -86,23 +90,26 @@ def _duration_text(delta: dt.timedelta) -> str:
     return f"{hours} 小时 {minutes} 分钟" if minutes else f"{hours} 小时"
 
 
-def alert_message(*, alert: Alert, number: str, due_at: dt.datetime, station_name: str = "") -> Message:
-    """The work-group message of an alert: 【超时】工单 GR… 响应超时, then the station and the deadline.
-    No phone, no address."""
+def alert_message(*, alert: Alert, ticket: Ticket, due_at: dt.datetime) -> Message:
+    """The card of an alert: 【超时】GR… 响应超时, what happened, where, the stage's deadline, the link.
+    Escalations and urgent leaks mention the group's on-duty people. No phone."""
     stage_label = str(Stage(alert.stage).label)
-    due_text = timezone.localtime(due_at).strftime("%m-%d %H:%M")
+    number = ticket.number
     if alert.level == AlertLevel.WARNING:
-        title = f"【预警】工单 {number} {stage_label}即将超时"
+        title, happened = f"【预警】工单 {number} {stage_label}即将超时", f"{stage_label}即将超时，请抓紧"
     elif alert.level == AlertLevel.OVERDUE:
-        title = f"【超时】工单 {number} {stage_label}超时"
+        title, happened = f"【超时】工单 {number} {stage_label}超时", f"{stage_label}已超时"
     else:
+        overdue_for = _duration_text(alert.threshold_at - due_at)
         title = f"【升级】工单 {number} {stage_label}超时，升级督办"
-    lines = [f"供暖所：{station_name}"] if station_name else []
-    lines.append(f"{stage_label}时限：{due_text}")
-    if alert.level == AlertLevel.ESCALATED:
-        lines.append(f"已超时 {_duration_text(alert.threshold_at - due_at)}")
-    topic = TOPICS[AlertLevel(alert.level)]
-    return Message.about_ticket(topic=topic, number=number, title=title, text="\n".join(lines))
+        happened = f"{stage_label}超时 {overdue_for}，升级督办"
+    card = ticket_message(ticket=ticket, topic=TOPICS[AlertLevel(alert.level)], title=title, happened=happened)
+    return replace(
+        card,
+        deadline=due_at,
+        deadline_label=f"{stage_label}时限",
+        mention=card.mention or alert.level == AlertLevel.ESCALATED,
+    )
 
 
 def _alerts_insert(pending: list[tuple[SlaClock, Alert]]) -> list[tuple[SlaClock, Alert]]:
@@ -195,10 +202,9 @@ def monitor_pass(*, now: dt.datetime | None = None, limit: int = 500) -> Monitor
         raised_at = at if now is not None else clock.now()
         pending = [pair for row in rows for pair in _climb(row, at=at, raised_at=raised_at)]
         created = _alerts_insert(pending)
-        codes = {row.station_code for row, _ in created if row.station_code}
-        names = dict(Station.objects.filter(code__in=codes).values_list("code", "name"))
+        tickets = Ticket.objects.select_related("compound", "station").in_bulk({row.ticket_id for row, _ in created})
         for row, alert in created:
-            report.messages += _alert_announce(row, alert, station_name=names.get(row.station_code, ""))
+            report.messages += _alert_announce(row, alert, ticket=tickets[row.ticket_id])
             report.raised[alert.level] += 1
             lag = (alert.raised_at - alert.threshold_at).total_seconds()
             report.max_lag_seconds = max(report.max_lag_seconds, lag)
@@ -218,13 +224,12 @@ def monitor_pass(*, now: dt.datetime | None = None, limit: int = 500) -> Monitor
     return report
 
 
-def _alert_announce(row: SlaClock, alert: Alert, *, station_name: str) -> int:
+def _alert_announce(row: SlaClock, alert: Alert, *, ticket: Ticket) -> int:
     """Log the alert on its ticket and queue its messages up the ladder; keys make a replayed pass queue nothing new."""
-    number = row.ticket.number
     alert_event_record(
         ticket=row.ticket, level=alert.level, stage=alert.stage, threshold_at=alert.threshold_at, at=alert.raised_at
     )
-    message = alert_message(alert=alert, number=number, due_at=row.due_at, station_name=station_name)
+    message = alert_message(alert=alert, ticket=ticket, due_at=row.due_at)
     targets = alert_recipients(
         stage=alert.stage, level=alert.level, station_code=alert.station_code, company_code=alert.company_code
     )
@@ -240,4 +245,7 @@ def _alert_announce(row: SlaClock, alert: Alert, *, station_name: str) -> int:
 
 def monitor_next_wakeup() -> dt.datetime | None:
     """When the monitor next has something to do: the earliest threshold not yet raised (None: idle)."""
-    return SlaClock.objects.filter(next_threshold_at__isnull=False).aggregate(at=Min("next_threshold_at"))["at"]
+    earliest: dt.datetime | None = SlaClock.objects.filter(next_threshold_at__isnull=False).aggregate(
+        at=Min("next_threshold_at")
+    )["at"]
+    return earliest

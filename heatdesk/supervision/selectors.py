@@ -29,9 +29,9 @@ def alert_list_visible_to(*, user: User) -> QuerySet[Alert]:
     alerts = Alert.objects.select_related("ticket", "clock").order_by("-raised_at", "-id")
     if user.is_superuser or user.role in READ_ALL_ROLES:
         return alerts
-    if user.role == Role.STATION and user.station_id:
+    if user.role == Role.STATION and user.station is not None:
         return alerts.filter(station_code=user.station.code)
-    if user.role == Role.COMPANY and user.company_id:
+    if user.role == Role.COMPANY and user.company is not None:
         return alerts.filter(company_code=user.company.code)
     raise PermissionDenied("无权查看督办信息 / supervision is for the desk, stations, companies and the regulator")
 
@@ -98,9 +98,9 @@ def alert_counts_visible_to(*, user: User) -> AlertCounts:
         "ticket_id", "stage", "level", "station_code", "company_code"
     ):
         key = (ticket_id, stage)
-        if key not in highest or LEVEL_RANK[level] > LEVEL_RANK[highest[key][0]]:
+        if key not in highest or LEVEL_RANK[AlertLevel(level)] > LEVEL_RANK[AlertLevel(highest[key][0])]:
             highest[key] = (level, station_code, company_code)
-    per_station: dict[str, Counter[str]] = defaultdict(Counter)
+    per_station: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     companies: dict[str, str] = {}
     for (_, stage), (level, station_code, company_code) in highest.items():
         per_station[station_code][(stage, level)] += 1
@@ -113,7 +113,7 @@ def alert_counts_visible_to(*, user: User) -> AlertCounts:
         row = StationCounts(station=code, name=names.get(code, ""), company=companies.get(code, ""))
         row.by_stage = {stage: dict.fromkeys(COUNT_KEYS.values(), 0) for stage in Stage.values}
         for (stage, level), count in per_station[code].items():
-            name = COUNT_KEYS[level]
+            name = COUNT_KEYS[AlertLevel(level)]
             setattr(row, name, getattr(row, name) + count)
             row.by_stage[stage][name] += count
             by_stage[stage][name] += count

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from heatdesk.accounts.models import User
 from heatdesk.accounts.selectors import user_scope
 from heatdesk.core.errors import DomainError
+from heatdesk.notify.selectors import DeliveryHealth, delivery_health, groups_visible_to
 from heatdesk.sla.clocks import ClockView
 from heatdesk.sla.models import Stage
 from heatdesk.supervision.selectors import alert_counts_visible_to
@@ -106,6 +108,7 @@ class Wall:
     # The desk's own delays: undispatched tickets past (or near) their dispatch deadline are charged to
     # the desk that holds them, never to a station (a returned ticket still names its old station).
     desk: StationRow = field(default_factory=lambda: StationRow(code="desk", name="", company=""))
+    delivery: list[DeliveryHealth] = field(default_factory=list)  # work groups with messages waiting or failing
 
 
 @dataclass
@@ -135,7 +138,7 @@ class WallScope:
     def visible(self) -> QuerySet[Ticket]:
         return ticket_list_visible_to(user=self.user).select_related(None).order_by()
 
-    def tickets_where(self, **conditions) -> QuerySet[Ticket]:
+    def tickets_where(self, **conditions: Any) -> QuerySet[Ticket]:
         """Visible tickets meeting `conditions`, found through the conditions' own index first."""
         if self.sees_everything or not self.by_ids:
             return self.visible().filter(**conditions)
@@ -202,7 +205,9 @@ def wall_stage_counts(*, scope: WallScope, clocks: list[RunningClock], now: dt.d
     return list(counts.values())
 
 
-def wall_lists(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> tuple[list, list, dict]:
+def wall_lists(
+    *, scope: WallScope, clocks: list[RunningClock], now: dt.datetime
+) -> tuple[list[Any], list[Any], dict[str, Any]]:
     """(overdue, at risk, totals): each ticket once at its most pressing clock, the most urgent first;
     the first LIST_LIMIT of each list with their tickets, and how many there are in all."""
     worst = _worst(clocks, now)
@@ -301,4 +306,5 @@ def wall_for(*, user: User, now: dt.datetime) -> Wall:
         alarms=alarms,
         companies=wall_stations(scope=scope, clocks=clocks, now=now),
         desk=wall_desk(scope=scope, clocks=clocks, now=now),
+        delivery=delivery_health(groups=groups_visible_to(user=user), now=now),
     )

@@ -12,6 +12,7 @@ restart would lose: every alert, message and attempt is a row.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -19,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from types import FrameType
+from typing import Protocol
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -49,10 +51,18 @@ class Totals:
     errors: int = 0
 
 
+class DailyJob(Protocol):
+    """A job the worker runs once a day (the morning digest): it decides itself whether `now` is due
+    and must be idempotent. Passed in by the command, so the worker needs no app above it."""
+
+    def run_due(self, now: dt.datetime) -> int: ...
+
+
 class Worker:
     """The loop; `stopping` is set by a signal and checked between steps."""
 
-    def __init__(self, *, poll: float, batch: int, deliver_batch: int) -> None:
+    def __init__(self, *, poll: float, batch: int, deliver_batch: int, daily: DailyJob | None = None) -> None:
+        self.daily = daily
         self.poll = poll
         self.batch = batch
         self.deliver_batch = deliver_batch
@@ -67,6 +77,8 @@ class Worker:
             close_old_connections()  # drop a broken or expired connection between steps
         started = time.monotonic()
         monitor = monitor_pass(limit=self.batch)
+        if self.daily is not None and self.daily.run_due(clock.now()):
+            log_event(logging.INFO, "worker.daily_job_ran")
         delivery, full_round = DeliveryReport(), False
         deadline = time.monotonic() + DELIVERY_BUDGET_SECONDS
         while True:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.db import models
 
 from heatdesk.core import clock
+from heatdesk.tickets import notifications
 from heatdesk.tickets.models import Ticket, TicketEvent
 from heatdesk.tickets.states import Action
 
@@ -47,10 +48,13 @@ class TicketEventKind(models.TextChoices):
 
 
 def event_record(*, ticket: Ticket, kind: str, actor=None, data: dict | None = None, at=None) -> TicketEvent:
-    """Append one event. Call it inside the transaction that makes the change it records."""
-    return TicketEvent.objects.create(
+    """Append one event and queue the work-group message it calls for (`notifications.event_announce`).
+    Call it inside the transaction that makes the change it records."""
+    event = TicketEvent.objects.create(
         ticket=ticket, kind=TicketEventKind(kind).value, actor=actor, data=data or {}, at=at or clock.now()
     )
+    notifications.event_announce(ticket=ticket, event=event)
+    return event
 
 
 def alert_event_record(*, ticket: Ticket, level: str, stage: str, threshold_at, at) -> TicketEvent:

@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from heatdesk.web import views, views_callbacks, views_desk, views_print, views_station, views_ticket, views_wall
+from heatdesk.web import (
+    views,
+    views_callbacks,
+    views_desk,
+    views_groups,
+    views_print,
+    views_station,
+    views_ticket,
+    views_wall,
+)
 
 app_name = "web"
 
@@ -31,6 +40,9 @@ urlpatterns = [
     path("wall/", views_wall.wall, name="wall"),
     path("wall/live/", views_wall.wall_live, name="wall-live"),
     path("wall/urge/<str:number>/", views_wall.wall_urge, name="wall-urge"),
+    # 工作群
+    path("groups/", views_groups.groups_page, name="groups"),
+    path("groups/retry/<int:message_id>/", views_groups.groups_retry, name="groups-retry"),
     # 回访
     path("callbacks/", views_callbacks.callbacks, name="callbacks"),
     path("callbacks/new/", views_callbacks.callbacks_new, name="callbacks-new"),

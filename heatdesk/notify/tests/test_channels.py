@@ -61,11 +61,12 @@ def test_dingtalk_markdown_has_title_and_text():
     assert body == {
         "msgtype": "markdown",
         "markdown": {"title": "新工单 HD2025112000001", "text": body["markdown"]["text"]},
+        "at": {"atMobiles": [], "isAtAll": False},  # nobody mentioned unless the message asks
     }
     text = body["markdown"]["text"]
-    assert text.startswith("#### 新工单 HD2025112000001\n\n")
+    assert text.startswith("**新工单 HD2025112000001**\n\n")
     # DingTalk needs a blank line between lines of text.
-    assert "暖气不热\n\n已电话指导排气" in text
+    assert "暖气不热\n\n> 已电话指导排气" in text
 
 
 def test_dingtalk_sign_is_the_urlencoded_base64_hmac_of_timestamp_and_secret():

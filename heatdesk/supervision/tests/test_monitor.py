@@ -57,7 +57,7 @@ def test_overdue_at_the_deadline_goes_to_the_station_and_its_company(make_ticket
     assert _targets("overdue") == {("station", "cf-qiaokao"), ("company", "chengfa")}
 
 
-def test_escalation_after_the_grace_time_goes_to_the_company_and_the_city_heating_office(
+def test_escalation_after_the_grace_time_goes_to_the_station_the_company_and_the_city_heating_office(
     make_ticket, act, escalate_after
 ):
     ticket = act("80725", make_ticket(), "dispatch")
@@ -71,7 +71,7 @@ def test_escalation_after_the_grace_time_goes_to_the_company_and_the_city_heatin
     assert report.raised == {"escalated": 1}
     escalated = Alert.objects.get(ticket=ticket, stage="response", level="escalated")
     assert escalated.threshold_at == response.due_at + escalate_after
-    assert _targets("escalated") == {("company", "chengfa"), ("regulator", "city")}
+    assert _targets("escalated") == {("station", "cf-qiaokao"), ("company", "chengfa"), ("regulator", "city")}
     assert clock_of(ticket, "response").next_threshold_at is None  # the ladder is done
     assert monitor_pass(now=response.due_at + 10 * escalate_after).raised_total == 0
 
@@ -136,14 +136,14 @@ def test_a_late_dispatch_closes_the_dispatch_alerts_and_stops_its_clock(make_tic
     assert clock_of(ticket, "dispatch").next_threshold_at is None
 
 
-def test_dispatch_alerts_reach_the_desk_as_well_as_the_station(make_ticket):
+def test_dispatch_alerts_reach_the_desk_which_holds_the_ticket_not_the_station(make_ticket):
     ticket = make_ticket()
     dispatch = clock_of(ticket, "dispatch")
 
     monitor_pass(now=dispatch.due_at)
 
-    assert _targets("warning", "dispatch") == {("station", "cf-qiaokao"), ("desk", "city")}
-    assert _targets("overdue", "dispatch") == {("station", "cf-qiaokao"), ("company", "chengfa"), ("desk", "city")}
+    assert _targets("warning", "dispatch") == {("desk", "city")}
+    assert _targets("overdue", "dispatch") == {("desk", "city")}
 
 
 def test_a_clock_without_a_station_tells_the_desk_and_the_regulator_only(make_ticket, escalate_after):
@@ -189,8 +189,10 @@ def test_the_message_names_the_ticket_stage_and_deadline_in_chinese_links_the_ti
     message = Message.from_payload(topic=row.topic, payload=row.payload)
     assert message.topic == Topic.ALERT_OVERDUE
     assert message.title == f"【超时】工单 {ticket.number} 响应超时"
-    assert message.text.splitlines()[0] == "供暖所：桥靠供暖所"
-    assert message.text.splitlines()[1].startswith("响应时限：")
+    facts = dict(message.facts)
+    assert facts["供暖所"] == "桥靠供暖所"
+    assert facts["地址"] == "蓝爵小区 3号楼2单元501"
+    assert (message.deadline, message.deadline_label) == (response.due_at, "响应时限")
     assert message.ticket_number == ticket.number
     assert message.link == f"https://heatdesk.example.cn/tickets/{ticket.number}/"
     assert row.request_key == f"alert:{ticket.id}:response:1:overdue:station:cf-qiaokao"

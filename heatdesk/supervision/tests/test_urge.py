@@ -27,7 +27,8 @@ def test_an_operator_urges_a_ticket_and_the_station_is_told(api_as):
     assert urge[0]["data"]["note"] == "市民很着急"
     message = OutboxMessage.objects.get(topic="ticket.urged")
     assert (message.org_kind, message.org_code) == ("station", "cf-qiaokao")
-    assert message.payload["title"].startswith(f"催办 {number}（第1次）")
+    assert message.payload["title"] == f"【催办】{number} 暖气不热"
+    assert ["事项", "催办（第1次）"] in message.payload["facts"]
     assert "13800002222" not in str(message.payload)
 
 
@@ -60,7 +61,8 @@ def test_a_repeat_call_urges_the_open_ticket_instead_of_opening_another(api_as):
     assert event.data["repeat_call"] is True
     assert event.data["caller_phone_tail"] == "2222"
     message = OutboxMessage.objects.get(topic="ticket.urged")
-    assert message.payload["title"].startswith(f"重复来电催办 {number}")
+    assert message.payload["title"] == f"【催办】{number} 暖气不热"
+    assert ["事项", "重复来电催办（第1次）"] in message.payload["facts"]
 
 
 def test_the_worker_delivers_the_urge_to_the_station_work_group(api_as, receiver):
@@ -87,14 +89,15 @@ def test_robots_show_what_the_ticket_door_queued_title_once_then_body_ticket_lin
     link = f"https://heatdesk.example.cn/tickets/{number}/"
     wecom = [hit.body["markdown"]["content"] for hit in receiver.on("/wecom")]
     assert len(wecom) == 2
-    dispatched = next(content for content in wecom if content.startswith(f"**新派单 {number}"))
-    assert dispatched.count(f"新派单 {number}") == 1  # the headline once
-    assert "问题：暖气不热（一般）" in dispatched
-    assert "地址：蓝爵小区 3-2-501" in dispatched
+    dispatched = next(content for content in wecom if content.startswith(f"**【派单】{number}"))
+    assert dispatched.count(f"【派单】{number}") == 1  # the headline once
+    assert "类别：暖气不热" in dispatched
+    assert "紧急程度：一般" in dispatched
+    assert "地址：蓝爵小区 3号楼2单元501" in dispatched
     assert f"工单编号：{number}" in dispatched
     assert f"[查看工单]({link})" in dispatched
     assert "13800002222" not in "".join(wecom)
     cards = [hit.body["card"] for hit in receiver.on("/feishu")]
-    urged = next(card for card in cards if card["header"]["title"]["content"].startswith(f"催办 {number}"))
+    urged = next(card for card in cards if card["header"]["title"]["content"].startswith(f"【催办】{number}"))
     assert urged["header"]["template"] == "orange"
     assert urged["elements"][-1]["actions"][0]["url"] == link

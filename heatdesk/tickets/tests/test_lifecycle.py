@@ -307,7 +307,8 @@ def test_raised_sla_alerts_appear_in_the_ticket_log(make_ticket, act):
     assert ticket.sla_alerts.filter(clock__met_at__isnull=True).count() == 0
 
 
-def test_urging_a_ticket_not_yet_dispatched_does_not_message_the_station(make_ticket, act):
+def test_urging_a_ticket_not_yet_dispatched_tells_the_desk_not_the_station(make_ticket, act):
     ticket = make_ticket()
     act("80725", ticket, "urge", note="先记下")
-    assert not OutboxMessage.objects.filter(topic="ticket.urged").exists()
+    urged = OutboxMessage.objects.filter(topic="ticket.urged")
+    assert {(m.org_kind, m.org_code) for m in urged} == {("desk", "city")}  # the desk holds it
