@@ -84,6 +84,28 @@ API = {
     "GET /api/v1/reports/rankings": (None, "a o o o o o o o o"),
     "GET /api/v1/reports/hotspots": (None, "a o o o o o o o o"),
     "GET /api/v1/audit": (None, "a d d d d d d d o"),
+    # Work groups (issue 12): admin and desk lead; an empty body is refused before anything changes.
+    "GET /api/v1/channels": (None, "a d o d d d d d o"),
+    "POST /api/v1/channels": ({}, "a i i i i i i i i"),
+    "PATCH /api/v1/channels/{channel_id}": ({}, "a h h h h h h h h"),
+    "DELETE /api/v1/channels/{channel_id}": (None, "a h h h h h h h h"),
+    "POST /api/v1/channels/{channel_id}/test": ({}, "a h h h h h h h h"),
+    # Citizens (issue 16): the SMS a ticket sent, desk roles.
+    "GET /api/v1/tickets/{number}/sms": (None, "a o o d d d d d o"),
+    # Community (issue 18): the community, the serving station and company, the desk lead.
+    "GET /api/v1/community/compounds/{code}/stewards": (None, "a d o o d o o d o"),
+    "PUT /api/v1/community/compounds/{code}/stewards": ({}, "a d d d d o o d o"),
+    "GET /api/v1/community/vulnerable": (None, "a d o o o d o d d"),
+    "POST /api/v1/community/vulnerable": ({}, "a i i i i i i i i"),
+    "GET /api/v1/community/vulnerable/cold-snap": (None, "a d o o o d o d d"),
+    "GET /api/v1/community/campaigns": (None, "a d o d d d o d d"),
+    "POST /api/v1/community/campaigns": ({}, "a i i i i i i i i"),
+    "POST /api/v1/community/visits": ({}, "a i i i i i i i i"),
+    "GET /api/v1/community/ledgers": (None, "a d o o o o o d d"),
+    "POST /api/v1/community/ledgers": ({}, "a i i i i i i i i"),
+    "GET /api/v1/community/ledgers/{ledger_id}": (None, "a h h h h h h h h"),
+    "POST /api/v1/community/ledgers/{ledger_id}/close": ({}, "a h h h h h h h h"),
+    "POST /api/v1/community/ledgers/{ledger_id}/households/{household_id}/refused": ({}, "a h h h h h h h h"),
 }
 # Routes outside the document (old spellings, the unknown-action catch-all, the document itself).
 API_EXTRA = {
@@ -158,6 +180,27 @@ PAGES = {
     "open311/desk/take/<str:number>": ("POST", "/open311/desk/take/{number}", "a o o o o o o o o"),
     # The admin: staff only (Django's own permissions inside); a sample of its pages.
     "admin/": ("GET", "/admin/", "a a o a a a a a o"),  # the desk lead is staff (SLA rules, scripts)
+    # The printable work order (派工单) reads like the ticket page.
+    "tickets/<str:number>/print/": ("GET", "/tickets/{number}/print/", "a o o o h o o o o"),
+    # Work groups (issue 12).
+    "groups/": ("GET", "/groups/", "a d o o o o d d o"),
+    "groups/retry/<int:message_id>/": ("POST", "/groups/retry/999999/", "a d d d d d d d d"),
+    # Citizens (issue 16): the status page and rating link are public (no personal data, throttled).
+    "s/<str:number>": ("GET", "/s/{number}", "o o o o o o o o o"),
+    "r/<str:token>": ("GET", "/r/forged-token", "h h h h h h h h h"),
+    "sms/": ("GET", "/sms/", "a o o d d d d d o"),
+    # Community (issue 18).
+    "community/": ("GET", "/community/", "a d o o o o o d o"),
+    "community/compounds/<str:code>/stewards/": (
+        "GET",
+        "/community/compounds/lanjuexiaoqu/stewards/",
+        "a d o o d o o d o",
+    ),
+    "community/register/": ("GET", "/community/register/", "a d o o o d o d d"),
+    "community/campaigns/": ("GET", "/community/campaigns/", "a d o d d d o d d"),
+    "community/visit/": ("GET", "/community/visit/", "a d o d d d o d d"),
+    "community/ledgers/": ("GET", "/community/ledgers/", "a d o o o o o d d"),
+    "community/ledgers/<int:ledger_id>/": ("GET", "/community/ledgers/999999/", "a d o o o o o d d"),
 }
 ADMIN_SAMPLE = {
     "/admin/tickets/ticket/": "a a h a a a a a h",  # tickets are not edited in the admin
@@ -228,7 +271,10 @@ def world(demo_city):
 
 def _fill(text: str, ticket: Ticket, attachment) -> str:
     soon = (ticket.resolution_deadline).isoformat() if ticket.resolution_deadline else ""
-    return text.replace("{number}", ticket.number).replace("{attachment}", str(attachment.id)).replace("{soon}", soon)
+    filled = text.replace("{number}", ticket.number).replace("{attachment}", str(attachment.id)).replace("{soon}", soon)
+    # Other path parameters: the ticket's compound, or ids that name nothing (the row says what that gets).
+    filled = filled.replace("{code}", ticket.compound.code if ticket.compound else "none")
+    return re.sub(r"\{\w+_id\}", "999999", filled)
 
 
 def _api_call(client: ApiClient | None, route: str, body, ticket, attachment) -> tuple[int, str]:
