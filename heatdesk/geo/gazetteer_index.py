@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Max
 
 from heatdesk.geo.address import fold, normalize, without_place_prefix
 from heatdesk.geo.models import Compound, CompoundAlias, District
@@ -77,15 +76,17 @@ _current: GazetteerIndex | None = None
 
 
 def gazetteer_version() -> tuple[object, ...]:
-    """A fingerprint of compounds and aliases that changes with every insert, delete or save."""
-    compounds = Compound.objects.aggregate(count=Count("id"), last=Max("id"), touched=Max("updated_at"))
-    aliases = CompoundAlias.objects.aggregate(count=Count("id"), last=Max("id"), touched=Max("updated_at"))
-    return (
-        connection.alias,
-        connection.settings_dict.get("NAME"),
-        *compounds.values(),
-        *aliases.values(),
-    )
+    """A fingerprint of compounds and aliases that changes with every insert, delete or save.
+
+    One statement (one round trip) for both tables: every resolve checks it."""
+    parts = []
+    for model in (Compound, CompoundAlias):
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts.append(f"SELECT COUNT(*), MAX(id), MAX(updated_at) FROM {table}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({parts[0]}) c, ({parts[1]}) a")
+        row = cursor.fetchone()
+    return (connection.alias, connection.settings_dict.get("NAME"), *row)
 
 
 def _add_unprefixed(index: GazetteerIndex, compound_id: int, district_id: int, name: str) -> None:

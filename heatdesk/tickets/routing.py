@@ -42,7 +42,7 @@ def ticket_route(
                 route.station, route.substation = result.station, result.substation
     if compound_code:
         compound = (
-            Compound.objects.select_related("station", "substation", "district").filter(code=compound_code).first()
+            Compound.objects.select_related("station__company", "substation", "district").filter(code=compound_code).first()
         )
         if compound is None:
             raise ValidationFailed(f"未知小区 {compound_code} / unknown compound", details=[{"field": "compound"}])
@@ -54,7 +54,7 @@ def ticket_route(
     if route.compound is not None and route.station is None:
         route.station, route.substation = compound_serving(compound=route.compound, building=route.building)
     if station_code:
-        station = Station.objects.filter(code=station_code).first()
+        station = Station.objects.select_related("company").filter(code=station_code).first()
         if station is None:
             raise ValidationFailed(f"未知供暖所 {station_code} / unknown station", details=[{"field": "station"}])
         route.station = station
