@@ -41,9 +41,8 @@ def ticket_route(
             if route.building == (result.building or ""):  # the resolver already found who serves it
                 route.station, route.substation = result.station, result.substation
     if compound_code:
-        compound = (
-            Compound.objects.select_related("station__company", "substation", "district").filter(code=compound_code).first()
-        )
+        related = ("station__company", "substation", "district")
+        compound = Compound.objects.select_related(*related).filter(code=compound_code).first()
         if compound is None:
             raise ValidationFailed(f"未知小区 {compound_code} / unknown compound", details=[{"field": "compound"}])
         if route.compound != compound:

@@ -48,4 +48,5 @@ def test_a_create_with_dispatch_and_guidance_shows_every_event_it_wrote(api_as):
     body = response.json()
     assert [e["kind"] for e in body["events"]] == ["create", "dispatch"]
     assert body["status"] == "dispatched"
-    assert body["attachments"] == [] and body["callbacks"] == []
+    assert body["attachments"] == []
+    assert body["callbacks"] == []
