@@ -29,7 +29,7 @@ from heatdesk.core import clock
 from heatdesk.geo.models import Station
 from heatdesk.notify.messages import Message
 from heatdesk.notify.models import OrgKind, Topic
-from heatdesk.notify.services import outbox_enqueue
+from heatdesk.notify.services import Outgoing, outbox_enqueue_many
 from heatdesk.sla import policy
 from heatdesk.sla.models import AlertLevel, Stage
 from heatdesk.supervision.logs import log_event
@@ -197,11 +197,13 @@ def monitor_pass(*, now: dt.datetime | None = None, limit: int = 500) -> Monitor
         created = _alerts_insert(pending)
         codes = {row.station_code for row, _ in created if row.station_code}
         names = dict(Station.objects.filter(code__in=codes).values_list("code", "name"))
+        outgoing: list[Outgoing] = []
         for row, alert in created:
-            report.messages += _alert_announce(row, alert, station_name=names.get(row.station_code, ""))
+            report.messages += _alert_announce(row, alert, station_name=names.get(row.station_code, ""), out=outgoing)
             report.raised[alert.level] += 1
             lag = (alert.raised_at - alert.threshold_at).total_seconds()
             report.max_lag_seconds = max(report.max_lag_seconds, lag)
+        outbox_enqueue_many(outgoing)  # the pass's messages in one insert, not a few round trips each
         SlaClock.objects.bulk_update(rows, ["next_level", "next_threshold_at"])
     for row, alert in created:
         log_event(
@@ -218,8 +220,9 @@ def monitor_pass(*, now: dt.datetime | None = None, limit: int = 500) -> Monitor
     return report
 
 
-def _alert_announce(row: SlaClock, alert: Alert, *, station_name: str) -> int:
-    """Log the alert on its ticket and queue its messages up the ladder; keys make a replayed pass queue nothing new."""
+def _alert_announce(row: SlaClock, alert: Alert, *, station_name: str, out: list[Outgoing]) -> int:
+    """Log the alert on its ticket and add its messages up the ladder to `out` (queued together by the
+    pass); keys make a replayed pass queue nothing new."""
     number = row.ticket.number
     alert_event_record(
         ticket=row.ticket, level=alert.level, stage=alert.stage, threshold_at=alert.threshold_at, at=alert.raised_at
@@ -229,11 +232,13 @@ def _alert_announce(row: SlaClock, alert: Alert, *, station_name: str) -> int:
         stage=alert.stage, level=alert.level, station_code=alert.station_code, company_code=alert.company_code
     )
     for org_kind, org_code in targets:
-        outbox_enqueue(
-            message=message,
-            org_kind=org_kind,
-            org_code=org_code,
-            idempotency_key=f"alert:{alert.ticket_id}:{alert.stage}:{alert.cycle}:{alert.level}:{org_kind}:{org_code}",
+        out.append(
+            Outgoing(
+                message=message,
+                org_kind=org_kind,
+                org_code=org_code,
+                idempotency_key=f"alert:{alert.ticket_id}:{alert.stage}:{alert.cycle}:{alert.level}:{org_kind}:{org_code}",
+            )
         )
     return len(targets)
 
