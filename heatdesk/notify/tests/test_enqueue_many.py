@@ -52,6 +52,7 @@ def test_a_replayed_batch_adds_nothing(db):
     ]
 
 
-def test_it_must_run_in_the_callers_transaction(db):
+@pytest.mark.django_db(transaction=True)
+def test_it_must_run_in_the_callers_transaction():
     with pytest.raises(TransactionManagementError):
         outbox_enqueue_many([_outgoing(1)])
