@@ -23,7 +23,7 @@ DIFF_MARGIN = dt.timedelta(seconds=10)
 LANES = (("waiting", "waiting"), ("working", "working"), ("done", "done_today"))
 
 
-def _board_context(request) -> dict:
+def _board_context(request, version: str | None = None) -> dict:
     now = clock.now()
     since = day_start(now)
     board = selectors.station_board(user=request.user, since=since)
@@ -32,7 +32,7 @@ def _board_context(request) -> dict:
         "now": now,
         "new_since": now - NEW_FOR,
         "station": request.user.station,
-        "version": selectors.station_board_version(user=request.user, since=since),
+        "version": version or selectors.station_board_version(user=request.user, since=since),
     }
 
 
@@ -56,7 +56,7 @@ def station_board(request):
     version = selectors.station_board_version(user=request.user, since=day_start(now))
     if request.GET.get("v") == version:
         return HttpResponse(status=204)
-    context = _board_context(request)
+    context = _board_context(request, version)
     since = _since(request)
     if since is None or request.headers.get("X-Board-Diff") != "1":
         response = render(request, "web/station/_board_live.html", context)
