@@ -148,7 +148,7 @@ def outbox_enqueue_many(messages: list[Outgoing]) -> int:
     for out in messages:
         _validate_message(message=out.message, org_kind=out.org_kind, org_code=out.org_code, key=out.idempotency_key)
     orgs = {(out.org_kind, out.org_code) for out in messages}
-    channels_of: dict[tuple[str, str], list[Channel]] = {}
+    channels_of: dict[tuple[str, str], list[Channel | None]] = {}
     active = Channel.objects.filter(org_code__in={code for _, code in orgs}, is_active=True).order_by("id")
     for channel in active:
         channels_of.setdefault((channel.org_kind, channel.org_code), []).append(channel)
