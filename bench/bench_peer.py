@@ -116,7 +116,7 @@ def stop(process: subprocess.Popen | None) -> None:
 
 # ---- The workloads ----------------------------------------------------------------------------------
 
-WORKLOADS = ("create", "open_list", "board", "phone", "keyword")
+WORKLOADS = ("create", "open_list", "board", "board_poll", "phone", "keyword")
 
 
 class Heatdesk:
@@ -130,7 +130,7 @@ class Heatdesk:
 
     def session(self, workload: str, client: int) -> requests.Session:
         session = requests.Session()
-        if workload == "board":
+        if workload in ("board", "board_poll"):
             session.cookies.update(self.board_cookies)
         else:
             session.headers["Authorization"] = f"Bearer {self.tokens[client % len(self.tokens)]}"
@@ -147,6 +147,11 @@ class Heatdesk:
             return session.post(f"{base}/api/v1/tickets", json=body, headers=headers, timeout=60).status_code == 201
         if workload == "board":
             return session.get(f"{base}/station/board/", timeout=60).status_code == 200
+        if workload == "board_poll":  # what the page's 3 s poll costs when the board changed: the diff
+            params = {"v": "changed", "since": f"{time.time() - 3:.6f}"}
+            headers = {"X-Board-Diff": "1"}
+            response = session.get(f"{base}/station/board/", params=params, headers=headers, timeout=60)
+            return response.status_code == 200
         params = {
             "open_list": {"station": self.team, "status": OPEN},
             "phone": {"phone": self.phone},
@@ -255,11 +260,12 @@ def measure(systems: list, args) -> dict[tuple[str, str], Tally]:
         order = systems if round_index % 2 == 0 else systems[::-1]
         for workload in WORKLOADS:
             for system in order:
-                if isinstance(system, Peer) and workload == "phone":
-                    continue  # no phone field: the peer's phone search is its keyword search
+                if isinstance(system, Peer) and workload in ("phone", "board_poll"):
+                    continue  # no phone field: the peer's phone search is its keyword search; no poll: a reload
                 drive(system, workload, args.clients, args.seconds, tallies[(system.name, workload)])
         print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
     tallies[(Peer.name, "phone")] = tallies[(Peer.name, "keyword")]
+    tallies[(Peer.name, "board_poll")] = tallies[(Peer.name, "board")]
     return tallies
 
 
@@ -280,6 +286,7 @@ def table(tallies: dict, board_bytes: tuple[int, int]) -> list[str]:
         ("create, p99", "create", 0.99),
         ("open list of one team, p50", "open_list", 0.5),
         (f"station board fragment ({board_bytes[1] // 1024} KB), p50", "board", 0.5),
+        ("station board poll after a change (diff), p50", "board_poll", 0.5),
         ("search by phone, p50", "phone", 0.5),
         ("keyword search `q=<phone>`, p50", "keyword", 0.5),
     ):

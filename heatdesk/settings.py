@@ -81,6 +81,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": parsed.database(os.environ)}
+if parsed.replica_database_url:  # reports read here (heatdesk.core.databases); tests mirror the primary
+    replica_env = {**os.environ, "HEATDESK_DATABASE_URL": parsed.replica_database_url}
+    DATABASES["replica"] = config.database(replica_env, parsed.data_dir)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["heatdesk.core.databases.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"

@@ -85,9 +85,14 @@ def event_json(event) -> dict:
     }
 
 
-def ticket_detail(ticket: Ticket, *, viewer: User) -> dict:
+def ticket_detail(ticket: Ticket, *, viewer: User, fresh_events: list | None = None) -> dict:
+    """`fresh_events`: the events of a ticket created a moment ago, in memory; it has no attachments
+    or callbacks yet, so nothing is read back."""
     body = ticket_summary(ticket, viewer=viewer)
-    events = ticket.events.select_related("actor").order_by("at", "id")
+    fresh = fresh_events is not None
+    events = fresh_events if fresh else ticket.events.select_related("actor").order_by("at", "id")
+    attachments = [] if fresh else ticket.attachments.all()
+    callbacks = [] if fresh else ticket.callbacks.select_related("actor")
     body.update(
         {
             "caller_name": ticket.caller_name,
@@ -113,7 +118,7 @@ def ticket_detail(ticket: Ticket, *, viewer: User) -> dict:
             "repeat_call_count": ticket.repeat_call_count,
             "parent": ticket.parent.number if ticket.parent_id else None,
             "sla": ticket.sla,
-            "attachments": [attachment_json(a) for a in ticket.attachments.all()],
+            "attachments": [attachment_json(a) for a in attachments],
             "callbacks": [
                 {
                     "at": iso(c.at),
@@ -125,7 +130,7 @@ def ticket_detail(ticket: Ticket, *, viewer: User) -> dict:
                     "comment": c.comment,
                     "outcome": c.outcome,
                 }
-                for c in ticket.callbacks.select_related("actor")
+                for c in callbacks
             ],
             "allowed_actions": ticket_actions_available(user=viewer, ticket=ticket),
             "events": [event_json(e) for e in events],

@@ -248,7 +248,9 @@ class TicketOut(TicketSummaryOut):
 
 class TicketCreateOut(TicketOut):
     repeat_call: bool
-    related_open_tickets: list[TicketSummaryOut]
+    related_open_tickets: list[TicketSummaryOut] | None = Field(
+        None, description="the caller's and the building's open tickets; only with ?related=1"
+    )
 
 
 class TicketPageOut(Schema):

@@ -296,7 +296,7 @@ def _confidence(scores: list[float]) -> float:
 
 def _candidates(index: GazetteerIndex, ranked: list[tuple[int, _Hit]]) -> tuple[list[Candidate], Compound | None]:
     """The ranked compounds as read now from the database, and the best one."""
-    compounds = Compound.objects.select_related("district", "station", "substation").in_bulk(
+    compounds = Compound.objects.select_related("district", "station__company", "substation").in_bulk(
         [compound_id for compound_id, _ in ranked]
     )
     found = []
@@ -323,7 +323,7 @@ def compound_serving(compound: Compound, building: str | None) -> tuple[Station,
     station, substation = compound.station, compound.substation
     if not building:
         return station, substation
-    for record in Building.objects.filter(compound=compound).select_related("station", "substation"):
+    for record in Building.objects.filter(compound=compound).select_related("station__company", "substation"):
         if building_number(record.number) == building:
             station = record.station or station
             return station, record.substation or (substation if record.station is None else None)

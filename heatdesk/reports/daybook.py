@@ -91,8 +91,9 @@ def kpi_day_unseal(*, days: set[dt.date]) -> None:
         KpiSealedDay.objects.filter(day__in=days).delete()
 
 
-def kpi_days_seal(*, before: dt.date | None = None) -> SealReport:
-    """Seal every day before `before` (default: today) whose tickets are all closed or merged.
+def kpi_days_seal(*, before: dt.date | None = None, limit: int | None = None) -> SealReport:
+    """Seal every day before `before` (default: today) whose tickets are all closed or merged; with
+    `limit`, at most that many days this call (the worker's hourly pass: the oldest first).
 
     Idempotent and safe to run from several processes; days sealed under other definitions (a changed
     formula or satisfied set) are unsealed first.
@@ -110,7 +111,7 @@ def kpi_days_seal(*, before: dt.date | None = None) -> SealReport:
         return report
     sealed = set(KpiSealedDay.objects.values_list("day", flat=True))
     day = first.astimezone(_zone()).date()
-    while day < before:
+    while day < before and (limit is None or len(report.sealed) < limit):
         if day not in sealed:
             count = _seal_day(day, fingerprint, now)
             (report.waiting if count is None else report.sealed).append(day)

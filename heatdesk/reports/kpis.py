@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
+from heatdesk.core.databases import reads_replica
 from heatdesk.reports.expressions import Seconds, median_of
 from heatdesk.tickets.models import Satisfaction, Ticket, TicketCallback, TicketEvent
 from heatdesk.tickets.states import TicketStatus
@@ -380,6 +381,7 @@ def _expression(group):
     return F(group) if isinstance(group, str) else group
 
 
+@reads_replica
 def kpis_raw(*, tickets: QuerySet[Ticket], as_of: dt.datetime) -> dict:
     """The raw numerators and denominators (no median) of one population: two aggregate queries."""
     tickets = tickets.order_by()
@@ -443,6 +445,7 @@ def response_median(*, tickets: QuerySet[Ticket], count: int, live_count: int, b
     return (merged[low - skipped] + merged[high - skipped]) / 2
 
 
+@reads_replica
 def kpis_compute(*, tickets: QuerySet[Ticket], as_of: dt.datetime, book=None) -> dict[str, dict]:
     """Every KPI over one population of tickets (already limited to a period and a scope).
 
@@ -459,6 +462,7 @@ def kpis_compute(*, tickets: QuerySet[Ticket], as_of: dt.datetime, book=None) ->
     return kpis_assemble(raw, median_seconds=median)
 
 
+@reads_replica
 def kpis_compute_grouped(
     *, tickets: QuerySet[Ticket], as_of: dt.datetime, group, callback_group, book=None, book_group: str = ""
 ) -> dict[object, dict[str, dict]]:

@@ -10,6 +10,7 @@ from django.db.models import Case, Count, F, FloatField, Q, QuerySet, When
 from django.db.models.functions import Cast, ExtractHour, TruncDate
 
 from heatdesk.core import clock
+from heatdesk.core.databases import reads_replica
 from heatdesk.reports import kpis, rankings, selectors
 from heatdesk.reports.selectors import Period, report_timezone
 from heatdesk.tickets.models import Category, Ticket
@@ -105,6 +106,7 @@ def resolution_histogram(*, tickets: QuerySet[Ticket]) -> list[dict]:
     return _histogram(tickets, kpis.RESOLUTION_SECONDS, RESOLUTION_BUCKETS, kpis.RESOLVED_ON_SITE)
 
 
+@reads_replica
 def hotspots(*, tickets: QuerySet[Ticket], limit: int = 20) -> list[dict]:
     """Compounds with the most requests per 100 households (compounds without a household count last)."""
     per_100 = Case(
@@ -146,6 +148,7 @@ def hotspots(*, tickets: QuerySet[Ticket], limit: int = 20) -> list[dict]:
     ]
 
 
+@reads_replica
 def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = None, day: bool = False) -> dict:
     """Everything a report page or workbook shows for one period and scope, computed once."""
     as_of = as_of or clock.now()

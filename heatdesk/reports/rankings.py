@@ -20,6 +20,7 @@ import math
 from django.db.models import QuerySet
 
 from heatdesk.accounts.models import User
+from heatdesk.core.databases import reads_replica
 from heatdesk.core.errors import ValidationFailed
 from heatdesk.reports import kpis
 from heatdesk.reports.selectors import ReportScope, stations_visible_to
@@ -103,6 +104,7 @@ def _units(user: User | None, by: str, scope: ReportScope | None) -> list[tuple[
     return [(c.id, c.code, c.name, None) for c in sorted(companies.values(), key=lambda c: c.code)]
 
 
+@reads_replica
 def rankings_compute(
     *,
     user: User | None,

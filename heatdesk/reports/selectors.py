@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
 from heatdesk.core import clock
+from heatdesk.core.databases import reads_replica
 from heatdesk.core.errors import ErrorCode, NotFound, OutOfScope, ValidationFailed
 from heatdesk.geo.models import Company, District, Station
 from heatdesk.reports import kpis
@@ -236,6 +237,7 @@ def report_book(*, user: User | None, period: Period, scope: ReportScope) -> Day
     return DayBookSlice.of(first_day=period.first_day, last_day=period.last_day, rows=rows)
 
 
+@reads_replica
 def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of: dt.datetime | None = None) -> dict:
     """The KPI report of DESIGN §5 for one period and scope: period, scope, kpis and definitions."""
     as_of = as_of or clock.now()

@@ -18,6 +18,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Protocol
@@ -58,11 +59,32 @@ class DailyJob(Protocol):
     def run_due(self, now: dt.datetime) -> int: ...
 
 
+@dataclass
+class Chore:
+    """Periodic work the loop runs besides alerts and messages, given by the layer that composes the
+    worker (e.g. reports' sealing of finished KPI days): `run` returns how much it did, for the log.
+    Runs on the first step, then once every `every_seconds` (per process: idempotent work only)."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[], int]
+    next_at: float = 0.0
+
+
 class Worker:
     """The loop; `stopping` is set by a signal and checked between steps."""
 
-    def __init__(self, *, poll: float, batch: int, deliver_batch: int, daily: DailyJob | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        poll: float,
+        batch: int,
+        deliver_batch: int,
+        daily: DailyJob | None = None,
+        chores: Sequence[Chore] = (),
+    ) -> None:
         self.daily = daily
+        self.chores = list(chores)
         self.poll = poll
         self.batch = batch
         self.deliver_batch = deliver_batch
@@ -93,7 +115,21 @@ class Worker:
             if not full_round or time.monotonic() >= deadline:
                 break
         self._count(monitor, delivery, time.monotonic() - started)
+        self._chores()
         return monitor.more or full_round
+
+    def _chores(self) -> None:
+        """Run the chores that are due; the next run is booked first, so a failing chore waits its turn
+        rather than failing every step."""
+        for chore in self.chores:
+            now = time.monotonic()
+            if now < chore.next_at:
+                continue
+            chore.next_at = now + chore.every_seconds
+            done = chore.run()
+            log_event(
+                logging.INFO, "worker.chore", chore=chore.name, done=done, ms=round((time.monotonic() - now) * 1000)
+            )
 
     def _count(self, monitor: MonitorReport, delivery: DeliveryReport, seconds: float) -> None:
         totals = self.totals

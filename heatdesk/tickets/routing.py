@@ -41,9 +41,8 @@ def ticket_route(
             if route.building == (result.building or ""):  # the resolver already found who serves it
                 route.station, route.substation = result.station, result.substation
     if compound_code:
-        compound = (
-            Compound.objects.select_related("station", "substation", "district").filter(code=compound_code).first()
-        )
+        related = ("station__company", "substation", "district")
+        compound = Compound.objects.select_related(*related).filter(code=compound_code).first()
         if compound is None:
             raise ValidationFailed(f"未知小区 {compound_code} / unknown compound", details=[{"field": "compound"}])
         if route.compound != compound:
@@ -54,7 +53,7 @@ def ticket_route(
     if route.compound is not None and route.station is None:
         route.station, route.substation = compound_serving(compound=route.compound, building=route.building)
     if station_code:
-        station = Station.objects.filter(code=station_code).first()
+        station = Station.objects.select_related("company").filter(code=station_code).first()
         if station is None:
             raise ValidationFailed(f"未知供暖所 {station_code} / unknown station", details=[{"field": "station"}])
         route.station = station

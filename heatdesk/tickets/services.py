@@ -29,7 +29,15 @@ from heatdesk.sla import policy
 from heatdesk.sla.models import Stage, Urgency
 from heatdesk.tickets import handlers
 from heatdesk.tickets.events import TicketEventKind, event_record
-from heatdesk.tickets.models import URGENT_CATEGORIES, Category, Channel, Kind, Ticket, TicketAttachment
+from heatdesk.tickets.models import (
+    URGENT_CATEGORIES,
+    Category,
+    Channel,
+    Kind,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+)
 from heatdesk.tickets.numbers import ticket_number_next
 from heatdesk.tickets.routing import ticket_route
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to, ticket_open_related
@@ -89,6 +97,8 @@ class TicketCreateResult:
     ticket: Ticket
     created: bool
     repeat_call: bool = False
+    # The events a fresh create just wrote, in order, so the response needs not read them back.
+    events: list[TicketEvent] | None = None
 
     @cached_property
     def related_open(self) -> list[Ticket]:
@@ -186,7 +196,7 @@ def _route(call: TicketIntake):
     return route
 
 
-def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) -> Ticket:
+def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) -> tuple[Ticket, TicketEvent]:
     """Insert the received ticket, owned by its creator (首问负责制), with its dispatch clock and create event."""
     now = clock.now()
     snapshot = policy.policy_snapshot(urgency=call.urgency)
@@ -224,10 +234,10 @@ def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) ->
     station, compound = route.station, route.compound
     data = {"category": call.category, "urgency": call.urgency, "channel": call.channel}
     data.update(station=station.code if station else None, compound=compound.code if compound else None)
-    event_record(
+    event = event_record(
         ticket=ticket, kind=TicketEventKind.CREATE, actor=actor, at=now, data={**data, "confidence": route.confidence}
     )
-    return ticket
+    return ticket, event
 
 
 def ticket_intake(
@@ -250,17 +260,18 @@ def ticket_intake(
     route = _route(call)
     try:
         with transaction.atomic():
-            ticket = _ticket_open(actor=actor, call=call, route=route, fingerprint=fingerprint)
+            ticket, event = _ticket_open(actor=actor, call=call, route=route, fingerprint=fingerprint)
+            events = [event]
             if guide is not None:
-                ticket = _apply(ticket=ticket, actor=actor, action=Action.GUIDE, payload=guide)
+                events.append(_apply(ticket=ticket, actor=actor, action=Action.GUIDE, payload=guide))
             if dispatch:
-                ticket = _apply(ticket=ticket, actor=actor, action=Action.DISPATCH, payload={})
+                events.append(_apply(ticket=ticket, actor=actor, action=Action.DISPATCH, payload={}))
     except IntegrityError:
         existing = _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint) if key else None
         if existing is None:
             raise
         return TicketCreateResult(ticket=existing, created=False)
-    return TicketCreateResult(ticket=ticket, created=True)
+    return TicketCreateResult(ticket=ticket, created=True, events=events)
 
 
 def ticket_repeat_call_register(
@@ -310,8 +321,9 @@ def _check_allowed(*, ticket: Ticket, actor: User, action: str, now: dt.datetime
         raise refusal.as_error()
 
 
-def _apply(*, ticket: Ticket, actor: User, action: str, payload: dict) -> Ticket:
-    """Check, change, log: the body of the one door. Runs inside the caller's transaction with the row locked."""
+def _apply(*, ticket: Ticket, actor: User, action: str, payload: dict) -> TicketEvent:
+    """Check, change, log: the body of the one door. Runs inside the caller's transaction with the row locked.
+    Changes `ticket` in place; returns the event it wrote."""
     now = clock.now()
     _check_allowed(ticket=ticket, actor=actor, action=action, now=now)
     before = ticket.status
@@ -325,8 +337,7 @@ def _apply(*, ticket: Ticket, actor: User, action: str, payload: dict) -> Ticket
     # Write only what the handler changed: the ticket row is wide and most actions touch two columns.
     changed = [c.attname for c, old in zip(columns, values_before, strict=True) if getattr(ticket, c.attname) != old]
     ticket.save(update_fields=changed)
-    event_record(ticket=ticket, kind=action, actor=actor, at=now, data=data)
-    return ticket
+    return event_record(ticket=ticket, kind=action, actor=actor, at=now, data=data)
 
 
 def ticket_act(*, actor: User, number: str, action: str, payload: dict | None = None) -> Ticket:
@@ -342,7 +353,8 @@ def ticket_act(*, actor: User, number: str, action: str, payload: dict | None = 
         )
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
-        return _apply(ticket=ticket, actor=actor, action=action, payload=dict(payload or {}))
+        _apply(ticket=ticket, actor=actor, action=action, payload=dict(payload or {}))
+        return ticket
 
 
 def _sniff_image(head: bytes) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from heatdesk.accounts.models import Role
@@ -17,9 +18,12 @@ from heatdesk.web.views_ticket import _not_found, ticket_context
 from heatdesk.web.wall import day_start
 
 NEW_FOR = dt.timedelta(minutes=15)  # a dispatch this recent is marked 新
+# A card re-sent this long after its change, so a write committed while the last poll rendered is not missed.
+DIFF_MARGIN = dt.timedelta(seconds=10)
+LANES = (("waiting", "waiting"), ("working", "working"), ("done", "done_today"))
 
 
-def _board_context(request) -> dict:
+def _board_context(request, version: str | None = None) -> dict:
     now = clock.now()
     since = day_start(now)
     board = selectors.station_board(user=request.user, since=since)
@@ -28,7 +32,7 @@ def _board_context(request) -> dict:
         "now": now,
         "new_since": now - NEW_FOR,
         "station": request.user.station,
-        "version": selectors.station_board_version(user=request.user, since=since),
+        "version": version or selectors.station_board_version(user=request.user, since=since),
     }
 
 
@@ -42,11 +46,63 @@ def station(request):
 @require_GET
 @role_required(Role.STATION)
 def station_board(request):
-    """The board's live part, polled every 3 s: nothing (204) while unchanged, else the new board."""
-    version = selectors.station_board_version(user=request.user, since=day_start(clock.now()))
+    """The board's live part, polled every 3 s: nothing (204) while unchanged, else what changed.
+
+    The page's script asks for a diff (header `X-Board-Diff`, `since` = the stamp of its last answer):
+    JSON with each lane's count and card order (ticket numbers) and the markup of only the cards changed
+    since then. Without it (first load, a browser without the script) the whole live part, as before.
+    """
+    now = clock.now()
+    version = selectors.station_board_version(user=request.user, since=day_start(now))
     if request.GET.get("v") == version:
         return HttpResponse(status=204)
-    return render(request, "web/station/_board_live.html", _board_context(request))
+    context = _board_context(request, version)
+    since = _since(request)
+    if since is None or request.headers.get("X-Board-Diff") != "1":
+        response = render(request, "web/station/_board_live.html", context)
+    else:
+        response = _board_diff(request, context, since)
+    response["X-Board-Since"] = f"{context['now'].timestamp():.6f}"
+    response["X-Board-Version"] = context["version"]
+    return response
+
+
+def _since(request) -> dt.datetime | None:
+    try:
+        stamp = float(request.GET.get("since", ""))
+    except ValueError:
+        return None
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC) - DIFF_MARGIN
+
+
+class _ChangedCards(list):
+    """A lane's changed cards, sized as the whole lane: the template's counts, "more" line and empty
+    placeholder stay those of the full lane while only changed cards are rendered."""
+
+    def __init__(self, cards, shown: int) -> None:
+        super().__init__(cards)
+        self.shown = shown
+
+    def __len__(self) -> int:
+        return self.shown
+
+
+def _board_diff(request, context: dict, since: dt.datetime) -> JsonResponse:
+    board, now = context["board"], context["now"]
+    badge_from, badge_to = since - NEW_FOR, now - NEW_FOR  # the 新 badge dropped in between
+
+    def changed(ticket) -> bool:
+        dispatched = ticket.dispatched_at
+        return ticket.updated_at >= since or (dispatched is not None and badge_from <= dispatched < badge_to)
+
+    lanes, partial = {}, {}
+    for name, attr in LANES:
+        cards = getattr(board, attr)
+        lanes[name] = {"count": board.counts[name], "order": [t.number for t in cards]}
+        partial[attr] = _ChangedCards([t for t in cards if changed(t)], len(cards))
+    diff_board = selectors.StationBoard(**partial, counts=board.counts)
+    html = render_to_string("web/station/_board.html", {**context, "board": diff_board}, request=request)
+    return JsonResponse({"version": context["version"], "lanes": lanes, "html": html})
 
 
 @require_GET

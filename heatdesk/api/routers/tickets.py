@@ -30,10 +30,16 @@ def _audit_full_phones(request, tickets: list, *, via: str) -> None:
 
 
 @router.post("", response={200: io.TicketCreateOut, 201: io.TicketCreateOut})
-def ticket_create(request, payload: io.TicketCreateIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+def ticket_create(
+    request,
+    payload: io.TicketCreateIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+    related: bool = False,
+):
     """Open a ticket (新建工单). Same Idempotency-Key → the same ticket, never a second one.
 
-    The response lists the caller's and the building's open tickets (`related_open_tickets`); with
+    With `?related=1` the response lists the caller's and the building's open tickets
+    (`related_open_tickets`, else null: the desk fetched them while the operator typed); with
     `repeat_of` the call is attached to that ticket as a repeat call (which urges it).
     """
     user = request.auth
@@ -52,9 +58,9 @@ def ticket_create(request, payload: io.TicketCreateIn, idempotency_key: str = He
             data[name] = _as_text(data[name])
         call = services.TicketIntake(**data, idempotency_key=idempotency_key)
         result = ticket_intake_with_sms(actor=user, call=call, dispatch=dispatch)
-    body = ticket_detail(result.ticket, viewer=user)
+    body = ticket_detail(result.ticket, viewer=user, fresh_events=result.events)
     body["repeat_call"] = result.repeat_call
-    body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open]
+    body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open] if related else None
     return Status(201 if result.created else 200, body)
 
 

@@ -45,12 +45,14 @@ def test_a_replayed_create_with_the_same_idempotency_key_returns_the_same_ticket
     assert other.json()["error"]["code"] == "idempotency_mismatch"
 
 
-def test_the_create_response_lists_the_callers_and_the_buildings_open_tickets(api_as, ticket):
+def test_the_create_response_lists_the_callers_and_the_buildings_open_tickets_on_request(api_as, ticket):
     desk = api_as("80720")
-    neighbour = desk.post("tickets", {**LANJUE, "caller_phone": "13911112222", "room": "601"}).json()
+    neighbour = desk.post("tickets?related=1", {**LANJUE, "caller_phone": "13911112222", "room": "601"}).json()
     assert [t["number"] for t in neighbour["related_open_tickets"]] == [ticket["number"]]
-    unrelated = desk.post("tickets", {**LANJUE, "caller_phone": "13911113333", "building": "9"}).json()
+    unrelated = desk.post("tickets?related=1", {**LANJUE, "caller_phone": "13911113333", "building": "9"}).json()
     assert unrelated["related_open_tickets"] == []
+    plain = desk.post("tickets", {**LANJUE, "caller_phone": "13911114444", "room": "701"}).json()
+    assert plain["related_open_tickets"] is None
 
 
 def test_a_repeat_call_attaches_to_the_open_ticket_and_urges_it(api_as, ticket):

@@ -72,3 +72,28 @@ def test_the_board_poll_answers_nothing_until_the_board_changes(page_as):
     changed = client.get("/station/board/", {"v": version})
     assert changed.status_code == 200
     assert arrived.number in changed.content.decode()
+
+
+def test_the_board_poll_sends_only_the_changed_cards_and_each_lanes_order(page_as):
+    import datetime as dt
+
+    from heatdesk.core import clock
+    from heatdesk.tickets.models import Ticket
+
+    old = [new_ticket(phone=f"1390000002{i}") for i in range(3)]
+    Ticket.objects.filter(id__in=[t.id for t in old]).update(updated_at=clock.now() - dt.timedelta(hours=1))
+    since = clock.now().timestamp()
+    arrived = new_ticket(phone="13900000029", category="leak")
+    client = page_as(STATION_USER)
+
+    diff = client.get("/station/board/", {"v": "old", "since": f"{since}"}, headers={"X-Board-Diff": "1"})
+
+    assert diff["Content-Type"].startswith("application/json")
+    body = diff.json()
+    assert body["lanes"]["waiting"] == {"count": 4, "order": [arrived.number] + [t.number for t in old]}
+    assert arrived.number in body["html"]
+    assert all(t.number not in body["html"] for t in old)
+    assert '<span class="count">4</span>' in body["html"]
+    assert len(body["html"]) < len(client.get("/station/board/").content) / 2
+    assert float(diff["X-Board-Since"]) >= since
+    assert client.get("/station/board/", {"v": diff["X-Board-Version"]}).status_code == 204

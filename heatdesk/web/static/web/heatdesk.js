@@ -107,9 +107,72 @@
     });
   });
 
+  // The station board's poll asks for a diff: only the cards changed since its last answer, plus each
+  // lane's order; unchanged cards stay in place. Anything it cannot place → the next poll takes it whole.
+  var board = { since: null, version: null };
+  function cardNumber(card) {
+    var num = card.querySelector("a.num");
+    return num ? num.textContent.trim() : "";
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id !== "board") return;
+    if (board.since === null) return;
+    event.detail.headers["X-Board-Diff"] = "1";
+    var url = new URL(event.detail.path, window.location.href);
+    if (board.version !== null) url.searchParams.set("v", board.version);
+    url.searchParams.set("since", board.since);
+    event.detail.path = url.pathname + url.search;
+  });
+  function applyBoardDiff(target, diff) {
+    var fresh = document.createElement("div");
+    fresh.innerHTML = diff.html;
+    var lanes = target.querySelectorAll("section.lane");
+    var freshLanes = fresh.querySelectorAll("section.lane");
+    var names = Object.keys(diff.lanes);
+    if (lanes.length !== names.length || freshLanes.length !== names.length) return false;
+    var rebuilt = [];
+    for (var i = 0; i < names.length; i++) {
+      var have = {}, got = {};
+      lanes[i].querySelectorAll("article").forEach(function (c) { have[cardNumber(c)] = c; });
+      freshLanes[i].querySelectorAll("article").forEach(function (c) { got[cardNumber(c)] = c; });
+      var children = [freshLanes[i].querySelector("h2")];
+      var order = diff.lanes[names[i]].order;
+      for (var j = 0; j < order.length; j++) {
+        var card = got[order[j]] || have[order[j]];
+        if (!card) return false;
+        children.push(card);
+      }
+      freshLanes[i].querySelectorAll(":scope > p").forEach(function (p) { children.push(p); });
+      rebuilt.push(children);
+    }
+    lanes.forEach(function (lane, k) { lane.replaceChildren.apply(lane, rebuilt[k]); });
+    return true;
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "board") return;
+    var xhr = event.detail.xhr;
+    var since = xhr.getResponseHeader("X-Board-Since");
+    if ((xhr.getResponseHeader("Content-Type") || "").indexOf("application/json") !== 0) {
+      board.since = since;
+      board.version = xhr.getResponseHeader("X-Board-Version");
+      return;
+    }
+    event.detail.shouldSwap = false;
+    var diff = JSON.parse(xhr.responseText);
+    if (applyBoardDiff(event.detail.target, diff)) {
+      board.since = since;
+      board.version = diff.version;
+      tick();
+    } else {
+      board.since = null;  // the next poll takes the whole board
+      board.version = null;
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var serverNow = Date.parse(t("now"));
     if (!isNaN(serverNow)) skew = serverNow - Date.now();
+    if (!isNaN(serverNow) && document.getElementById("board")) board.since = (serverNow / 1000).toFixed(3);
     tick();
     setInterval(tick, 1000);
     document.querySelectorAll("[data-callback-form]").forEach(syncCallback);

@@ -1,7 +1,10 @@
 """`heatdesk worker`: a thin shell over `supervision.worker` (the SLA monitor and outbox delivery loop).
 
-It lives in `reports` because it composes the loop with the morning digest (`reports.digest`), which
-sits above supervision: the worker gets the digest as a `DailyJob` and imports nothing above itself."""
+It lives here, above reports, feedback and supervision, because it composes them: the loop comes from
+supervision; reports adds the morning digest (a `DailyJob`) and its chore, sealing finished KPI days (at
+most SEAL_DAYS_PER_PASS a pass, hourly) so a season report never waits for someone to run
+`seal-kpi-days` by hand; feedback adds the citizens' SMS delivery. The loop imports nothing above itself.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,37 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from heatdesk.feedback.sms import sms_deliver_due
+from heatdesk.reports.daybook import kpi_days_seal
 from heatdesk.reports.digest import DigestJob
-from heatdesk.supervision.worker import Worker, worker_options, worker_serve
+from heatdesk.supervision.worker import Chore, Worker, worker_options, worker_serve
+
+SEAL_EVERY_SECONDS = 3600.0
+SEAL_DAYS_PER_PASS = 31  # a month of backlog per hour: a pass stays short; a season catches up in hours
+SMS_EVERY_SECONDS = 2.0
+
+
+def worker_chores(*, deliver_batch: int) -> list[Chore]:
+    """The periodic work the apps above supervision hand the loop."""
+    return [
+        Chore(
+            name="kpi_days_seal",
+            every_seconds=SEAL_EVERY_SECONDS,
+            run=lambda: len(kpi_days_seal(limit=SEAL_DAYS_PER_PASS).sealed),
+        ),
+        Chore(
+            name="sms_deliver",
+            every_seconds=SMS_EVERY_SECONDS,
+            run=lambda: sms_deliver_due(limit=deliver_batch).claimed,
+        ),
+    ]
 
 
 class Command(BaseCommand):
-    help = "后台任务：时限监控与消息投递 / background worker: SLA monitor and outbox delivery"
+    help = (
+        "后台任务：时限监控、消息与短信投递、每日早报、封存报表日 / background worker: SLA monitor, "
+        "message and SMS delivery, morning digest, KPI day sealing"
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -59,5 +87,12 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         # --once does what the clocks and the outbox hold; the digest is `heatdesk digest`'s then.
         daily = None if once or no_digest else DigestJob(at=settings.HEATDESK_DIGEST_AT)
-        if worker_serve(Worker(poll=poll, batch=batch, deliver_batch=deliver_batch, daily=daily), once=once):
+        worker = Worker(
+            poll=poll,
+            batch=batch,
+            deliver_batch=deliver_batch,
+            daily=daily,
+            chores=worker_chores(deliver_batch=deliver_batch),
+        )
+        if worker_serve(worker, once=once):
             sys.exit(130)

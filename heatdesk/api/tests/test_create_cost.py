@@ -1,0 +1,52 @@
+"""A create costs a fixed number of SQL statements, whatever the size of the tickets table (issue 19)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from heatdesk.api.tests.test_ticket_api import LANJUE
+from heatdesk.tickets.models import Ticket
+
+# auth, idempotency replay check, compound, building, SLA rules, number counter, ticket, clock, event
+# (+ savepoints of the test transaction). Before issue 19 a create cost 21 statements.
+MAX_STATEMENTS = 12
+
+
+def _create(desk, n: int, body: dict) -> list[dict]:
+    headers = {"Idempotency-Key": f"call-{n}"}
+    with CaptureQueriesContext(connection) as ctx:
+        response = desk.post("tickets", {**body, "caller_phone": f"1380000{n:04d}"}, headers=headers)
+    assert response.status_code == 201, response.content
+    assert response.json()["events"][0]["kind"] == "create"
+    return [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [LANJUE, {**LANJUE, "compound": None, "address": "兰觉小区3号楼2单元501"}],
+    ids=["by-compound", "by-address"],
+)
+def test_a_create_costs_the_same_bounded_number_of_statements_on_an_empty_and_a_full_table(api_as, body):
+    desk = api_as("80725")
+    desk.post("tickets", {**body, "caller_phone": "13899990000"})  # warm: token use, day counter, gazetteer
+    first = _create(desk, 1, body)
+    template = Ticket.objects.get(caller_phone="13800000001")
+    rows = [Ticket(**{**_copy(template), "number": f"X{i:06d}", "caller_phone": f"139{i:08d}"}) for i in range(200)]
+    Ticket.objects.bulk_create(rows)
+    later = _create(desk, 2, body)
+    assert len(later) == len(first), "\n".join(later)
+    assert len(later) <= MAX_STATEMENTS, "\n".join(later)
+
+
+def _copy(ticket: Ticket) -> dict:
+    skip = {"id", "idempotency_key", "idempotency_fingerprint"}
+    return {f.attname: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields if f.name not in skip}
+
+
+def test_a_create_with_dispatch_and_guidance_shows_every_event_it_wrote(api_as):
+    response = api_as("80725").post("tickets", {**LANJUE, "dispatch": True})
+    body = response.json()
+    assert [e["kind"] for e in body["events"]] == ["create", "dispatch"]
+    assert body["status"] == "dispatched"
+    assert body["attachments"] == []
+    assert body["callbacks"] == []

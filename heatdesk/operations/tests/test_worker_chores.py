@@ -1,0 +1,57 @@
+"""`heatdesk worker` seals finished KPI days by itself: hourly, a bounded number of days a pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from heatdesk.accounts.models import User
+from heatdesk.core import clock
+from heatdesk.reports.daybook import kpi_days_seal
+from heatdesk.reports.models import KpiSealedDay
+from heatdesk.supervision.worker import Chore, Worker
+from heatdesk.tickets.models import Ticket
+from heatdesk.tickets.services import TicketIntake, ticket_intake
+
+
+@pytest.fixture
+def finished_days(demo_city):
+    """Three past days, one closed ticket each; and one open ticket today."""
+    actor = User.objects.get(username="80725")
+    today = clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    days = []
+    for back in (3, 2, 1):
+        call = TicketIntake(caller_phone=f"1380000000{back}", category="not_warm", compound="lanjuexiaoqu")
+        ticket = ticket_intake(actor=actor, call=call).ticket
+        at = today - dt.timedelta(days=back)
+        Ticket.objects.filter(id=ticket.id).update(status="closed", created_at=at, closed_at=at, updated_at=at)
+        days.append(at.astimezone(clock.now().tzinfo).date())
+    ticket_intake(
+        actor=actor, call=TicketIntake(caller_phone="13800000009", category="not_warm", compound="lanjuexiaoqu")
+    )
+    return days
+
+
+def test_the_worker_seals_the_finished_days_without_a_manual_step(finished_days):
+    call_command("worker", "--once")
+    assert sorted(KpiSealedDay.objects.values_list("day", flat=True)) == sorted(finished_days)
+
+
+def test_a_sealing_pass_is_bounded_and_takes_the_oldest_first(finished_days):
+    report = kpi_days_seal(limit=2)
+    assert report.sealed == sorted(finished_days)[:2]
+    assert kpi_days_seal(limit=2).sealed == sorted(finished_days)[2:]
+
+
+def test_a_chore_runs_on_the_first_step_then_once_per_period(db):
+    runs = []
+    chore = Chore(name="count", every_seconds=3600, run=lambda: runs.append(1) or 1)
+    worker = Worker(poll=1, batch=10, deliver_batch=10, chores=[chore])
+    worker.step()
+    worker.step()
+    assert runs == [1]
+    chore.next_at = 0.0  # an hour later
+    worker.step()
+    assert runs == [1, 1]
