@@ -45,6 +45,12 @@ class ErrorCode(StrEnum):
     STATION_REQUIRED = "station_required"
     CALLBACK_RETRY_TOO_SOON = "callback_retry_too_soon"
     CALLBACK_TRIES_NEEDED = "callback_tries_needed"
+    # Incidents (停热事件, DESIGN §11)
+    INCIDENT_OPEN = "incident_open"  # an attached call waits for its incident's repair: no dispatch of its own
+    INCIDENT_NOT_OPEN = "incident_not_open"
+    INCIDENT_CALL_NOT_DISPATCHED = "incident_call_not_dispatched"
+    INCIDENT_OUT_OF_AREA = "incident_out_of_area"
+    RELATED_INVALID = "related_invalid"
     # Open311 GeoReport v2 (answered in the spec's error shape).
     INVALID_API_KEY = "invalid_api_key"
     INVALID_REQUEST = "invalid_request"

@@ -44,6 +44,7 @@ class Topic(models.TextChoices):
     ALERT_WARNING = "alert.warning", _("超时预警")
     ALERT_OVERDUE = "alert.overdue", _("已超时")
     ALERT_ESCALATED = "alert.escalated", _("超时升级")
+    INCIDENT_SUGGESTED = "incident.suggested", _("疑似停热事件")
 
 
 class Channel(models.Model):

@@ -17,6 +17,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
 
@@ -52,8 +53,13 @@ class Totals:
 class Worker:
     """The loop; `stopping` is set by a signal and checked between steps."""
 
-    def __init__(self, *, poll: float, batch: int, deliver_batch: int) -> None:
+    def __init__(
+        self, *, poll: float, batch: int, deliver_batch: int, steps: Sequence[Callable[[], bool]] = ()
+    ) -> None:
         self.poll = poll
+        # Steps of the apps above this one (the incidents' burst check), handed in by the command that
+        # composes the loop; each returns True when it has more work waiting now.
+        self.steps = tuple(steps)
         self.batch = batch
         self.deliver_batch = deliver_batch
         self.stopping = threading.Event()
@@ -80,8 +86,9 @@ class Worker:
             full_round = delivered.claimed >= self.deliver_batch
             if not full_round or time.monotonic() >= deadline:
                 break
+        more_steps = [extra_step() for extra_step in self.steps]
         self._count(monitor, delivery, time.monotonic() - started)
-        return monitor.more or full_round
+        return monitor.more or full_round or any(more_steps)
 
     def _count(self, monitor: MonitorReport, delivery: DeliveryReport, seconds: float) -> None:
         totals = self.totals

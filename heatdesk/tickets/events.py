@@ -12,6 +12,8 @@
 - close-unreached: attempts, note
 - transfer: from, to, reason             merge: into
 - attachment: name, size                 alert_<level>: stage, threshold_at
+- incident: incident (code), waiting (bool: the call now waits for the incident's repair)
+- create / resolve may carry incident (the code) and create related_to (a number)
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class TicketEventKind(models.TextChoices):
     TRANSFER = Action.TRANSFER.value, Action.TRANSFER.label
     MERGE = Action.MERGE.value, Action.MERGE.label
     ATTACHMENT = "attachment", "上传照片"
+    INCIDENT = "incident", "关联停热事件"
     ALERT_WARNING = "alert_warning", "预警"
     ALERT_OVERDUE = "alert_overdue", "超时"
     ALERT_ESCALATED = "alert_escalated", "升级"

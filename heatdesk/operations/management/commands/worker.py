@@ -1,4 +1,5 @@
-"""`heatdesk worker`: a thin shell over `supervision.worker` (the SLA monitor and outbox delivery loop)."""
+"""`heatdesk worker`: a thin shell over `supervision.worker` (the SLA monitor and outbox delivery loop) with the
+steps of the apps above supervision (the incidents' burst check); it lives here, above them all, to compose them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from heatdesk.incidents.worker import incidents_worker_step
 from heatdesk.supervision.worker import Worker, worker_options, worker_serve
 
 
@@ -40,5 +42,5 @@ class Command(BaseCommand):
             poll, batch, deliver_batch = worker_options(poll=poll, batch=batch, deliver_batch=deliver_batch)
         except ValueError as error:
             raise CommandError(str(error)) from error
-        if worker_serve(Worker(poll=poll, batch=batch, deliver_batch=deliver_batch), once=once):
+        if worker_serve(Worker(poll=poll, batch=batch, deliver_batch=deliver_batch, steps=[incidents_worker_step]), once=once):
             sys.exit(130)
