@@ -5,7 +5,7 @@ from __future__ import annotations
 from heatdesk.api.auth import AUTH
 from heatdesk.api.errors import DocumentedErrorsAPI, install_error_handlers
 from heatdesk.api.renderers import Utf8JSONRenderer
-from heatdesk.api.routers import accounts, geo, health, reports, sla, supervision, tickets
+from heatdesk.api.routers import accounts, geo, health, incidents, reports, sla, supervision, tickets
 
 api = DocumentedErrorsAPI(
     title="Heatdesk API",
@@ -23,4 +23,5 @@ api.add_router("/tickets", tickets.router)
 api.add_router("/sla", sla.router)
 api.add_router("/supervision", supervision.router)
 api.add_router("/reports", reports.router)
+api.add_router("/incidents", incidents.router)
 api.add_router("/audit", "heatdesk.api.routers.audit.router")

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
 from heatdesk.core.errors import NotFound
+from heatdesk.geo.models import Compound
 from heatdesk.incidents.models import BurstSuggestion, Incident, IncidentArea, IncidentStatus
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.states import TicketStatus
@@ -49,6 +51,22 @@ def incident_open_for_address(*, compound_id: int | None, building: str) -> Inci
         if area.covers(building):
             return area.incident
     return None
+
+
+def incident_banner(*, compound_code: str | None, building: str | None) -> dict[str, object] | None:
+    """What intake shows for an address in an open outage: {code, cause, expected_restore_at, calls}."""
+    if not compound_code:
+        return None
+    compound_id = Compound.objects.filter(code=compound_code).values_list("id", flat=True).first()
+    incident = incident_open_for_address(compound_id=compound_id, building=building or "")
+    if incident is None:
+        return None
+    return {
+        "code": incident.code,
+        "cause": incident.cause,
+        "expected_restore_at": timezone.localtime(incident.expected_restore_at).isoformat(),
+        "calls": Ticket.objects.filter(incident_code=incident.code).count(),
+    }
 
 
 def incident_covers(*, incident: Incident, compound_id: int | None, building: str) -> bool:

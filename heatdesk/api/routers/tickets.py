@@ -9,7 +9,8 @@ from ninja.files import UploadedFile
 
 from heatdesk.api import ticket_schemas as io
 from heatdesk.api.presenters import attachment_json, event_json, ticket_detail, ticket_summary
-from heatdesk.core.errors import NotFound
+from heatdesk.core.errors import NotFound, ValidationFailed
+from heatdesk.incidents.services import incident_call_take
 from heatdesk.tickets import selectors, services
 from heatdesk.tickets.states import Action
 
@@ -29,7 +30,8 @@ def ticket_create(request, payload: io.TicketCreateIn, idempotency_key: str = He
     """
     user = request.auth
     data = payload.dict()
-    repeat_of, dispatch = data.pop("repeat_of"), data.pop("dispatch")
+    repeat_of, dispatch, incident = data.pop("repeat_of"), data.pop("dispatch"), data.pop("incident")
+    data["related_to"] = data["related_to"] or ""
     if repeat_of:
         result = services.ticket_repeat_call_register(
             actor=user,
@@ -42,7 +44,15 @@ def ticket_create(request, payload: io.TicketCreateIn, idempotency_key: str = He
         for name in ("building", "unit", "room"):
             data[name] = _as_text(data[name])
         call = services.TicketIntake(**data, idempotency_key=idempotency_key)
-        result = services.ticket_intake(actor=user, call=call, dispatch=dispatch)
+        if incident:
+            if dispatch:
+                raise ValidationFailed(
+                    "关联停热事件的来电不单独派单 / a call attached to an incident is not dispatched on its own",
+                    code="incident_call_not_dispatched",
+                )
+            result = incident_call_take(actor=user, code=incident, call=call)
+        else:
+            result = services.ticket_intake(actor=user, call=call, dispatch=dispatch)
     body = ticket_detail(result.ticket, viewer=user)
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open]
