@@ -123,9 +123,7 @@ class BurstSuggestion(models.Model):
     first_call_at = models.DateTimeField(_("首个来电"))
     last_call_at = models.DateTimeField(_("最近来电"))
     tickets = models.JSONField(_("来电工单"), default=list)
-    incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="suggestions"
-    )
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="suggestions")
 
     class Meta:
         verbose_name = _("疑似停热提示")

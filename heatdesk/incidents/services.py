@@ -71,7 +71,8 @@ def _compounds(declaration: IncidentDeclaration) -> list[Compound]:
     codes = list(dict.fromkeys(code.strip() for code in declaration.compounds if code and code.strip()))
     if not codes or len(codes) > MAX_COMPOUNDS:
         raise ValidationFailed(
-            f"请选择 1 至 {MAX_COMPOUNDS} 个小区 / name 1 to {MAX_COMPOUNDS} compounds", details=[{"field": "compounds"}]
+            f"请选择 1 至 {MAX_COMPOUNDS} 个小区 / name 1 to {MAX_COMPOUNDS} compounds",
+            details=[{"field": "compounds"}],
         )
     found = {c.code: c for c in Compound.objects.select_related("station", "substation").filter(code__in=codes)}
     missing = [code for code in codes if code not in found]

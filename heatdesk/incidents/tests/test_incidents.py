@@ -60,8 +60,9 @@ def test_a_call_outside_the_incident_area_or_to_a_restored_incident_is_refused(d
 def test_restore_moves_every_waiting_call_to_callback_and_the_callbacks_close_them(declare, users):
     incident = declare()
     numbers = [
-        services.incident_call_take(actor=users["80725"], code=incident.code, call=call(phone=f"1380000{i:04d}"))
-        .ticket.number
+        services.incident_call_take(
+            actor=users["80725"], code=incident.code, call=call(phone=f"1380000{i:04d}")
+        ).ticket.number
         for i in range(5)
     ]
 
