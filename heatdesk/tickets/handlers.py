@@ -390,7 +390,8 @@ HANDLERS = {
 
 
 def _callback_clocks(rows: list[dict[str, Any]], at: dt.datetime) -> list[SlaClock]:
-    """The callback clock of each moving call: cycle 1, or the next cycle where a callback ran before."""
+    """The callback clock of each moving call: cycle 1, or the next cycle where a callback ran before.
+    Calls share their window (one snapshot per policy), so the deadline maths run once per window."""
     ids = [row["id"] for row in rows]
     last_cycle = dict(
         SlaClock.objects.filter(ticket_id__in=ids, stage=Stage.CALLBACK)
@@ -398,62 +399,76 @@ def _callback_clocks(rows: list[dict[str, Any]], at: dt.datetime) -> list[SlaClo
         .annotate(last=Max("cycle"))
         .values_list("ticket_id", "last")
     )
+    times: dict[tuple[float, float], tuple[dt.datetime, dt.datetime]] = {}
     clocks = []
     for row in rows:
-        due = policy.deadline(start=at, snapshot=row["sla"], stage=Stage.CALLBACK)
-        clock = SlaClock(
-            ticket_id=row["id"],
-            stage=Stage.CALLBACK,
-            cycle=last_cycle.get(row["id"], 0) + 1,
-            urgency=row["urgency"],
-            started_at=at,
-            warn_at=policy.warn_time(start=at, due=due, share=row["sla"][Stage.CALLBACK]["warn_at"]),
-            due_at=due,
-            station_code=row["station__code"] or "",
-            company_code=row["station__company__code"] or "",
-            next_level=AlertLevel.WARNING,
+        window = row["sla"][Stage.CALLBACK]
+        key = (window["seconds"], window["warn_at"])
+        if key not in times:
+            due = policy.deadline(start=at, snapshot=row["sla"], stage=Stage.CALLBACK)
+            times[key] = (due, policy.warn_time(start=at, due=due, share=window["warn_at"]))
+        due, warn = times[key]
+        clocks.append(
+            SlaClock(
+                ticket_id=row["id"],
+                stage=Stage.CALLBACK,
+                cycle=last_cycle.get(row["id"], 0) + 1,
+                urgency=row["urgency"],
+                started_at=at,
+                warn_at=warn,
+                due_at=due,
+                station_code=row["station__code"] or "",
+                company_code=row["station__company__code"] or "",
+                next_level=AlertLevel.WARNING,
+                next_threshold_at=warn,
+            )
         )
-        clock.next_threshold_at = clock.warn_at
-        clocks.append(clock)
     return clocks
+
+
+WAITING_FOR_INCIDENT = (TicketStatus.RECEIVED, TicketStatus.RETURNED)
 
 
 def incident_calls_resolve(*, incident_code: str, actor: User | None, at: dt.datetime, note: str) -> int:
     """The door's resolve, in bulk, for the calls of a restored incident (停热事件恢复): rows locked, every
     waiting call resolved (待回访) with its callback clock and one `resolve` event, the flag cleared on all.
 
-    Set-based so that 2,000 calls take a handful of statements; the caller holds the transaction.
+    Set-based so that 2,000 calls take a handful of statements; the caller holds the transaction (and the
+    incident's row lock, so no call attaches meanwhile).
     """
     attached = Ticket.objects.filter(incident_code=incident_code)
+    waiting = attached.filter(status__in=WAITING_FOR_INCIDENT)
     rows = list(
-        attached.select_for_update(of=("self",))
+        waiting.select_for_update(of=("self",))
         .order_by("id")
-        .values("id", "status", "sla", "urgency", "station__code", "station__company__code")
+        .values("id", "sla", "urgency", "station__code", "station__company__code")
     )
-    waiting = [row for row in rows if row["status"] in (TicketStatus.RECEIVED, TicketStatus.RETURNED)]
-    ids = [row["id"] for row in waiting]
-    attached.filter(incident_open=True).update(incident_open=False, updated_at=at)
-    text = note or f"停热事件 {incident_code} 已恢复供热"
-    clocks = _callback_clocks(waiting, at)
+    ids = [row["id"] for row in rows]
+    text = (note or f"停热事件 {incident_code} 已恢复供热")[:MAX_TEXT]
+    clocks = _callback_clocks(rows, at)
     by_due: dict[dt.datetime, list[int]] = {}
     for clock in clocks:
         by_due.setdefault(clock.due_at, []).append(clock.ticket_id)
     for due, group in by_due.items():
-        Ticket.objects.filter(id__in=group).update(
+        # One window (the usual case): the locked set itself, without a list of ids to send.
+        moving = waiting if len(by_due) == 1 else Ticket.objects.filter(id__in=group)
+        moving.update(
             status=TicketStatus.RESOLVED,
             resolved_at=at,
             resolution_cause=ResolutionCause.SUPPLY_LOW,
-            resolution_note=text[:MAX_TEXT],
+            resolution_note=text,
             callback_deadline=due,
+            incident_open=False,
             updated_at=at,
         )
+    attached.filter(incident_open=True).update(incident_open=False, updated_at=at)
     SlaClock.objects.filter(ticket_id__in=ids, met_at__isnull=True).update(
         met_at=at, next_level="", next_threshold_at=None
     )
-    SlaClock.objects.bulk_create(clocks, batch_size=1000)
+    SlaClock.objects.bulk_create(clocks, batch_size=2000)
     data = {"cause": ResolutionCause.SUPPLY_LOW.value, "indoor_temp": None, "note": text, "incident": incident_code}
     TicketEvent.objects.bulk_create(
         [TicketEvent(ticket_id=ticket_id, kind=Action.RESOLVE.value, actor=actor, at=at, data=data) for ticket_id in ids],
-        batch_size=1000,
+        batch_size=2000,
     )
     return len(ids)
