@@ -437,7 +437,8 @@ def incident_calls_resolve(*, incident_code: str, actor: User | None, at: dt.dat
     incident's row lock, so no call attaches meanwhile).
     """
     attached = Ticket.objects.filter(incident_code=incident_code)
-    waiting = attached.filter(status__in=WAITING_FOR_INCIDENT)
+    # Waiting = attached while with the desk (the flag) and not moved on since (guided to resolved, say).
+    waiting = attached.filter(incident_open=True, status__in=WAITING_FOR_INCIDENT)
     rows = list(
         waiting.select_for_update(of=("self",))
         .order_by("id")
