@@ -63,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--queries", action="store_true", help="list the restore's slowest statements")
+    parser.add_argument("--profile", action="store_true", help="profile the restore (Python side)")
     args = parser.parse_args()
     database = setup_django()
 
@@ -105,10 +106,20 @@ def main() -> None:
 
     from django.db import connection
 
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile() if args.profile else None
     started = time.perf_counter()
     with connection.execute_wrapper(timed):
+        if profile:
+            profile.enable()
         services.incident_restore(actor=lead, code=incident.code, note="已恢复供热")
+        if profile:
+            profile.disable()
     restore_seconds = time.perf_counter() - started
+    if profile:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(15)
     if args.queries:
         for seconds, sql in sorted(queries, reverse=True)[:12]:
             print(f"{seconds * 1000:9.1f} ms  {sql}")

@@ -127,3 +127,10 @@ def burst_suggestions_open(*, limit: int = 20) -> list[BurstSuggestion]:
         .select_related("substation", "substation__station")
         .order_by("-raised_at")[:limit]
     )
+
+
+def burst_suggestion_compounds(*, suggestion: BurstSuggestion) -> list[str]:
+    """The compounds the suggestion's substation feeds: what a one-click declaration covers."""
+    return list(
+        Compound.objects.filter(substation_id=suggestion.substation_id).order_by("code").values_list("code", flat=True)
+    )

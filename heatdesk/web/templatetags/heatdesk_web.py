@@ -35,6 +35,7 @@ def main_nav(context):
     if role in (Role.OPERATOR, Role.DESK_LEAD, Role.COMPANY, Role.REGULATOR, Role.ADMIN) or user.is_superuser:
         items.append((reverse("web:wall"), _("督办大屏")))
     items.append((reverse("web:tickets"), _("工单查询")))
+    items.append((reverse("web:incidents"), _("停热事件")))
     if role in REPORT_ROLES or user.is_superuser:
         items.append(("/reports/", _("报表")))
     if user.is_staff:
