@@ -104,10 +104,10 @@ def main() -> None:
         finally:
             queries.append((time.perf_counter() - begun, sql[:100]))
 
-    from django.db import connection
-
     import cProfile
     import pstats
+
+    from django.db import connection
 
     profile = cProfile.Profile() if args.profile else None
     started = time.perf_counter()

@@ -25,11 +25,11 @@ def incident_list_visible_to(*, user: User, status: str | None = None) -> QueryS
         incidents = incidents.filter(status=status)
     if user.role in READ_ALL_ROLES or user.is_superuser:
         return incidents
-    if user.role == Role.STATION:
+    if user.role == Role.STATION and user.station_id is not None:
         return incidents.filter(areas__compound__station_id=user.station_id).distinct()
-    if user.role == Role.COMPANY:
+    if user.role == Role.COMPANY and user.company_id is not None:
         return incidents.filter(areas__compound__station__company_id=user.company_id).distinct()
-    if user.role == Role.COMMUNITY:
+    if user.role == Role.COMMUNITY and user.community_id is not None:
         return incidents.filter(areas__compound__community_id=user.community_id).distinct()
     return incidents.none()
 

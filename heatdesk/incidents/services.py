@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from heatdesk.accounts.models import Role, User
 from heatdesk.core import clock
-from heatdesk.core.errors import Conflict, NotFound, OutOfScope, PermissionDenied, ValidationFailed
+from heatdesk.core.errors import Conflict, ErrorCode, NotFound, OutOfScope, PermissionDenied, ValidationFailed
 from heatdesk.geo.models import Building, Compound
 from heatdesk.incidents.models import BurstSuggestion, Incident, IncidentArea, IncidentEvent, IncidentEventKind
 from heatdesk.incidents.selectors import incident_covers
@@ -125,8 +125,8 @@ def _repair_open(incident: Incident, actor: User, first: IncidentArea) -> Ticket
     return ticket_intake(actor=desk, call=call, dispatch=True).ticket
 
 
-def _event(incident: Incident, kind: str, actor: User | None, at: dt.datetime, data: dict[str, object]) -> None:
-    IncidentEvent.objects.create(incident=incident, kind=kind, actor=actor, at=at, data=data)
+def _event(incident: Incident, kind: str, actor: User | None, at: dt.datetime, data: Mapping[str, object]) -> None:
+    IncidentEvent.objects.create(incident=incident, kind=kind, actor=actor, at=at, data=dict(data))
 
 
 def incident_declare(*, actor: User, declaration: IncidentDeclaration) -> Incident:
@@ -183,7 +183,9 @@ def _suggestion_locked(suggestion_id: int | None) -> BurstSuggestion | None:
     if suggestion is None:
         raise ValidationFailed("疑似停热提示不存在 / unknown suggestion", details=[{"field": "suggestion"}])
     if suggestion.incident_id is not None:
-        raise Conflict("该提示已发布为停热事件 / this suggestion was already declared", code="incident_not_open")
+        raise Conflict(
+            "该提示已发布为停热事件 / this suggestion was already declared", code=ErrorCode.INCIDENT_NOT_OPEN
+        )
     return suggestion
 
 
@@ -193,7 +195,7 @@ def _locked_open(actor: User, code: str) -> Incident:
         raise NotFound(f"停热事件 {code} 不存在 / incident {code} not found")
     _check_manager(actor, [area.compound for area in incident.areas.select_related("compound__station")])
     if not incident.is_open:
-        raise Conflict(f"停热事件 {code} 已恢复 / incident {code} is restored", code="incident_not_open")
+        raise Conflict(f"停热事件 {code} 已恢复 / incident {code} is restored", code=ErrorCode.INCIDENT_NOT_OPEN)
     return incident
 
 
@@ -237,7 +239,7 @@ def incident_call_take(*, actor: User, code: str, call: TicketIntake) -> TicketC
         if incident is None or not incident.is_open:
             raise Conflict(
                 f"停热事件 {code} 不存在或已恢复 / incident {code} is not open",
-                code="incident_not_open",
+                code=ErrorCode.INCIDENT_NOT_OPEN,
                 details=[{"field": "incident"}],
             )
         result = ticket_intake(actor=actor, call=replace(call, incident=incident.code))
@@ -247,7 +249,7 @@ def incident_call_take(*, actor: User, code: str, call: TicketIntake) -> TicketC
         ):
             raise ValidationFailed(
                 f"地址不在停热事件 {code} 的范围内 / the address is outside incident {code}",
-                code="incident_out_of_area",
+                code=ErrorCode.INCIDENT_OUT_OF_AREA,
                 details=[{"field": "incident"}],
             )
     return result

@@ -469,7 +469,10 @@ def incident_calls_resolve(*, incident_code: str, actor: User | None, at: dt.dat
     SlaClock.objects.bulk_create(clocks, batch_size=2000)
     data = {"cause": ResolutionCause.SUPPLY_LOW.value, "indoor_temp": None, "note": text, "incident": incident_code}
     TicketEvent.objects.bulk_create(
-        [TicketEvent(ticket_id=ticket_id, kind=Action.RESOLVE.value, actor=actor, at=at, data=data) for ticket_id in ids],
+        [
+            TicketEvent(ticket_id=ticket_id, kind=Action.RESOLVE.value, actor=actor, at=at, data=data)
+            for ticket_id in ids
+        ],
         batch_size=2000,
     )
     return len(ids)

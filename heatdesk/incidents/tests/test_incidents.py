@@ -24,7 +24,8 @@ def test_declaring_opens_one_dispatched_repair_ticket_and_counts_households(decl
     assert incident.status == IncidentStatus.OPEN
     assert incident.households == 480 + 240
     repair = incident.repair_ticket
-    assert repair.status == "dispatched" and repair.station.code == "cf-qiaokao"
+    assert repair.status == "dispatched"
+    assert repair.station.code == "cf-qiaokao"
     assert SlaClock.objects.filter(ticket=repair, stage=Stage.RESPONSE).exists()
     assert list(IncidentEvent.objects.filter(incident=incident).values_list("kind", flat=True)) == ["declare"]
 
@@ -34,8 +35,10 @@ def test_an_attached_call_is_owned_by_its_operator_and_runs_no_clock_nor_dispatc
 
     ticket = services.incident_call_take(actor=users["80725"], code=incident.code, call=call()).ticket
 
-    assert ticket.incident_code == incident.code and ticket.incident_open
-    assert ticket.owner.username == "80725" and ticket.status == "received"
+    assert ticket.incident_code == incident.code
+    assert ticket.incident_open
+    assert ticket.owner.username == "80725"
+    assert ticket.status == "received"
     assert ticket.dispatch_deadline is None
     assert not SlaClock.objects.filter(ticket=ticket).exists()
     with pytest.raises(DomainError) as refused:
@@ -95,7 +98,8 @@ def test_a_caller_whose_heat_did_not_come_back_is_redispatched_as_an_ordinary_ti
         payload={"reached": True, "contacted": True, "fixed": False, "satisfaction": "not_satisfied"},
     )
 
-    assert redone.status == "dispatched" and redone.station.code == "cf-qiaokao"
+    assert redone.status == "dispatched"
+    assert redone.station.code == "cf-qiaokao"
     assert SlaClock.objects.filter(ticket=redone, stage=Stage.RESPONSE, met_at__isnull=True).exists()
 
 
@@ -104,7 +108,8 @@ def test_a_company_declares_only_for_its_own_compounds(declare):
         declare(compounds=["changlegongxiaoqu"], by="company-chengfa")
     assert refused.value.code == "out_of_scope"
     incident = declare(compounds=[LANJUE], by="station-cf-qiaokao")
-    assert incident.repair_ticket is not None and incident.repair_ticket.owner.username == "lead"
+    assert incident.repair_ticket is not None
+    assert incident.repair_ticket.owner.username == "lead"
 
 
 def test_update_moves_the_estimate_on_the_timeline_and_refuses_the_past(declare, users):
@@ -129,10 +134,14 @@ def test_calls_taken_before_the_declaration_attach_and_stop_their_dispatch_clock
     incident = declare(compounds=[FULI], attach=(before.number, dispatched.ticket.number))
 
     before.refresh_from_db()
-    assert before.incident_code == incident.code and before.incident_open and before.dispatch_deadline is None
+    assert before.incident_code == incident.code
+    assert before.incident_open
+    assert before.dispatch_deadline is None
     assert SlaClock.objects.get(ticket=before, stage=Stage.DISPATCH).met_at is not None
     other = Ticket.objects.get(id=dispatched.ticket.id)
-    assert other.incident_code == incident.code and not other.incident_open and other.status == "dispatched"
+    assert other.incident_code == incident.code
+    assert not other.incident_open
+    assert other.status == "dispatched"
     services.incident_restore(actor=users["lead"], code=incident.code)
     assert Ticket.objects.get(id=before.id).status == "resolved"
     assert Ticket.objects.get(id=other.id).status == "dispatched"

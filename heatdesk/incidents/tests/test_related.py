@@ -31,7 +31,8 @@ def test_another_household_of_the_building_is_linked_and_both_stay_tickets(users
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["related"] == [first.number] and body["repeat_call"] is False
+    assert body["related"] == [first.number]
+    assert body["repeat_call"] is False
     assert api.get(f"tickets/{first.number}").json()["related"] == [body["number"]]
     assert Ticket.objects.count() == 2
     assert Ticket.objects.get(number=first.number).urge_count == 0
@@ -45,7 +46,8 @@ def test_the_same_caller_again_is_a_repeat_call_that_urges_not_a_related_ticket(
     assert refused.value.code == "related_invalid"
     repeat = ticket_repeat_call_register(actor=users["80725"], number=first.number, caller_phone="13800001111")
 
-    assert repeat.repeat_call and repeat.ticket.urge_count == 1
+    assert repeat.repeat_call
+    assert repeat.ticket.urge_count == 1
     assert Ticket.objects.count() == 1
 
 

@@ -170,13 +170,16 @@ def test_the_ground_truth_equals_every_kpi_in_a_season_with_outages(demo_city):
     in_outage = [t for t in result.tickets if t.outage is not None]
     assert in_outage
     calls = [t for t in result.tickets if t.repair_of is None]
-    assert len(calls) == 150 and Ticket.objects.count() == len(result.tickets)
+    assert len(calls) == 150
+    assert Ticket.objects.count() == len(result.tickets)
     assert len({t.household for t in calls if t.is_open}) == sum(t.is_open for t in calls)
     # the outages were declared, calls attached without a dispatch of their own, restored, called back
     repairs = [t for t in result.tickets if t.repair_of is not None]
-    assert repairs and Ticket.objects.filter(repair_of_incident__isnull=False).count() == len(repairs)
+    assert repairs
+    assert Ticket.objects.filter(repair_of_incident__isnull=False).count() == len(repairs)
     attached = [t for t in calls if t.incident]
-    assert attached and any(t.restore_minutes is not None for t in repairs)
+    assert attached
+    assert any(t.restore_minutes is not None for t in repairs)
     assert any(t.first_dispatched_at is None and t.callbacks for t in attached)
     period = selectors.Period(start, start + dt.timedelta(days=1))
     reported = kpis.kpis_compute(

@@ -35,17 +35,21 @@ def test_the_lead_declares_from_the_wall_suggestion_in_one_click(page_as):
     suggestion = _burst()
     lead = page_as("lead")
     wall = lead.get("/wall/live/").content.decode()
-    assert "疑似停热" in wall and suggestion.tickets[0] in wall
+    assert "疑似停热" in wall
+    assert suggestion.tickets[0] in wall
 
     response = lead.post(
         "/incidents/declare/", {"suggestion": suggestion.id, "compounds": "lanjuexiaoqu", "cause": "换热站故障"}
     )
 
     incident = Incident.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.code}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/incidents/{incident.code}/"
     assert Ticket.objects.filter(incident_code=incident.code).count() == 5
     page = lead.get(f"/incidents/{incident.code}/").content.decode()
-    assert "蓝爵小区" in page and suggestion.tickets[0] in page and "恢复供热" in page
+    assert "蓝爵小区" in page
+    assert suggestion.tickets[0] in page
+    assert "恢复供热" in page
     assert incident.code in lead.get("/wall/live/").content.decode()
 
 
@@ -58,7 +62,8 @@ def test_restore_from_the_page_moves_calls_to_callback_and_the_list_shows_it(pag
 
     assert Ticket.objects.get(number=number).status == "resolved"
     listing = page_as("80725").get("/incidents/").content.decode()
-    assert incident.code in listing and "已恢复" in listing
+    assert incident.code in listing
+    assert "已恢复" in listing
     assert page_as("80725").post(f"/incidents/{incident.code}/restore/").status_code == 403
 
 

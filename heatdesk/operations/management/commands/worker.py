@@ -42,5 +42,7 @@ class Command(BaseCommand):
             poll, batch, deliver_batch = worker_options(poll=poll, batch=batch, deliver_batch=deliver_batch)
         except ValueError as error:
             raise CommandError(str(error)) from error
-        if worker_serve(Worker(poll=poll, batch=batch, deliver_batch=deliver_batch, steps=[incidents_worker_step]), once=once):
+        if worker_serve(
+            Worker(poll=poll, batch=batch, deliver_batch=deliver_batch, steps=[incidents_worker_step]), once=once
+        ):
             sys.exit(130)
