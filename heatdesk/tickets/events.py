@@ -18,11 +18,18 @@
 
 from __future__ import annotations
 
-from django.db import models
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db import connection, models
+from django.db.models import QuerySet
 
 from heatdesk.core import clock
 from heatdesk.tickets.models import Ticket, TicketEvent
 from heatdesk.tickets.states import Action
+
+if TYPE_CHECKING:
+    from heatdesk.accounts.models import User
 
 
 class TicketEventKind(models.TextChoices):
@@ -54,6 +61,27 @@ def event_record(*, ticket: Ticket, kind: str, actor=None, data: dict | None = N
     return TicketEvent.objects.create(
         ticket=ticket, kind=TicketEventKind(kind).value, actor=actor, data=data or {}, at=at or clock.now()
     )
+
+
+def event_record_for(*, tickets: QuerySet[Ticket], kind: str, actor: User | None, at: dt.datetime, data: dict) -> None:
+    """Append the same event to every ticket of the query in one INSERT … SELECT (a restored incident's calls).
+    Call it inside the transaction that makes the change, before the change moves the tickets out of the query."""
+    ops = connection.ops
+    ids_sql, ids_params = tickets.order_by().values("id").query.sql_with_params()
+    event_table, ticket_table = ops.quote_name(TicketEvent._meta.db_table), ops.quote_name(Ticket._meta.db_table)
+    sql = (
+        f"INSERT INTO {event_table} (ticket_id, kind, at, actor_id, data) "  # noqa: S608 - model tables, values bound
+        f"SELECT t.id, %s, %s, CAST(%s AS BIGINT), %s FROM {ticket_table} t WHERE t.id IN ({ids_sql})"
+    )
+    params = [
+        TicketEventKind(kind).value,
+        ops.adapt_datetimefield_value(at),
+        actor.pk if actor is not None else None,
+        ops.adapt_json_value(data, None),
+        *ids_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def alert_event_record(*, ticket: Ticket, level: str, stage: str, threshold_at, at) -> TicketEvent:

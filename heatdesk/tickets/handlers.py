@@ -13,16 +13,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max
 
 from heatdesk.accounts.models import Role, User
 from heatdesk.core.errors import ValidationFailed
 from heatdesk.geo.models import Station
 from heatdesk.sla import policy
-from heatdesk.sla.models import AlertLevel, Stage
+from heatdesk.sla.models import Stage
 from heatdesk.tickets import clocks as sla
 from heatdesk.tickets import notifications
-from heatdesk.tickets.models import ResolutionCause, Satisfaction, SlaClock, Ticket, TicketCallback, TicketEvent
+from heatdesk.tickets.events import event_record_for
+from heatdesk.tickets.models import ResolutionCause, Satisfaction, SlaClock, Ticket, TicketCallback
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to
 from heatdesk.tickets.states import Action, TicketStatus, callback_retry_refusal
 
@@ -389,43 +389,6 @@ HANDLERS = {
 }
 
 
-def _callback_clocks(rows: list[dict[str, Any]], at: dt.datetime) -> list[SlaClock]:
-    """The callback clock of each moving call: cycle 1, or the next cycle where a callback ran before.
-    Calls share their window (one snapshot per policy), so the deadline maths run once per window."""
-    ids = [row["id"] for row in rows]
-    last_cycle = dict(
-        SlaClock.objects.filter(ticket_id__in=ids, stage=Stage.CALLBACK)
-        .values("ticket_id")
-        .annotate(last=Max("cycle"))
-        .values_list("ticket_id", "last")
-    )
-    times: dict[tuple[float, float], tuple[dt.datetime, dt.datetime]] = {}
-    clocks = []
-    for row in rows:
-        window = row["sla"][Stage.CALLBACK]
-        key = (window["seconds"], window["warn_at"])
-        if key not in times:
-            due = policy.deadline(start=at, snapshot=row["sla"], stage=Stage.CALLBACK)
-            times[key] = (due, policy.warn_time(start=at, due=due, share=window["warn_at"]))
-        due, warn = times[key]
-        clocks.append(
-            SlaClock(
-                ticket_id=row["id"],
-                stage=Stage.CALLBACK,
-                cycle=last_cycle.get(row["id"], 0) + 1,
-                urgency=row["urgency"],
-                started_at=at,
-                warn_at=warn,
-                due_at=due,
-                station_code=row["station__code"] or "",
-                company_code=row["station__company__code"] or "",
-                next_level=AlertLevel.WARNING,
-                next_threshold_at=warn,
-            )
-        )
-    return clocks
-
-
 WAITING_FOR_INCIDENT = (TicketStatus.RECEIVED, TicketStatus.RETURNED)
 
 
@@ -433,27 +396,31 @@ def incident_calls_resolve(*, incident_code: str, actor: User | None, at: dt.dat
     """The door's resolve, in bulk, for the calls of a restored incident (停热事件恢复): rows locked, every
     waiting call resolved (待回访) with its callback clock and one `resolve` event, the flag cleared on all.
 
-    Set-based so that 2,000 calls take a handful of statements; the caller holds the transaction (and the
-    incident's row lock, so no call attaches meanwhile).
+    Set-based (INSERT … SELECT, one UPDATE per callback window) so that 2,000 calls take a handful of
+    statements; the caller holds the transaction and the incident's row lock, so no call attaches meanwhile.
     """
     attached = Ticket.objects.filter(incident_code=incident_code)
     # Waiting = attached while with the desk (the flag) and not moved on since (guided to resolved, say).
     waiting = attached.filter(incident_open=True, status__in=WAITING_FOR_INCIDENT)
-    rows = list(
-        waiting.select_for_update(of=("self",))
-        .order_by("id")
-        .values("id", "sla", "urgency", "station__code", "station__company__code")
-    )
-    ids = [row["id"] for row in rows]
+    rows = list(waiting.select_for_update(of=("self",)).order_by("id").values_list("id", "sla"))
+    windows: dict[tuple[float, float], list[int]] = {}
+    for ticket_id, snapshot in rows:
+        window = snapshot[Stage.CALLBACK]
+        windows.setdefault((window["seconds"], window["warn_at"]), []).append(ticket_id)
     text = (note or f"停热事件 {incident_code} 已恢复供热")[:MAX_TEXT]
-    clocks = _callback_clocks(rows, at)
-    by_due: dict[dt.datetime, list[int]] = {}
-    for clock in clocks:
-        by_due.setdefault(clock.due_at, []).append(clock.ticket_id)
-    for due, group in by_due.items():
+    data = {"cause": ResolutionCause.SUPPLY_LOW.value, "indoor_temp": None, "note": text, "incident": incident_code}
+    # No stage clock of a waiting call runs (it never had one, or it stopped on attaching); if one does, it stops.
+    SlaClock.objects.filter(ticket_id__in=waiting.values("id"), met_at__isnull=True).update(
+        met_at=at, next_level="", next_threshold_at=None
+    )
+    for (seconds, share), ids in windows.items():
         # One window (the usual case): the locked set itself, without a list of ids to send.
-        moving = waiting if len(by_due) == 1 else Ticket.objects.filter(id__in=group)
-        moving.update(
+        group = waiting if len(windows) == 1 else waiting.filter(id__in=ids)
+        due = at + dt.timedelta(seconds=seconds)
+        warn = policy.warn_time(start=at, due=due, share=share)
+        sla.sla_clocks_start_for(tickets=group, stage=Stage.CALLBACK, started_at=at, due_at=due, warn_at=warn)
+        event_record_for(tickets=group, kind=Action.RESOLVE, actor=actor, at=at, data=data)
+        group.update(
             status=TicketStatus.RESOLVED,
             resolved_at=at,
             resolution_cause=ResolutionCause.SUPPLY_LOW,
@@ -463,16 +430,4 @@ def incident_calls_resolve(*, incident_code: str, actor: User | None, at: dt.dat
             updated_at=at,
         )
     attached.filter(incident_open=True).update(incident_open=False, updated_at=at)
-    SlaClock.objects.filter(ticket_id__in=ids, met_at__isnull=True).update(
-        met_at=at, next_level="", next_threshold_at=None
-    )
-    SlaClock.objects.bulk_create(clocks, batch_size=2000)
-    data = {"cause": ResolutionCause.SUPPLY_LOW.value, "indoor_temp": None, "note": text, "incident": incident_code}
-    TicketEvent.objects.bulk_create(
-        [
-            TicketEvent(ticket_id=ticket_id, kind=Action.RESOLVE.value, actor=actor, at=at, data=data)
-            for ticket_id in ids
-        ],
-        batch_size=2000,
-    )
-    return len(ids)
+    return len(rows)
