@@ -12,11 +12,14 @@ import sys
 ALIASES = {
     "import-gazetteer": "import_gazetteer",
     "export-gazetteer": "export_gazetteer",
+    "import-buildings": "import_buildings",
+    "export-buildings": "export_buildings",
     "simulate-season": "simulate_season",
     "import-tickets": "import_tickets",
     "seal-kpi-days": "seal_kpi_days",
     "open311-key": "open311_key",
     "purge-pii": "purge_pii",
+    "sms-deliver": "sms_deliver",
 }
 
 

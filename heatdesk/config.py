@@ -186,6 +186,12 @@ class HeatdeskSettings:
     sms_key: str = _knob("")
     # SMS gateway secret.
     sms_secret: str = _knob("")
+    # SMS sign name (短信签名) registered at the provider; console and webhook show it in front of the text.
+    sms_sign_name: str = _knob("供热专席")
+    # Tencent SMS application id (SmsSdkAppId); unused by the other backends.
+    sms_app_id: str = _knob("")
+    # Provider region: Aliyun RegionId (cn-hangzhou) or Tencent X-TC-Region (ap-guangzhou); empty: that default.
+    sms_region: str = _knob("")
     # Time of day (HH:MM, Asia/Shanghai) the worker sends every work group its morning digest.
     digest_at: dt.time = _knob(dt.time(8, 0))
     # A burst of this many calls behind one substation suggests an incident ...
@@ -202,6 +208,8 @@ class HeatdeskSettings:
     open311_window_seconds: int = _knob(60, minimum=1)
     # A lat/long routes to the nearest compound with coordinates only within this many metres.
     open311_nearest_meters: float = _knob(300.0, minimum=1)
+    # The system account that owns tickets opened by community visits and problem ledgers (channel proactive).
+    proactive_intake_user: str = _knob("proactive-intake")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> HeatdeskSettings:

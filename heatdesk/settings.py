@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "heatdesk.tickets",
     "heatdesk.supervision",
     "heatdesk.incidents",
+    "heatdesk.community",
+    "heatdesk.feedback",
     "heatdesk.reports",
     "heatdesk.operations",
     "heatdesk.api",
@@ -144,6 +146,9 @@ HEATDESK_SMS_BACKEND = parsed.sms_backend
 HEATDESK_SMS_URL = parsed.sms_url
 HEATDESK_SMS_KEY = parsed.sms_key
 HEATDESK_SMS_SECRET = parsed.sms_secret
+HEATDESK_SMS_SIGN_NAME = parsed.sms_sign_name
+HEATDESK_SMS_APP_ID = parsed.sms_app_id
+HEATDESK_SMS_REGION = parsed.sms_region
 HEATDESK_DIGEST_AT = parsed.digest_at
 HEATDESK_BURST_CALLS = parsed.burst_calls
 HEATDESK_BURST_MINUTES = parsed.burst_minutes
@@ -153,6 +158,7 @@ HEATDESK_OPEN311_POST_LIMIT = parsed.open311_post_limit
 HEATDESK_OPEN311_READ_LIMIT = parsed.open311_read_limit
 HEATDESK_OPEN311_WINDOW_SECONDS = parsed.open311_window_seconds
 HEATDESK_OPEN311_NEAREST_METERS = parsed.open311_nearest_meters
+HEATDESK_PROACTIVE_INTAKE_USER = parsed.proactive_intake_user
 
 # ---- Hardening: sign-in, tokens, request ids, logs, CSP, TLS (issue 11, `auth`) -------------------
 # One block so it merges as a unit; it extends MIDDLEWARE and LOGGING defined above.

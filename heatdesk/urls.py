@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve as serve_media
 
 from heatdesk.api.api import api
 
@@ -14,9 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("open311/", include("heatdesk.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("heatdesk.feedback.urls")),
     path("", include("heatdesk.web.urls")),
 ]
-
-if settings.DEBUG or settings.DEMO_MODE:
-    # Photos in demo mode; production serves MEDIA_ROOT (or S3) from the web server.
-    urlpatterns.append(path("media/<path:path>", serve_media, {"document_root": settings.MEDIA_ROOT}))
+# No /media/ route, in any mode: photos are served only by the scoped view /tickets/<number>/photos/<id>/
+# (login, the ticket's scope, nosniff). A web server in front must not serve MEDIA_ROOT either.

@@ -25,6 +25,17 @@ def _hash(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
+def _password_apply(user: User, *, password: str | None, password_hash: str | None) -> bool:
+    """Set the given password (plain or hashed) on the user; True when it differs from the current one."""
+    if password_hash is not None and user.password != password_hash:
+        user.password = password_hash
+        return True
+    if password is not None and not user.check_password(password):
+        user.set_password(password)
+        return True
+    return False
+
+
 def user_upsert(
     *,
     username: str,
@@ -74,13 +85,7 @@ def user_upsert(
             if getattr(user, name) != value:
                 setattr(user, name, value)
                 changed = True
-        password_changed = False
-        if password_hash is not None and user.password != password_hash:
-            user.password = password_hash
-            password_changed = True
-        elif password is not None and not user.check_password(password):
-            user.set_password(password)
-            password_changed = True
+        password_changed = _password_apply(user, password=password, password_hash=password_hash)
         if changed or password_changed:
             user.save()
         if password_changed:

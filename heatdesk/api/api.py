@@ -19,9 +19,13 @@ install_error_handlers(api)
 api.add_router("", health.router)
 api.add_router("", accounts.router)
 api.add_router("/geo", geo.router)
+api.add_router(
+    "/tickets", "heatdesk.api.routers.sms.router"
+)  # before tickets: its POST /{number}/{action} would shadow GET /{number}/sms
 api.add_router("/tickets", tickets.router)
 api.add_router("/sla", sla.router)
 api.add_router("/supervision", supervision.router)
 api.add_router("/reports", reports.router)
 api.add_router("/incidents", incidents.router)
 api.add_router("/audit", "heatdesk.api.routers.audit.router")
+api.add_router("/community", "heatdesk.api.routers.community.router")

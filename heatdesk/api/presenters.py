@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
 
 from heatdesk.accounts.models import User
@@ -29,7 +30,13 @@ MILESTONES = (
 
 
 def iso(value: dt.datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
+    """The time in the desk's zone; a time at the edge of the calendar (9999-12-31) stays in UTC, not a 500."""
+    if not value:
+        return None
+    try:
+        return timezone.localtime(value).isoformat()
+    except OverflowError:
+        return value.isoformat()
 
 
 def _org(org) -> dict | None:
@@ -140,7 +147,8 @@ def attachment_json(attachment) -> dict:
         "name": attachment.original_name,
         "content_type": attachment.content_type,
         "size": attachment.size,
-        "url": attachment.file.url,
+        # The scoped view (login, the ticket's scope, nosniff); never MEDIA_URL.
+        "url": reverse("web:ticket-photo", args=[attachment.ticket.number, attachment.id]),
         "uploaded_by": attachment.uploaded_by.username,
         "uploaded_at": iso(attachment.uploaded_at),
     }

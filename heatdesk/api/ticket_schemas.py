@@ -135,7 +135,7 @@ class TicketListQuery(Schema):
     category: CategoryCode | None = None
     urgency: UrgencyCode | None = None
     open: bool = False
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=10_000)
     page_size: int = Field(50, ge=1, le=200)
 
 

@@ -29,6 +29,9 @@ class ErrorCode(StrEnum):
     INVALID_CHARACTERS = "invalid_characters"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     TOO_MANY_FIELDS = "too_many_fields"
+    FIELD_TOO_LONG = "field_too_long"  # text longer than its column: refused by name, never cut
+    PERIOD_TOO_LONG = "period_too_long"  # a report or export period over the cap
+    PAGE_OUT_OF_RANGE = "page_out_of_range"
     # Accounts.
     INVALID_CREDENTIALS = "invalid_credentials"
     # Reports: an unknown organisation in the filters (an unknown operator is answered as one without tickets).
@@ -61,6 +64,11 @@ class ErrorCode(StrEnum):
     FILE_MISSING = "file_missing"
     FILE_TOO_LARGE = "file_too_large"
     NOT_AN_IMAGE = "not_an_image"
+    # Citizens (feedback): rating links and the status page.
+    RATING_LINK_INVALID = "rating_link_invalid"
+    RATING_LINK_USED = "rating_link_used"
+    RATING_LINK_EXPIRED = "rating_link_expired"
+    SMS_NOT_ALLOWED = "sms_not_allowed"
 
 
 class DomainError(Exception):

@@ -1,11 +1,11 @@
 """Reading a heating address the way operators type it and citizens say it (DESIGN §6).
 
 "我家在呼和浩特市回民区蓝爵小区三号楼二单元501", "ljxq 3-2-501", "万达二期1号楼": the parser
-normalises the text (full-width → ASCII, Chinese numerals before 号/楼/栋/单元/室/期 → digits),
-drops noise (province, city, 我家在, 附近), takes out the district, the sub-district and a
-road with its house number, splits off the building/unit/room tail and keeps what is left as the
-compound text. It knows nothing of the gazetteer beyond the district names it is given; matching
-the compound is the resolver's job.
+normalises the text (full-width → ASCII, 二期 → 2期), drops noise (province, city, 我家在, 附近),
+postcodes and phone numbers, takes out the district and a road with its house number (中山西路12号,
+147-2号, 169弄, 387巷; never the building), splits off the building/unit/floor/room tail at the first
+address marker (address_tail.py) and keeps what is left as the compound text. It knows nothing of
+the gazetteer beyond the district names it is given; matching the compound is the resolver's job.
 """
 
 from __future__ import annotations
@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-HAN = "\u4e00-\u9fff"
-CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
-CHINESE_DIGITS |= {"八": 8, "九": 9}
-CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
-_NUMERAL = "零〇一二两三四五六七八九十百千"
+from heatdesk.geo.address_tail import NUMERALS, TYPO_FIXES, chinese_number, tail_parts, tail_start
 
-# A run of Chinese numerals is a number only in front of an address marker (三号楼, 二单元, 二期)
-# or right after one (二单元五零一); elsewhere it is part of a name (五塔寺, 三里营).
-_NUMERAL_BEFORE_MARKER = re.compile(rf"第?([{_NUMERAL}]+)(?=号楼|号院|号|栋|幢|座|单元|门|室|户|期|层|楼|排)")
-_NUMERAL_AFTER_MARKER = re.compile(rf"(单元|号楼|栋|幢|座|门|-)([{_NUMERAL}]+)(?![{HAN}])")
+HAN = "\u4e00-\u9fff"
+_NUMERAL = NUMERALS
+
+# Chinese numerals become digits in names only before 期 (万达广场二期 = 万达广场2期), so that names and
+# typed text meet; in the tail the tail parser reads them (三号楼二单元五零一), elsewhere they are
+# part of a name (三门, 四号大街, 电建一区, 十二冶).
+_NUMERAL_BEFORE_PHASE = re.compile(rf"第?([{_NUMERAL}]+)(?=期)")
 
 _DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "~": "-", "～": "-", "_": "-", "/": "-"})
 _PUNCTUATION = re.compile(r"[,，。.、;；:：!！?？\"'“”‘’()（）\[\]【】<>《》]+")
@@ -43,8 +42,19 @@ _TRAILING_DE = re.compile(r"的(?=\d|[a-z]座|$)")
 # Sub-district (街道) and community (社区) names in front of the compound are dropped.
 _GENERIC_WORDS = {"小区", "社区", "花园", "家园", "家属院", "家属楼", "公寓", "宿舍"}
 _ADMIN_PREFIX = re.compile(rf"[{HAN}]{{2,8}}?(?:街道办事处|街道办|街道|社区居委会|社区)")
-_ROAD_NUMBER = re.compile(rf"(?P<road>[{HAN}]{{1,8}}?(?:大街|大道|路|街|巷|胡同|道))(?P<number>\d+)号(?!楼|院)")
+# A road and its house number: 中山西路12号, 新华大街147-2号, 中山路12, 昭乌达路169弄, 大南街387巷.
+# The road name may hold numbers (四号大街); it is cut at the last place word (区/镇/街道/村/小区).
+_ROAD_NUMBER = re.compile(
+    rf"(?P<road>[{HAN}][{HAN}0-9]{{0,11}}?(?:大街|大道|路|街|巷|胡同|道|环))"
+    rf"(?P<number>\d+(?:-\d+)?)(?P<mark>号|弄|巷)?"
+)
+_ROAD_STOP = re.compile(r".*(?:街道办事处|街道办|街道|小区|社区|区|镇|乡|村)")
+_NOT_AFTER_ROAD_NUMBER = re.compile(r"[0-9a-z\-#]|号|楼|栋|幢|座|单|门|室|户|层|排|院|期|懂|撞")
+_POSTCODE_OR_PHONE = re.compile(r"(?:邮编|邮政编码)?(?<![0-9])(?:0\d{5}|1[3-9]\d{9})(?![0-9])")
 _PHASE = re.compile(r"(\d+)期")
+
+# An address is said in its first characters; what follows (the complaint) is not read.
+MAX_ADDRESS_CHARS = 200
 
 # Short forms people use for Hohhot's banners and counties.
 DISTRICT_SHORT_FORMS = {
@@ -52,16 +62,6 @@ DISTRICT_SHORT_FORMS = {
     "和林县": "和林格尔县",
     "托县": "托克托县",
 }
-
-BUILDING_MARKERS = ("号楼", "栋楼", "栋", "幢", "座", "#楼", "#")
-_TAIL_TOKEN = re.compile(
-    r"(?P<value>\d+|[a-z](?=座|栋|幢|号楼|#))\s*"
-    r"(?P<marker>号楼|号院楼|栋楼|栋|幢|座|#楼|#|号|单元|门洞|门|楼层|层|楼|室|户)?"
-)
-_TAIL_SEPARATOR = re.compile(r"[\s\-#.]+")
-# Where the building/unit/room tail starts: a number not glued to a latin letter or 期 (万达2期,
-# wd2q) and not a courtyard number that names the compound (3号院).
-_TAIL_START = re.compile(r"(?<![0-9a-z])(?:\d+(?![0-9]*(?:期|[a-z]|号院))|[a-z](?=座|栋|幢|号楼))")
 
 
 @dataclass(frozen=True)
@@ -101,34 +101,20 @@ def shipped_town_names() -> tuple[str, ...]:
     return tuple(sorted({row[2] for row in _shipped_divisions()}, key=len, reverse=True))
 
 
-def chinese_number(numeral: str) -> str:
-    """三 → 3, 十二 → 12, 二十一 → 21, 一百零三 → 103, 五零一 → 501 (digit by digit)."""
-    if not any(char in CHINESE_UNITS for char in numeral):
-        return "".join(str(CHINESE_DIGITS[char]) for char in numeral)
-    total, current = 0, 0
-    for char in numeral:
-        if char in CHINESE_DIGITS:
-            current = CHINESE_DIGITS[char]
-        else:
-            total += (current or 1) * CHINESE_UNITS[char]
-            current = 0
-    return str(total + current)
-
-
 def fold(text: str) -> str:
     """Full-width to ASCII and lower case, spaces dropped; numerals stay as written."""
     return _CONTROL.sub("", unicodedata.normalize("NFKC", text or "")).lower().replace(" ", "")
 
 
 def normalize(text: str) -> str:
-    """Full-width to ASCII, lower case, one kind of dash, numerals before markers as digits.
+    """Full-width to ASCII, lower case, one kind of dash, numerals before 期 as digits.
 
-    Used for gazetteer names and typed text alike, so 万达广场二期 and 万达广场2期 meet.
+    Used for gazetteer names and typed text alike, so 万达广场二期 and 万达广场2期 meet. Numerals
+    elsewhere stay as written: the tail parser reads those of the tail.
     """
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text or "")).lower().translate(_DASHES)
     text = _PUNCTUATION.sub(" ", text)
-    text = _NUMERAL_BEFORE_MARKER.sub(lambda match: chinese_number(match.group(1)), text)
-    text = _NUMERAL_AFTER_MARKER.sub(lambda match: match.group(1) + chinese_number(match.group(2)), text)
+    text = _NUMERAL_BEFORE_PHASE.sub(lambda match: chinese_number(match.group(1)), text)
     # Spaces matter only between two latin or digit runs ("ljxq 3-2-501", "3 2 501").
     text = re.sub(rf"(?<=[{HAN}])\s+|\s+(?=[{HAN}])", "", text.strip())
     text = re.sub(r"(?<=[a-z])\s+(?=[a-z])", "", text)
@@ -163,52 +149,9 @@ def _take_district(text: str, names: Iterable[str]) -> tuple[str | None, str]:
     return None, text
 
 
-def _take_tail(tail: str) -> dict[str, str | None]:
-    """Building, unit, floor and room from "3号楼2单元501", "3-2-501", "3#2-501", "a座1201"."""
-    found: dict[str, str | None] = {"building": None, "unit": None, "floor": None, "room": None}
-    position = 0
-    while position < len(tail):
-        separator = _TAIL_SEPARATOR.match(tail, position)
-        if separator:
-            position = separator.end()
-            continue
-        token = _TAIL_TOKEN.match(tail, position)
-        if token is None:
-            break  # words after the address ("暖气不热") end it
-        position = token.end()
-        value, marker = token.group("value"), token.group("marker")
-        value = value.upper() if value.isalpha() else str(int(value))
-        slot = _slot_for(marker, value, found, is_last=position >= len(tail.rstrip()))
-        if slot and found[slot] is None:
-            found[slot] = value
-    return found
-
-
-def _slot_for(marker: str | None, value: str, found: dict[str, str | None], *, is_last: bool) -> str | None:
-    if marker in BUILDING_MARKERS or marker == "号院楼":
-        return "building"
-    if marker in ("单元", "门洞", "门"):
-        return "unit"
-    if marker in ("室", "户"):
-        return "room"
-    if marker in ("层", "楼层"):
-        return "floor"
-    if marker == "楼":
-        return "building" if found["building"] is None and found["unit"] is None else "floor"
-    if marker == "号":
-        return "building" if found["building"] is None and found["unit"] is None else "room"
-    # A bare number takes the next free place; three or more digits are a room (3号楼501).
-    if len(value) >= 3 and found["room"] is None and (found["building"] or found["unit"] or is_last):
-        return "room"
-    for slot in ("building", "unit", "room"):
-        if found[slot] is None:
-            return slot
-    return None
-
-
 def building_number(text: str) -> str | None:
     """The bare building number of a written one: 3号楼 → 3, 十二栋 → 12, A座 → A."""
-    return _take_tail(normalize(text))["building"]
+    return tail_parts(_typos_fixed(normalize(text)))["building"]
 
 
 def _clean_compound(text: str) -> str:
@@ -231,23 +174,40 @@ def _take_admin_prefix(text: str) -> tuple[str | None, str]:
         text = text[end:]
 
 
+def _typos_fixed(text: str) -> str:
+    for pattern, replacement in TYPO_FIXES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _take_road(text: str) -> tuple[str | None, str | None, str]:
+    """(road, house number, the text without them); a road number is never a building."""
+    for match in _ROAD_NUMBER.finditer(text):
+        following = text[match.end() :]
+        if match.group("mark") == "号" and following[:1] in ("楼", "院"):
+            continue  # 12号楼 is a building, 3号院 a compound
+        if match.group("mark") is None and _NOT_AFTER_ROAD_NUMBER.match(following):
+            continue
+        road, start = match.group("road"), match.start()
+        stop = _ROAD_STOP.match(road)
+        if stop and len(road) - stop.end() < 2:
+            continue  # 乌兰察布东路街道205…: a sub-district, not a road
+        if stop:
+            road, start = road[stop.end() :], start + stop.end()
+        number = match.group("number") + (match.group("mark") if match.group("mark") in ("弄", "巷") else "")
+        return road, number, (text[:start] + " " + following).strip()
+    return None, None, text
+
+
 def parse_address(text: str, *, district_names: Iterable[str] | None = None) -> ParsedAddress:
     """Take an address apart; district names default to Hohhot's, the resolver adds the gazetteer's."""
     names = set(shipped_district_names()) | set(district_names or ())
-    normalized = normalize(text)
-    cleaned = _drop_noise(normalized)
+    normalized = normalize((text or "")[:MAX_ADDRESS_CHARS])
+    cleaned = _drop_noise(_POSTCODE_OR_PHONE.sub(" ", normalized).strip())
     district, rest = _take_district(cleaned, names)
-
-    start = _TAIL_START.search(rest)
-    head, tail = (rest[: start.start()], rest[start.start() :]) if start else (rest, "")
-    # A road with a house number (中山西路12号) is not the building; it may sit inside the tail.
-    road = road_number = None
-    road_match = _ROAD_NUMBER.search(rest)
-    if road_match:
-        road, road_number = road_match.group("road"), road_match.group("number")
-        rest = (rest[: road_match.start()] + " " + rest[road_match.end() :]).strip()
-        start = _TAIL_START.search(rest)
-        head, tail = (rest[: start.start()], rest[start.start() :]) if start else (rest, "")
+    road, road_number, rest = _take_road(_typos_fixed(rest))
+    start = tail_start(rest)
+    head, tail = (rest[:start], rest[start:]) if start is not None else (rest, "")
     context = _clean_compound(head.replace(" ", ""))
 
     sub_district, compound_text = _take_admin_prefix(context)
@@ -264,6 +224,6 @@ def parse_address(text: str, *, district_names: Iterable[str] | None = None) -> 
         road_number=road_number,
         compound_text=compound_text,
         context=context,
-        phase=str(int(phase_match.group(1))) if phase_match else None,
-        **_take_tail(tail),
+        phase=(phase_match.group(1).lstrip("0") or "0") if phase_match else None,
+        **tail_parts(tail),
     )

@@ -63,13 +63,26 @@ class BuildingInline(admin.TabularInline):
     extra = 0
 
 
+class BuildingRangeInline(admin.TabularInline):
+    """Shown, not edited: ranges come from `heatdesk import-buildings`, which checks them whole."""
+
+    model = models.BuildingRange
+    extra = 0
+    fields = ("buildings", "station", "substation")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(models.Compound)
 class CompoundAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "district", "community", "station", "substation", "households")
     list_filter = ("district", "station__company", "station")
     search_fields = ("code", "name", "pinyin", "initials", "aliases__alias")
     readonly_fields = ("pinyin", "initials", "updated_at")
-    inlines = [CompoundAliasInline, BuildingInline]
+    inlines = [CompoundAliasInline, BuildingInline, BuildingRangeInline]
 
     def save_model(self, request: HttpRequest, obj: models.Compound, form: Any, change: bool) -> None:
         # Pinyin and initials are derived from the name by the service, never typed.

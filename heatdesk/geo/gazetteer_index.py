@@ -13,11 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Max
 
 from heatdesk.geo.address import fold, normalize, without_place_prefix
 from heatdesk.geo.models import Compound, CompoundAlias, District
-from heatdesk.geo.names import NameForms, name_forms
+from heatdesk.geo.names import NameForms, name_forms, name_in_digits
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,7 @@ class IndexedName:
     is_name: bool
     forms: NameForms
     written: str = ""  # as written, only case and width folded: 万达广场二期 (forms.text has 万达广场2期)
+    learned: bool = False  # an alias an operator taught by choosing among candidates
 
 
 @dataclass
@@ -42,6 +42,7 @@ class GazetteerIndex:
     by_pinyin_core: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_initials: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_initials_core: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_spoken: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_first_two: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     bases: list[str] = field(default_factory=list)
     pinyins: list[str] = field(default_factory=list)
@@ -61,6 +62,8 @@ class GazetteerIndex:
         for initials in {forms.initials, forms.initials_base}:
             self.by_initials[initials].append(position)
         self.by_initials_core[forms.initials_core].append(position)
+        for spoken in forms.spoken:
+            self.by_spoken[spoken].append(position)
         self.by_first_two[forms.text[:2]].append(position)
         self.bases.append(forms.base)
         self.pinyins.append(forms.pinyin_base)
@@ -76,16 +79,27 @@ _lock = threading.Lock()
 _current: GazetteerIndex | None = None
 
 
+def _version_sql() -> str:
+    parts = []
+    for model in (Compound, CompoundAlias):
+        table = connection.ops.quote_name(model._meta.db_table)
+        # table names come from the models, never from input
+        parts.append(
+            f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(id) FROM {table}), "  # noqa: S608
+            f"(SELECT MAX(updated_at) FROM {table})"
+        )
+    return "SELECT " + ", ".join(parts)
+
+
 def gazetteer_version() -> tuple[object, ...]:
-    """A fingerprint of compounds and aliases that changes with every insert, delete or save."""
-    compounds = Compound.objects.aggregate(count=Count("id"), last=Max("id"), touched=Max("updated_at"))
-    aliases = CompoundAlias.objects.aggregate(count=Count("id"), last=Max("id"), touched=Max("updated_at"))
-    return (
-        connection.alias,
-        connection.settings_dict.get("NAME"),
-        *compounds.values(),
-        *aliases.values(),
-    )
+    """A fingerprint of compounds and aliases that changes with every insert, delete or save.
+
+    One plain query: it runs on every resolve, and the ORM's aggregate machinery cost more than the query.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql())
+        row = cursor.fetchone()
+    return (connection.alias, connection.settings_dict.get("NAME"), *row)
 
 
 def _add_unprefixed(index: GazetteerIndex, compound_id: int, district_id: int, name: str) -> None:
@@ -96,6 +110,14 @@ def _add_unprefixed(index: GazetteerIndex, compound_id: int, district_id: int, n
         index.add(IndexedName(compound_id, district_id, False, name_forms(unprefixed), fold(name)))
 
 
+def _add_in_digits(index: GazetteerIndex, entry: IndexedName) -> None:
+    """电建一区 is also found as 电建1区, the way it is often typed."""
+    in_digits = name_in_digits(entry.forms.text)
+    if in_digits != entry.forms.text:
+        forms = name_forms(in_digits)
+        index.add(IndexedName(entry.compound_id, entry.district_id, entry.is_name, forms, entry.written, entry.learned))
+
+
 def _build(version: tuple[object, ...]) -> GazetteerIndex:
     index = GazetteerIndex(version=version)
     for district_id, name, code in District.objects.values_list("id", "name", "code"):
@@ -104,12 +126,16 @@ def _build(version: tuple[object, ...]) -> GazetteerIndex:
     district_of: dict[int, int] = {}
     for compound_id, name, district_id in Compound.objects.values_list("id", "name", "district_id"):
         district_of[compound_id] = district_id
-        index.add(IndexedName(compound_id, district_id, True, name_forms(normalize(name)), fold(name)))
+        entry = IndexedName(compound_id, district_id, True, name_forms(normalize(name)), fold(name))
+        index.add(entry)
+        _add_in_digits(index, entry)
         _add_unprefixed(index, compound_id, district_id, name)
-    for compound_id, alias in CompoundAlias.objects.values_list("compound_id", "alias"):
+    for compound_id, alias, learned in CompoundAlias.objects.values_list("compound_id", "alias", "learned"):
         forms = name_forms(normalize(alias))
         if forms.text and compound_id in district_of:
-            index.add(IndexedName(compound_id, district_of[compound_id], False, forms, fold(alias)))
+            entry = IndexedName(compound_id, district_of[compound_id], False, forms, fold(alias), learned)
+            index.add(entry)
+            _add_in_digits(index, entry)
             _add_unprefixed(index, compound_id, district_of[compound_id], alias)
     return index
 

@@ -13,6 +13,12 @@ from pathlib import Path
 from heatdesk.core.errors import ValidationFailed
 from heatdesk.core.tabular import SPREADSHEET_SUFFIXES, table_file_read
 from heatdesk.geo import selectors
+from heatdesk.geo.building_ranges import (
+    EXPORT_COLUMNS,
+    BuildingImportReport,
+    building_range_export_rows,
+    building_ranges_import_rows,
+)
 from heatdesk.geo.services import (
     GAZETTEER_COLUMNS,
     REQUIRED_COLUMNS,
@@ -84,6 +90,53 @@ def gazetteer_export_file(*, path: str | Path) -> int:
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=GAZETTEER_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    return len(rows)
+
+
+BUILDING_HEADERS = {
+    "小区": "compound",
+    "小区名称": "compound",
+    "楼号": "buildings",
+    "楼栋": "buildings",
+    "供暖所编码": "station_code",
+    "换热站": "substation",
+    "区": "district",
+}
+
+
+def building_ranges_import_file(*, path: str | Path, dry_run: bool = False) -> BuildingImportReport:
+    """Import building ranges (compound, buildings, station_code, substation) all or nothing."""
+    columns, rows = table_file_read(path, headers=BUILDING_HEADERS)
+    missing = [name for name in ("compound", "buildings", "station_code") if name not in columns]
+    if missing:
+        raise ValidationFailed(
+            f"缺少必需列 / missing required columns: {', '.join(missing)} (表头 / header: {', '.join(columns)})"
+        )
+    numbered = [(line, {name: str(value) for name, value in row.items()}) for line, row in rows]
+    return building_ranges_import_rows(
+        rows=[row for _, row in numbered], line_numbers=[line for line, _ in numbered], dry_run=dry_run
+    )
+
+
+def building_ranges_export_file(*, path: str | Path) -> int:
+    """Write the building ranges to CSV (UTF-8 with BOM) or XLSX by extension, import-ready."""
+    path = Path(path)
+    rows = list(building_range_export_rows())
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "buildings"
+        sheet.append(list(EXPORT_COLUMNS))
+        for row in rows:
+            sheet.append([row[name] for name in EXPORT_COLUMNS])
+        workbook.save(path)
+    else:
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
     return len(rows)

@@ -226,3 +226,31 @@ class Building(models.Model):
 
     def __str__(self) -> str:
         return f"{self.compound.name}{self.number}号楼"
+
+
+class BuildingRange(models.Model):
+    """楼栋段: buildings of a split compound (1-12,15) served by their own station and substation."""
+
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("小区"), on_delete=models.CASCADE, related_name="building_ranges"
+    )
+    buildings = models.CharField(_("楼号范围"), max_length=200, help_text=_("如 1-12,15"))
+    station = models.ForeignKey(
+        Station, verbose_name=_("供暖所"), on_delete=models.PROTECT, related_name="building_ranges"
+    )
+    substation = models.ForeignKey(
+        Substation,
+        verbose_name=_("换热站"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="building_ranges",
+    )
+
+    class Meta:
+        verbose_name = _("楼栋段")
+        verbose_name_plural = _("楼栋段")
+        ordering = ["compound", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.compound.name} {self.buildings}"

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
+from heatdesk.geo.address_tail import NUMERALS, chinese_number
+
 # Words that say what kind of place a compound is; 苑/园/城 alone count too. Longest first.
 TYPE_SUFFIXES = tuple(
     sorted(
@@ -29,7 +31,17 @@ TYPE_SUFFIXES = tuple(
 GENERIC_SUFFIXES = ("小区社区", "社区", "小区")
 GENERIC_SUFFIXES_PINYIN = ("xiaoqu", "shequ")
 _PHASE = re.compile(r"第?(\d+)期")
-_PHASE_PINYIN = re.compile(r"(?:di)?(\d+)qi$")
+# Numbers inside names are matched in digits, however written: 电建一区 = 电建1区, 三号院 = 3号院,
+# 十二冶 = 12冶 (names and typed text alike; 三门 and 二道河 stay as they are).
+_NAME_NUMERAL = re.compile(rf"([{NUMERALS}]+)(?=号|区|组|冶|队|排|街坊)")
+_PHASE_PINYIN = re.compile(r"(?:di)?(\d+)qi?$")
+# A phase as said: 二期 is "erqi", initials "eq" (翡翠梦溪苑二期 → fcmxyeq).
+SPOKEN_DIGITS = ("ling", "yi", "er", "san", "si", "wu", "liu", "qi", "ba", "jiu", "shi")
+
+
+def name_in_digits(text: str) -> str:
+    """电建一区 → 电建1区, 十二冶小区 → 12冶小区: the same name with its inner numbers in digits."""
+    return _NAME_NUMERAL.sub(lambda match: chinese_number(match.group(1)), text)
 
 
 def _one_per_character(run: str) -> list[str]:
@@ -56,6 +68,8 @@ class NameForms:
     initials: str
     initials_base: str
     initials_core: str
+    # The pinyin and the initials with the phase as said (翡翠梦溪苑2期 → …erqi, fcmxyeq); empty without one.
+    spoken: tuple[str, ...] = ()
 
     @property
     def has_type_word(self) -> bool:
@@ -71,7 +85,7 @@ def name_forms(text: str) -> NameForms:
     """The matching forms of an already normalised name or typed compound text."""
     text = text.replace(" ", "")
     phase_match = (_PHASE_PINYIN if text.isascii() else _PHASE).search(text)
-    phase = str(int(phase_match.group(1))) if phase_match else None
+    phase = (phase_match.group(1).lstrip("0") or "0") if phase_match else None
     start, end = phase_match.span() if phase_match else (len(text), len(text))
     stem = text[:start] + text[end:]
     base = stem
@@ -89,6 +103,7 @@ def name_forms(text: str) -> NameForms:
     syllables = _syllables(text)
     stem_syllables = syllables[:start] + syllables[end:]
     initials = [syllable[:1] for syllable in stem_syllables]
+    spoken = _spoken_phase(phase)
     return NameForms(
         text=text,
         phase=phase,
@@ -100,4 +115,25 @@ def name_forms(text: str) -> NameForms:
         initials="".join(syllable[:1] for syllable in syllables),
         initials_base="".join(initials[: len(base)]),
         initials_core="".join(initials[: len(core)]),
+        spoken=_spoken_forms(syllables, stem_syllables[: len(base)], spoken),
     )
+
+
+def _spoken_forms(syllables: list[str], base: list[str], spoken: str) -> tuple[str, ...]:
+    """Pinyin and initials with the phase said in place (…xiaoquerqi) and after the base (…erqi)."""
+    if not spoken:
+        return ()
+    words = spoken.split()
+    said = [word for syllable in syllables for word in (words[:-1] if syllable.isdigit() else [syllable])]
+    forms = {"".join(said), "".join(word[:1] for word in said)}
+    forms |= {"".join(base) + "".join(words), "".join(word[:1] for word in base + words)}
+    return tuple(sorted(forms))
+
+
+def _spoken_phase(phase: str | None) -> str:
+    """2 → "er qi", 12 → "shi er qi" (space between syllables, joined by the caller)."""
+    if phase is None or not phase.isdigit() or len(phase) > 2 or int(phase) > 19:
+        return ""
+    number = int(phase)
+    words = [SPOKEN_DIGITS[number]] if number <= 10 else ["shi", SPOKEN_DIGITS[number - 10]]
+    return " ".join([*words, "qi"])

@@ -6,9 +6,13 @@ such as 兰爵小区, or typed `lanjuexiaoqu`); the pinyin initials (`ljxq`); a 
 text; and fuzzy matching of characters and of pinyin. A district in the text or passed in narrows
 the match. The serving station is the building's own where one is recorded, else the compound's.
 
-`confidence` is the best score less a penalty when the runner-up is close; only at or above
-`CONFIDENT_AT` is the address routed automatically, otherwise the operator picks from
-`candidates` and the confirmed text is learned as an alias (`services.compound_alias_learn`).
+`confidence` is the best score less a penalty when the runner-up is close, so shared initials, the
+same name in two districts with no district said, or a typo as close to two names are never
+confident; nor is a match in another district than the one named (`district_mismatch`). Only at or
+above `CONFIDENT_AT` is the address routed automatically, otherwise the operator picks from
+`candidates` and the confirmed text is learned as an alias (`services.compound_alias_learn`). A
+phase said in initials or pinyin (fcmxyeq, …erqi) counts as the phase. The station is the
+building's own, else its imported building range's (`building_ranges`), else the compound's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from heatdesk.geo.address import ParsedAddress, building_number, parse_address
+from heatdesk.geo.building_ranges import building_range_for
 from heatdesk.geo.gazetteer_index import GazetteerIndex, gazetteer_index
 from heatdesk.geo.models import Building, Compound, Station, Substation
 from heatdesk.geo.names import NameForms, name_forms
@@ -47,6 +52,7 @@ SCORE_INITIALS = 0.92  # ljxq
 SCORE_CORE = 0.92  # the name without its type word: 翡翠梦溪 for 翡翠梦溪苑
 SCORE_PINYIN_CORE = 0.88
 SCORE_INITIALS_CORE = 0.85
+SCORE_CHINESE_SOUND_SLIP = 0.7
 SCORE_OTHER_TYPE_WORD = 0.62  # 蓝爵花园 for 蓝爵小区: probably, but ask
 ALIAS_DISCOUNT = 0.02
 # Phase (期) agreement: same, text names one the compound lacks, compound has one the text lacks.
@@ -96,10 +102,16 @@ class Resolution:
     confidence: float = 0.0
     confident: bool = False
     candidates: list[Candidate] = field(default_factory=list)
+    # The text or the caller named a district that does not hold the compound found.
+    district_mismatch: bool = False
 
     @property
     def building(self) -> str | None:
         return self.parsed.building
+
+    @property
+    def floor(self) -> str | None:
+        return self.parsed.floor
 
     @property
     def unit(self) -> str | None:
@@ -128,12 +140,14 @@ class Resolution:
             ),
             "building": self.building,
             "unit": self.unit,
+            "floor": self.floor,
             "room": self.room,
             "station": {"code": self.station.code, "name": self.station.name} if self.station else None,
             "substation": ({"code": self.substation.code, "name": self.substation.name} if self.substation else None),
             "confidence": self.confidence,
             "confident": self.confident,
             "candidates": self.candidates_json(),
+            "district_mismatch": self.district_mismatch,
         }
 
 
@@ -190,11 +204,11 @@ class _Scorer:
         self.probe = probe
         self.hits: dict[int, _Hit] = {}
 
-    def offer(self, positions: list[int], score: float, how: str) -> None:
+    def offer(self, positions: list[int], score: float, how: str, *, phase_said: bool = False) -> None:
         for position in positions:
             entry = self.index.names[position]
-            value = score * _phase_factor(self.probe, entry.forms)
-            if not entry.is_name:
+            value = score if phase_said else score * _phase_factor(self.probe, entry.forms)
+            if not entry.is_name and not entry.learned:
                 value -= ALIAS_DISCOUNT
             best = self.hits.get(entry.compound_id)
             if best is None or value > best.score:
@@ -207,6 +221,10 @@ class _Scorer:
         if probe.is_latin:
             self.offer(index.by_pinyin_base.get(probe.base, []), SCORE_PINYIN, "pinyin")
             self.offer(index.by_initials.get(probe.text, []), SCORE_INITIALS, "initials")
+            for position in index.by_spoken.get(probe.text, []):  # fcmxyeq: the phase said, not written
+                is_initials = len(probe.text) <= len(index.names[position].forms.text) + 2
+                score, how = (SCORE_INITIALS, "initials") if is_initials else (SCORE_PINYIN, "pinyin")
+                self.offer([position], score, how, phase_said=True)
             if len(probe.text) >= 2:
                 self.offer(index.by_pinyin_core.get(probe.base, []), SCORE_PINYIN_CORE, "pinyin")
                 self.offer(index.by_initials_core.get(probe.base, []), SCORE_INITIALS_CORE, "initials")
@@ -251,6 +269,8 @@ class _Scorer:
             for _, _, position in matches:
                 pinyin = index.pinyins[position]
                 score = _pinyin_typo_score(OSA.distance(probe.pinyin_base, pinyin), len(pinyin))
+                if not probe.is_latin:  # another character that sounds alike (泰乐苑 / 泰和苑): only a candidate
+                    score = min(score, SCORE_CHINESE_SOUND_SLIP)
                 if score:
                     self.offer([position], score, "fuzzy")
         if not probe.is_latin and len(probe.base) >= 3:
@@ -298,14 +318,19 @@ def _candidates(index: GazetteerIndex, ranked: list[tuple[int, _Hit]]) -> tuple[
 
 
 def compound_serving(compound: Compound, building: str | None) -> tuple[Station, Substation | None]:
-    """The building's own station and substation where recorded, else the compound's."""
+    """The building's own station and substation where recorded, else its imported range's, else the
+    compound's."""
     station, substation = compound.station, compound.substation
-    if building:
-        for record in Building.objects.filter(compound=compound).select_related("station", "substation"):
-            if building_number(record.number) == building:
-                station = record.station or station
-                substation = record.substation or (substation if record.station is None else None)
-                break
+    if not building:
+        return station, substation
+    for record in Building.objects.filter(compound=compound).select_related("station", "substation"):
+        if building_number(record.number) == building:
+            station = record.station or station
+            return station, record.substation or (substation if record.station is None else None)
+    found = building_range_for(compound, building)
+    if found is not None:
+        same_station = found.station_id == compound.station_id
+        return found.station, found.substation or (substation if same_station else None)
     return station, substation
 
 
@@ -341,6 +366,7 @@ def resolve(text: str, district: str | None = None) -> Resolution:
     if best is None:
         return empty
     confidence = _confidence([candidate.score for candidate in candidates])
+    mismatch = _district_mismatch(best, given=district, said=parsed.district)
     station, substation = compound_serving(best, parsed.building)
     return Resolution(
         parsed=parsed,
@@ -348,6 +374,13 @@ def resolve(text: str, district: str | None = None) -> Resolution:
         station=station,
         substation=substation,
         confidence=confidence,
-        confident=confidence >= CONFIDENT_AT,
+        confident=confidence >= CONFIDENT_AT and not mismatch,
         candidates=candidates,
+        district_mismatch=mismatch,
     )
+
+
+def _district_mismatch(compound: Compound, *, given: str | None, said: str | None) -> bool:
+    """True when a district was named (by the caller or in the text) that does not hold the compound."""
+    own = {compound.district.name, compound.district.code}
+    return any(named and named.strip() and named.strip() not in own for named in (given, said))

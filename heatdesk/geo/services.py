@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from heatdesk.core.errors import ValidationFailed
+from heatdesk.geo import resolver
 from heatdesk.geo.address import building_number, normalize, parse_address
 from heatdesk.geo.gazetteer_index import gazetteer_index_invalidate
 from heatdesk.geo.models import (
@@ -308,13 +309,18 @@ def _same_name(compound: Compound, text: str) -> bool:
 def compound_alias_learn(*, compound: Compound, text: str) -> CompoundAlias | None:
     """Keep the compound part of operator-confirmed text as a learned alias (with its pinyin).
 
-    Idempotent. Nothing is learned from text without Chinese characters (pinyin and initials are
-    matched anyway), from text that already names this compound, or from a name or alias of another
-    compound (it would make both ambiguous). Returns the alias now recorded, else None.
+    Idempotent. Pinyin or initials are learned only when they did not already route here (initials
+    shared by two compounds, ljxq): that exact text then means the chosen one. Nothing is learned
+    from text that already names this compound, or from a name or alias of another compound (it
+    would make both ambiguous). Returns the alias now recorded, else None.
     """
     alias = parse_address(text).compound_text.strip()
-    if len(alias) < 2 or alias.isascii() or len(alias) > 80:
+    if len(alias) < 2 or len(alias) > 80:
         return None
+    if alias.isascii():
+        routed = resolver.resolve(alias)
+        if not any(char.isalpha() for char in alias) or (routed.confident and routed.compound == compound):
+            return None
     existing = CompoundAlias.objects.filter(compound=compound, alias=alias).first()
     if existing is not None:
         return existing

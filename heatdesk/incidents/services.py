@@ -21,7 +21,7 @@ from heatdesk.core.errors import Conflict, ErrorCode, NotFound, OutOfScope, Perm
 from heatdesk.geo.models import Building, Compound
 from heatdesk.incidents.models import BurstSuggestion, Incident, IncidentArea, IncidentEvent, IncidentEventKind
 from heatdesk.incidents.selectors import incident_covers
-from heatdesk.tickets.models import Channel, Ticket
+from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.services import (
     TicketCreateResult,
     TicketIntake,
@@ -117,7 +117,6 @@ def _repair_open(incident: Incident, actor: User, first: IncidentArea) -> Ticket
     call = TicketIntake(
         caller_phone=REPAIR_CALLER_PHONE,
         category="no_heat",
-        channel=Channel.PROACTIVE,
         compound=first.compound.code,
         building=first.buildings[0] if len(first.buildings) == 1 else "",
         description=f"停热事件 {incident.code} 抢修：{incident.cause}（影响 {incident.households} 户）"[:4000],

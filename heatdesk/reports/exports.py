@@ -26,13 +26,16 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from heatdesk.audit.services import audit_phone_read
 from heatdesk.reports import kpis
 from heatdesk.reports.overview import DAILY_KPIS
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.tickets.models import Ticket
-from heatdesk.tickets.selectors import phone_masked, phone_visible_in_full
+from heatdesk.tickets.selectors import phone_full_q, phone_masked, phone_visible_in_full
 
 MAX_DETAIL_ROWS = 50_000
+# A CSV export streams at most this many tickets (with the 400-day period cap: a bounded cost per request).
+MAX_CSV_ROWS = 200_000
 PERCENT, MINUTES_FORMAT, INTEGER, DATETIME_FORMAT = "0.00%", "0.00", "0", "yyyy-mm-dd hh:mm:ss"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D2433")
@@ -107,8 +110,14 @@ def _xlsx_cell(ws, value: object) -> WriteOnlyCell:
 
 
 def _local(value: dt.datetime | None) -> dt.datetime | None:
-    """Excel has no time zones: write the desk's wall-clock time, without tzinfo."""
-    return value.astimezone(report_timezone()).replace(tzinfo=None) if value else None
+    """Excel has no time zones: write the desk's wall-clock time, without tzinfo (a time at the calendar's
+    edge, which has no local time, is written in UTC rather than breaking the download mid-stream)."""
+    if not value:
+        return None
+    try:
+        return value.astimezone(report_timezone()).replace(tzinfo=None)
+    except OverflowError:
+        return value.replace(tzinfo=None)
 
 
 def ticket_rows(*, tickets: QuerySet[Ticket], viewer=None, limit: int | None = None) -> Iterator[dict]:
@@ -127,8 +136,21 @@ def ticket_rows(*, tickets: QuerySet[Ticket], viewer=None, limit: int | None = N
         yield record
 
 
+def export_phones_audit(*, tickets: QuerySet[Ticket], viewer, via: str, limit: int) -> None:
+    """Audit the full phones an export carries (all of them for the command line, whose viewer is None)."""
+    shown = tickets if viewer is None else tickets.filter(phone_full_q(user=viewer))
+    numbers = shown.order_by("created_at", "id").values_list("number", flat=True)[:limit]
+    audit_phone_read(actor=viewer, ticket_numbers=numbers, via=via)
+
+
 def tickets_csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str]:
-    """CSV text (BOM first) of every ticket with its milestones, one chunk per line, for streaming."""
+    """CSV text (BOM first) of every ticket with its milestones, one chunk per line, for streaming; the full
+    phones it carries are audited before the first line."""
+    export_phones_audit(tickets=tickets, viewer=viewer, via="export_csv", limit=MAX_CSV_ROWS)
+    return _csv_lines(tickets=tickets, viewer=viewer)
+
+
+def _csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -141,7 +163,7 @@ def tickets_csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str
     yield "\ufeff"
     writer.writerow([name for name, _ in TICKET_COLUMNS])
     yield flush()
-    for record in ticket_rows(tickets=tickets, viewer=viewer):
+    for record in ticket_rows(tickets=tickets, viewer=viewer, limit=MAX_CSV_ROWS):
         writer.writerow(
             [
                 value.strftime("%Y-%m-%d %H:%M:%S")
@@ -213,7 +235,7 @@ def _overview_sheet(workbook: Workbook, bundle: dict, title: str) -> None:
         ("Definition", 70),
     ]
     sheet = _Sheet(workbook, "概览", headers, _intro(bundle, title))
-    for key, definition in kpis.KPI_DEFINITIONS.items():
+    for key, definition in kpis.REPORT_KPI_DEFINITIONS.items():
         value = bundle["kpis"][key]
         number_format = UNIT_FORMATS[definition.unit]
         numerator_format = MINUTES_FORMAT if definition.unit == kpis.MINUTES else INTEGER
@@ -312,10 +334,36 @@ def _hotspots_sheet(workbook: Workbook, bundle: dict) -> None:
         )
 
 
+def _communities_sheet(workbook: Workbook, bundle: dict) -> None:
+    """社区 (未诉先办): proactive_found and ledger_fixed_rate per community, each with its formula."""
+    found, fixed = (kpis.COMMUNITY_KPI_DEFINITIONS[key] for key in ("proactive_found", "ledger_fixed_rate"))
+    headers = [("社区编码", 22), ("社区", 18), (found.label_zh, 14), (fixed.label_zh, 14), ("分子", 10), ("分母", 10)]
+    intro = [
+        *_intro(bundle, "社区 未诉先办"),
+        f"{found.label_zh}: {found.formula_zh}",
+        f"{fixed.label_zh}: {fixed.formula_zh}",
+    ]
+    sheet = _Sheet(workbook, "社区", headers, intro)
+    for row in bundle.get("communities", []):
+        rate = row["kpis"]["ledger_fixed_rate"]
+        sheet.row(
+            [
+                row["code"],
+                row["name"],
+                row["kpis"]["proactive_found"]["value"],
+                rate["value"],
+                rate["numerator"],
+                rate["denominator"],
+            ],
+            [None, None, INTEGER, PERCENT, INTEGER, INTEGER],
+        )
+
+
 def _details_sheet(workbook: Workbook, bundle: dict, viewer) -> None:
     headers = [(name, 20 if name.endswith(("_at", "deadline")) else 14) for name, _ in TICKET_COLUMNS]
     intro = [*_intro(bundle, "明细"), f"最多 {MAX_DETAIL_ROWS} 行 / at most {MAX_DETAIL_ROWS} rows; 全部请导出 CSV"]
     sheet = _Sheet(workbook, "明细", headers, intro)
+    export_phones_audit(tickets=bundle["tickets"], viewer=viewer, via="export_xlsx", limit=MAX_DETAIL_ROWS)
     for record in ticket_rows(tickets=bundle["tickets"], viewer=viewer, limit=MAX_DETAIL_ROWS):
         values = [float(v) if isinstance(v, Decimal) else v for v in record.values()]
         sheet.row(values, [DATETIME_FORMAT if isinstance(v, dt.datetime) else None for v in values])
@@ -333,6 +381,7 @@ def report_workbook(*, bundle: dict, title: str, day: bool, viewer=None, details
     else:
         _daily_sheet(workbook, bundle)
     _hotspots_sheet(workbook, bundle)
+    _communities_sheet(workbook, bundle)
     if details:
         _details_sheet(workbook, bundle, viewer)
     output = io.BytesIO()

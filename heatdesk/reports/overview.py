@@ -152,6 +152,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
     tickets = selectors.report_tickets(user=user, period=period, scope=scope)
     book = selectors.report_book(user=user, period=period, scope=scope)
     values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=book)
+    values.update(kpis.community_kpis_compute(tickets=tickets))
     ranking_options = {"user": user, "tickets": tickets, "as_of": as_of, "scope": scope, "book": book}
     return {
         "period": period,
@@ -167,5 +168,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
         "response_histogram": response_histogram(tickets=tickets),
         "resolution_histogram": resolution_histogram(tickets=tickets),
         "hotspots": hotspots(tickets=tickets),
+        "communities": kpis.community_kpis_by_community(tickets=tickets),
+        "community_definitions": kpis.COMMUNITY_KPI_DEFINITIONS,
         "tickets": tickets,
     }

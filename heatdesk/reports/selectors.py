@@ -71,17 +71,32 @@ class Period:
         return body
 
 
+# A period is at most this many days (a 200-year export took 13 s and starved the server); dates lie in
+# [EARLIEST_DAY, LATEST_DAY], far from the calendar's edges where a day in local time overflows in UTC.
+MAX_PERIOD_DAYS = 400
+EARLIEST_DAY = dt.date(1970, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+
+
 def _date(raw: str | dt.date | None, name: str) -> dt.date | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw).strip())
-    except ValueError as error:
+        day = raw
+    else:
+        try:
+            day = dt.date.fromisoformat(str(raw).strip())
+        except ValueError as error:
+            raise ValidationFailed(
+                f"{name} 须为日期 YYYY-MM-DD / {name} must be a date YYYY-MM-DD", details=[{"field": name}]
+            ) from error
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
         raise ValidationFailed(
-            f"{name} 须为日期 YYYY-MM-DD / {name} must be a date YYYY-MM-DD", details=[{"field": name}]
-        ) from error
+            f"{name} 超出范围（{EARLIEST_DAY} 至 {LATEST_DAY}） / "
+            f"{name} must lie between {EARLIEST_DAY} and {LATEST_DAY}",
+            details=[{"field": name}],
+        )
+    return day
 
 
 def period_parse(*, date_from: str | dt.date | None, date_to: str | dt.date | None) -> Period:
@@ -91,6 +106,12 @@ def period_parse(*, date_from: str | dt.date | None, date_to: str | dt.date | No
     first = _date(date_from, "from") or season_start(last)
     if first > last:
         raise ValidationFailed("开始日期晚于结束日期 / from is after to", details=[{"field": "from"}])
+    if (last - first).days + 1 > MAX_PERIOD_DAYS:
+        raise ValidationFailed(
+            f"时段最长 {MAX_PERIOD_DAYS} 天 / a period may span at most {MAX_PERIOD_DAYS} days",
+            code=ErrorCode.PERIOD_TOO_LONG,
+            details=[{"field": "from", "max_days": MAX_PERIOD_DAYS}],
+        )
     return Period(first, last)
 
 
@@ -218,16 +239,15 @@ def report_book(*, user: User | None, period: Period, scope: ReportScope) -> Day
 def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of: dt.datetime | None = None) -> dict:
     """The KPI report of DESIGN §5 for one period and scope: period, scope, kpis and definitions."""
     as_of = as_of or clock.now()
-    values = kpis.kpis_compute(
-        tickets=report_tickets(user=user, period=period, scope=scope),
-        as_of=as_of,
-        book=report_book(user=user, period=period, scope=scope),
-    )
+    tickets = report_tickets(user=user, period=period, scope=scope)
+    values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=report_book(user=user, period=period, scope=scope))
+    values.update(kpis.community_kpis_compute(tickets=tickets))
     return {
         "period": period.as_json(as_of=as_of),
         "scope": scope.as_json(),
         "kpis": {key: {**value, "definition": key} for key, value in values.items()},
-        "definitions": kpis.kpis_definitions_json(),
+        "definitions": kpis.report_definitions_json(),
+        "callback_channels": kpis.callback_channels(tickets=tickets),
     }
 
 

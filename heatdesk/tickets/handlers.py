@@ -29,6 +29,10 @@ from heatdesk.tickets.states import Action, TicketStatus, callback_retry_refusal
 MAX_TEXT = 2000
 
 
+# How far one extension may move the resolution deadline (a far-future date would break every clock).
+MAX_EXTENSION = dt.timedelta(days=30)
+
+
 @dataclass
 class ActionContext:
     ticket: Ticket
@@ -52,7 +56,11 @@ def _temperature(payload: dict, name: str = "indoor_temp") -> Decimal | None:
     if raw is None or raw == "":
         return None
     try:
-        value = Decimal(str(raw)).quantize(Decimal("0.1"))
+        value = Decimal(str(raw))
+        # NaN and the infinities are numbers to Decimal but not temperatures (NaN also breaks comparison).
+        if not value.is_finite():
+            raise InvalidOperation
+        value = value.quantize(Decimal("0.1")) if abs(value) < 1000 else value
     except InvalidOperation as error:
         raise ValidationFailed(f"室温不是数字 / {name} is not a number", details=[{"field": name}]) from error
     if not Decimal(-30) <= value <= Decimal(45):
@@ -230,6 +238,13 @@ def extend(ctx: ActionContext) -> dict:
         raise ValidationFailed(
             "延期时间须晚于当前处置时限 / until must be after the current deadline", details=[{"field": "until"}]
         )
+    latest = max(ticket.resolution_deadline or ctx.now, ctx.now) + MAX_EXTENSION
+    if until > latest:
+        raise ValidationFailed(
+            f"延期最多至当前处置时限后 {MAX_EXTENSION.days} 天 / until may be at most {MAX_EXTENSION.days} days "
+            "after the current deadline",
+            details=[{"field": "until"}],
+        )
     ticket.extension_requested_until = until
     ticket.extension_reason = reason[:200]
     return {"until": until.isoformat(), "reason": reason}
@@ -285,9 +300,12 @@ def urge(ctx: ActionContext) -> dict:
 
 def callback(ctx: ActionContext) -> dict:
     ticket, payload, actor = ctx.ticket, ctx.payload, ctx.actor
+    channel = payload.get("channel") or "phone"  # phone | sms_link (the citizen's rating link)
+    if channel not in ("phone", "sms_link"):
+        raise ValidationFailed("回访方式无效 / channel must be phone or sms_link", details=[{"field": "channel"}])
     reached = _bool(payload, "reached", label="是否接通")
     comment = _text(payload, "comment", required=False, label="市民意见")
-    answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": ""}
+    answers: dict[str, Any] = {"contacted": None, "fixed": None, "satisfaction": "", "channel": channel}
     if not reached:
         refusal = callback_retry_refusal(ticket, ctx.now)  # depends on the answer, so checked here
         if refusal is not None:

@@ -7,8 +7,8 @@ transitions happened months ago in another system; replaying them would notify s
 and stamp today's time. So history is written as it was: Ticket rows with their status and milestones
 given in the constructor (bulk_create), one `create` TicketEvent with {"imported": true} each, and the
 final answer of a confirmed closure as one TicketCallback, so last season reports like this one.
-No SLA clocks are started: history raises no alerts. The local days it adds tickets to are announced
-with `signals.tickets_imported` in the same transaction; the reports app unseals them in its day book.
+No SLA clocks are started: history raises no alerts. The local days it adds tickets to are handed to
+the caller's `days_written` in the same transaction (the command has the reports day book unseal them).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -42,7 +43,6 @@ from heatdesk.tickets.models import (
     TicketCallback,
     TicketEvent,
 )
-from heatdesk.tickets.signals import tickets_imported
 from heatdesk.tickets.states import TicketStatus
 
 MILESTONES = (
@@ -114,6 +114,10 @@ def ticket_file_rows(path: str | Path) -> list[tuple[int, dict]]:
 def _desk_zone() -> ZoneInfo:
     """The desk's wall clock (settings.TIME_ZONE): naive times in old files, and the days of the day book."""
     return ZoneInfo(settings.TIME_ZONE)
+
+
+# Told, inside the import's transaction, which local days gained tickets.
+DaysWritten = Callable[[set[dt.date]], None]
 
 
 @dataclass
@@ -341,7 +345,7 @@ def _ticket_from_row(row: dict, lookups: _Lookups, default_owner: str | None) ->
     )
 
 
-def _history_write(built: list[Ticket]) -> list[Ticket]:
+def _history_write(built: list[Ticket], days_written: DaysWritten | None) -> list[Ticket]:
     """The tickets, one imported `create` event each and the final answer of confirmed closures, at once."""
     with transaction.atomic():
         tickets = Ticket.objects.bulk_create(built, batch_size=1000)
@@ -376,14 +380,19 @@ def _history_write(built: list[Ticket]) -> list[Ticket]:
             ],
             batch_size=1000,
         )
-        # Days that gained tickets: the reports app unseals them in its day book (computed live again).
-        days = {ticket.created_at.astimezone(_desk_zone()).date() for ticket in tickets}
-        tickets_imported.send(sender=Ticket, days=days)
+        # Days that gained tickets: the caller (the command) has the reports day book unseal them, in
+        # this transaction, so a sealed day is never stale.
+        if days_written is not None:
+            days_written({ticket.created_at.astimezone(_desk_zone()).date() for ticket in tickets})
     return tickets
 
 
 def tickets_import_rows(
-    *, rows: list[tuple[int, dict]], default_owner: str | None = None, dry_run: bool = False
+    *,
+    rows: list[tuple[int, dict]],
+    default_owner: str | None = None,
+    dry_run: bool = False,
+    days_written: DaysWritten | None = None,
 ) -> TicketImportReport:
     """Load historical tickets, all or nothing, idempotent by number.
 
@@ -414,6 +423,6 @@ def tickets_import_rows(
     if report.rejected or dry_run:
         report.created = 0 if report.rejected else len(built)
         return report
-    tickets = _history_write(built)
+    tickets = _history_write(built, days_written)
     report.created = len(tickets)
     return report

@@ -248,6 +248,10 @@ class TicketCallback(models.Model):
     satisfaction = models.CharField(_("满意度"), max_length=18, choices=Satisfaction.choices, blank=True, default="")
     comment = models.TextField(_("市民意见"), blank=True, default="")
     outcome = models.CharField(_("结果"), max_length=12)  # closed | redo | retry
+    # How the answer came: phone (the operator's callback) or sms_link (the citizen's rating link).
+    channel = models.CharField(
+        _("回访方式"), max_length=10, choices=[("phone", _("电话")), ("sms_link", _("短信链接"))], default="phone"
+    )
 
     class Meta:
         verbose_name = _("回访记录")

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
 from heatdesk.core import clock
-from heatdesk.core.errors import NotFound
+from heatdesk.core.errors import ErrorCode, NotFound, PermissionDenied
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.states import OPEN_STATUSES, TRANSITIONS, TicketStatus, action_refusal
 
 FULL_PHONE_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD, Role.ADMIN})
+# A ticket is "dispatched to" its station in these statuses (after at least one dispatch).
+DISPATCHED_STATUSES = frozenset(
+    {TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.RESOLVED, TicketStatus.CLOSED}
+)
+LAST_DIGITS = 4
+PHONE_LIKE_PATTERN = re.compile(r"\d{7,}")
+TICKET_NUMBER_PATTERN = re.compile(r"GR\d{12}", re.IGNORECASE)
 
 
 def first_of(tickets: QuerySet[Ticket]) -> Ticket | None:
@@ -100,6 +109,7 @@ class TicketFilters:
 
 def ticket_search(*, user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     """Visible tickets matching the filters, newest first."""
+    phone_search_check(user=user, phone=filters.phone, q=filters.q)
     tickets = ticket_list_visible_to(user=user)
     if filters.status:
         tickets = tickets.filter(status__in=filters.status)
@@ -108,7 +118,7 @@ def ticket_search(*, user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     if filters.station:
         tickets = tickets.filter(station__code=filters.station)
     if filters.phone:
-        tickets = tickets.filter(caller_phone=filters.phone)
+        tickets = _phone_filter(tickets, user=user, phone=filters.phone)
     if filters.owner:
         tickets = tickets.filter(owner__username=filters.owner)
     if filters.category:
@@ -117,13 +127,15 @@ def ticket_search(*, user: User, filters: TicketFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(urgency=filters.urgency)
     if filters.q:
         text = filters.q.strip()
-        tickets = tickets.filter(
+        words = (
             Q(number__icontains=text)
             | Q(address__icontains=text)
             | Q(description__icontains=text)
             | Q(compound__name__icontains=text)
-            | Q(caller_phone=text)
         )
+        if phone_like(text):
+            words |= Q(caller_phone=re.sub(r"[\s\-]", "", text)) & phone_full_q(user=user)
+        tickets = tickets.filter(words)
     if filters.overdue is True:
         tickets = tickets.filter(overdue_q())
     elif filters.overdue is False:
@@ -150,11 +162,63 @@ def ticket_open_related(
     return sorted(found.values(), key=lambda t: t.created_at, reverse=True)[:20]
 
 
-def phone_visible_in_full(*, user: User, ticket: Ticket) -> bool:
-    """Phones show in full to the desk and to the station the ticket is dispatched to; masked elsewhere."""
+def phone_visible_in_full(*, user: User, ticket: Any) -> bool:
+    """Phones show in full to the desk and to the station the ticket is dispatched to (not merely routed
+    to: before dispatch, or after the station returned it, the number stays masked); masked elsewhere.
+    `ticket` needs `station_id`, `status` and `first_dispatched_at` (a Ticket or a row of them)."""
     if user.role in FULL_PHONE_ROLES or user.is_superuser:
         return True
-    return user.role == Role.STATION and ticket.station_id is not None and ticket.station_id == user.station_id
+    return (
+        user.role == Role.STATION
+        and ticket.station_id is not None
+        and ticket.station_id == user.station_id
+        and ticket.first_dispatched_at is not None
+        and ticket.status in DISPATCHED_STATUSES
+    )
+
+
+def phone_full_q(*, user: User) -> Q:
+    """The rows of `phone_visible_in_full` as a filter (for searches by phone)."""
+    if user.role in FULL_PHONE_ROLES or user.is_superuser:
+        return Q()
+    if user.role == Role.STATION and user.station_id is not None:
+        return Q(station_id=user.station_id, first_dispatched_at__isnull=False, status__in=DISPATCHED_STATUSES)
+    return Q(pk__in=[])
+
+
+def phone_search_allowed(*, user: User) -> bool:
+    """Only those who may see some phones in full may search by one (DESIGN §11): else a search by
+    number, tried 10⁴ times, would undo the mask."""
+    return user.role in FULL_PHONE_ROLES or user.is_superuser or user.role == Role.STATION
+
+
+def phone_like(text: str | None) -> bool:
+    """Free text that carries a phone number: 7+ digits once spaces and dashes are gone (ticket numbers,
+    GR + 12 digits, are not phones)."""
+    cleaned = TICKET_NUMBER_PATTERN.sub("", re.sub(r"[\s\-]", "", text or ""))
+    return PHONE_LIKE_PATTERN.search(cleaned) is not None
+
+
+def _phone_search_refused() -> PermissionDenied:
+    return PermissionDenied(
+        "无权按电话号码查询 / searching by phone number is not allowed for this role",
+        code=ErrorCode.PHONE_SEARCH_NOT_ALLOWED,
+    )
+
+
+def phone_search_check(*, user: User, phone: str | None = None, q: str | None = None) -> None:
+    """403 `phone_search_not_allowed` for a phone filter or a phone-like text from a role that sees masks."""
+    if (phone or phone_like(q)) and not phone_search_allowed(user=user):
+        raise _phone_search_refused()
+
+
+def _phone_filter(tickets: QuerySet[Ticket], *, user: User, phone: str) -> QuerySet[Ticket]:
+    """The whole number, or its last four digits; only among tickets whose phone this user sees in full."""
+    digits = re.sub(r"[\s\-]", "", phone)
+    tickets = tickets.filter(phone_full_q(user=user))
+    if len(digits) == LAST_DIGITS and digits.isdigit():
+        return tickets.filter(caller_phone__endswith=digits)
+    return tickets.filter(caller_phone=digits)
 
 
 def phone_masked(phone: str) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 
@@ -17,6 +18,7 @@ from heatdesk.accounts.models import Role, User
 from heatdesk.core import clock
 from heatdesk.core.errors import (
     Conflict,
+    ErrorCode,
     NotFound,
     PermissionDenied,
     TransitionNotAllowed,
@@ -36,6 +38,16 @@ from heatdesk.tickets.states import TRANSITIONS, Action, TicketStatus, action_re
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9\-]{5,19}$")
 CREATE_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD})
+IMAGE_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/heic": "heic",
+}
+# The longest text each intake field stores (the model's column widths): longer input is refused, not cut.
+FIELD_LIMITS = {"caller_name": 40, "description": 4000, "address": 200, "building": 10, "unit": 10, "room": 10}
+IDEMPOTENCY_KEY_MAX = 80
 IMAGE_SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg",
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -125,11 +137,31 @@ def _desk_phone(actor: User, caller_phone: str) -> str:
     return phone
 
 
+def _bounded(name: str, value: object, limit: int) -> str:
+    """The text as given (trimmed where noted), refused by name when longer than its column: never cut."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        raise ValidationFailed(
+            f"{name} 过长（最多 {limit} 个字符） / {name} is longer than {limit} characters",
+            code=ErrorCode.FIELD_TOO_LONG,
+            details=[{"field": name, "max_length": limit}],
+        )
+    return text
+
+
+def idempotency_key_checked(key: str | None) -> str:
+    """The Idempotency-Key header trimmed; longer than the stored key is a 422, so two keys never collide."""
+    return _bounded("Idempotency-Key", (key or "").strip(), IDEMPOTENCY_KEY_MAX)
+
+
 def _intake_checked(actor: User, call: TicketIntake) -> TicketIntake:
     """The call with its codes checked and its text normalised; leaks and flooding are urgent (DESIGN §3)."""
     phone = _desk_phone(actor, call.caller_phone)
     category = _choice(call.category, Category, "category")
     urgency = Urgency.URGENT if category in URGENT_CATEGORIES else _choice(call.urgency, Urgency, "urgency", "normal")
+    text = {name: _bounded(name, getattr(call, name), limit) for name, limit in FIELD_LIMITS.items()}
+    for name in ("building", "unit", "room"):
+        text[name] = _bounded(name, text[name].strip(), FIELD_LIMITS[name])
     return replace(
         call,
         caller_phone=phone,
@@ -137,15 +169,10 @@ def _intake_checked(actor: User, call: TicketIntake) -> TicketIntake:
         kind=_choice(call.kind, Kind, "kind"),
         urgency=urgency,
         channel=_choice(call.channel, Channel, "channel", Channel.PHONE),
-        caller_name=(call.caller_name or "")[:40],
-        description=(call.description or "")[:4000],
-        address=(call.address or "")[:200],
-        building=str(call.building or "").strip(),
-        unit=str(call.unit or "").strip(),
-        room=str(call.room or "").strip(),
-        idempotency_key=(call.idempotency_key or "").strip()[:80],
-        incident=(call.incident or "").strip()[:20],
-        related_to=(call.related_to or "").strip()[:20],
+        **text,
+        idempotency_key=idempotency_key_checked(call.idempotency_key),
+        incident=_bounded("incident", (call.incident or "").strip(), 20),
+        related_to=_bounded("related_to", (call.related_to or "").strip(), 20),
     )
 
 
@@ -292,26 +319,30 @@ def ticket_repeat_call_register(
 ) -> TicketCreateResult:
     """Attach a repeat call (重复来电) to an open ticket, which urges it; replays with the same key do nothing."""
     phone = _desk_phone(actor, caller_phone)
-    key = (idempotency_key or "").strip()[:80]
-    target = first_of(ticket_list_visible_to(user=actor).filter(number=number))
-    if target is None:
-        raise ValidationFailed(
-            f"重复来电的工单 {number} 不存在 / repeat_of {number} not found", details=[{"field": "repeat_of"}]
+    key = idempotency_key_checked(idempotency_key)
+    with transaction.atomic():
+        # The row lock comes before the replay check: concurrent calls with one key queue here, and each
+        # after the first finds the first one's event (ten at once recorded up to five urges otherwise).
+        target = first_of(
+            ticket_list_visible_to(user=actor)
+            .filter(number=number)
+            .select_related(None)
+            .select_for_update(of=("self",))
         )
-    if key and target.events.filter(actor=actor, data__idempotency_key=key).exists():
-        return TicketCreateResult(ticket=target, created=False, repeat_call=True)
-    if not target.is_open:
-        raise ValidationFailed(
-            "该工单已办结，请新建工单 / that ticket is closed: open a new one",
-            code="repeat_of_closed",
-            details=[{"field": "repeat_of"}],
-        )
-    ticket = ticket_act(
-        actor=actor,
-        number=number,
-        action=Action.URGE,
-        payload={"note": note or "市民重复来电", "repeat_call": True, "caller_phone": phone, "idempotency_key": key},
-    )
+        if target is None:
+            raise ValidationFailed(
+                f"重复来电的工单 {number} 不存在 / repeat_of {number} not found", details=[{"field": "repeat_of"}]
+            )
+        if key and target.events.filter(actor=actor, data__idempotency_key=key).exists():
+            return TicketCreateResult(ticket=target, created=False, repeat_call=True)
+        if not target.is_open:
+            raise ValidationFailed(
+                "该工单已办结，请新建工单 / that ticket is closed: open a new one",
+                code=ErrorCode.REPEAT_OF_CLOSED,
+                details=[{"field": "repeat_of"}],
+            )
+        payload = {"note": note or "市民重复来电", "repeat_call": True, "caller_phone": phone, "idempotency_key": key}
+        ticket = ticket_act(actor=actor, number=number, action=Action.URGE, payload=payload)
     return TicketCreateResult(ticket=ticket, created=False, repeat_call=True)
 
 
@@ -442,6 +473,9 @@ def ticket_attachment_add(*, actor: User, number: str, upload: UploadedFile) -> 
             raise TransitionNotAllowed("工单已办结，不能再上传照片 / ticket is no longer open")
         now = clock.now()
         name = re.sub(r"[^\w.\-]", "_", (upload.name or "photo"))[-80:]
+        # Stored under the extension of the sniffed type, whatever the upload was called: a PNG named
+        # `x.html` must never be served (by any web server in front of MEDIA_ROOT) as HTML.
+        stored_name = f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(8)}.{IMAGE_EXTENSIONS[content_type]}"
         attachment = TicketAttachment(
             ticket=ticket,
             content_type=content_type,
@@ -450,7 +484,7 @@ def ticket_attachment_add(*, actor: User, number: str, upload: UploadedFile) -> 
             uploaded_by=actor,
             uploaded_at=now,
         )
-        attachment.file.save(f"{now:%Y%m%d%H%M%S}-{name}", upload, save=False)
+        attachment.file.save(stored_name, upload, save=False)
         attachment.save()
         event_record(
             ticket=ticket,

@@ -19,6 +19,8 @@ from heatdesk.tickets.models import Ticket, TicketAttachment
 from heatdesk.tickets.selectors import (
     TicketFilters,
     overdue_q,
+    phone_full_q,
+    phone_search_check,
     ticket_get_visible,
     ticket_list_visible_to,
     ticket_open_related,
@@ -237,9 +239,11 @@ def ticket_live_version(*, user: User, number: str) -> str:
 def ticket_find(*, user: User, query: str, limit: int = 50) -> list[Ticket]:
     """Tickets matching a number, phone, address or text, newest first (工单查询)."""
     query = (query or "").strip()
+    phone_search_check(user=user, q=query)
     if not query:
         return list(list_rows(ticket_list_visible_to(user=user)).order_by("-created_at", "-id")[:limit])
-    exact = ticket_list_visible_to(user=user).filter(Q(number=query) | Q(caller_phone=phone_normal(query)))
+    by_phone = Q(caller_phone=phone_normal(query)) & phone_full_q(user=user)
+    exact = ticket_list_visible_to(user=user).filter(Q(number=query) | by_phone)
     rows = list(list_rows(exact).order_by("-created_at", "-id")[:limit])
     if rows:
         return rows

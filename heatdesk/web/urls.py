@@ -38,4 +38,6 @@ urlpatterns = [
     path("reports/", include("heatdesk.web.reports.urls")),
     # 停热事件
     path("incidents/", include("heatdesk.web.incidents.urls")),
+    # 社区
+    path("community/", include("heatdesk.web.community.urls")),
 ]

@@ -14,14 +14,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from heatdesk.accounts.models import Role
+from heatdesk.audit.services import audit_phone_read
 from heatdesk.core import clock
-from heatdesk.core.errors import DomainError, ErrorCode, NotFound
+from heatdesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
+from heatdesk.feedback.selectors import DESK_ROLES, sms_list_for_ticket
+from heatdesk.feedback.services import ticket_act_with_sms
 from heatdesk.geo.selectors import station_list
 from heatdesk.tickets.models import ResolutionCause, Satisfaction
-from heatdesk.tickets.services import ticket_act, ticket_attachment_add
+from heatdesk.tickets.selectors import phone_visible_in_full
+from heatdesk.tickets.services import IMAGE_EXTENSIONS, ticket_attachment_add
 from heatdesk.tickets.states import TRANSITIONS, Action, callback_next_try
 from heatdesk.web import selectors
-from heatdesk.web.access import TICKET_READERS, role_required
+from heatdesk.web.access import TICKET_READERS, forbidden, role_required
 from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, action_payload, ticket_actions_for
 from heatdesk.web.clocks import current_clock
 from heatdesk.web.timeline import ticket_timeline
@@ -38,11 +42,27 @@ def _is_crew(request) -> bool:
     return request.resolver_match.url_name == "crew-ticket" or request.POST.get("crew") == "1"
 
 
+# The widest times a page can show in the desk's zone (9999-12-31 23:00 UTC is already past the calendar).
+DISPLAY_EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+DISPLAY_LATEST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
+def _displayable(*rows) -> None:
+    """Clamp, in memory only, times at the calendar's edge so that rendering them in local time cannot
+    overflow (a ticket extended to 9999-12-31 before extensions were bounded must still open)."""
+    for row in rows:
+        for field in row._meta.concrete_fields:
+            value = getattr(row, field.attname)
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                setattr(row, field.attname, min(max(value, DISPLAY_EARLIEST), DISPLAY_LATEST))
+
+
 def ticket_context(request, number: str, *, errors: dict | None = None, posted=None) -> dict:
     """Everything the ticket page renders (raises NotFound when the user may not see the ticket)."""
     now = clock.now()
     page = selectors.ticket_page(user=request.user, number=number, now=now)
     ticket = page.ticket
+    _displayable(ticket)
     station_codes = {e.data.get("station") for e in page.events if isinstance(e.data, dict) and e.data.get("station")}
     stations = {s.code: s.name for s in station_list() if s.code in station_codes} if station_codes else {}
     actions = ticket_actions_for(user=request.user, ticket=ticket, now=now)
@@ -70,6 +90,9 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
         "version": selectors.live_version(ticket, len(page.alerts)),
         "crew": crew,
         "here": reverse("web:crew-ticket" if crew else "web:ticket", args=[number]),
+        "sms_messages": list(sms_list_for_ticket(user=request.user, number=number))
+        if request.user.role in DESK_ROLES
+        else None,
     }
 
 
@@ -77,7 +100,10 @@ def _extend_default(ticket) -> str:
     """A day past the current resolution deadline, as a `datetime-local` value in Hohhot time."""
     if ticket.resolution_deadline is None:
         return ""
-    return timezone.localtime(ticket.resolution_deadline + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    try:
+        return timezone.localtime(ticket.resolution_deadline + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    except OverflowError:  # a deadline at the calendar's edge (data from before extensions were bounded)
+        return ""
 
 
 @require_GET
@@ -87,6 +113,8 @@ def ticket_detail(request, number: str):
         context = ticket_context(request, number)
     except NotFound as error:
         return _not_found(request, error)
+    if phone_visible_in_full(user=request.user, ticket=context["ticket"]):
+        audit_phone_read(actor=request.user, ticket_numbers=[number], via="ticket_page", request=request)
     return render(request, "web/ticket/ticket.html", context)
 
 
@@ -97,7 +125,9 @@ def ticket_action(request, number: str, action: str):
     if action not in TRANSITIONS:
         raise Http404
     try:
-        ticket_act(actor=request.user, number=number, action=action, payload=action_payload(action, request.POST))
+        ticket_act_with_sms(
+            actor=request.user, number=number, action=action, payload=action_payload(action, request.POST)
+        )
     except NotFound as error:
         return _not_found(request, error)
     except DomainError as error:
@@ -134,7 +164,11 @@ def ticket_photo(request, number: str, attachment_id: int):
         attachment = selectors.ticket_attachment_visible(user=request.user, number=number, attachment_id=attachment_id)
     except NotFound as error:
         raise Http404(error.message) from error
+    # The type sniffed at upload, never guessed by the browser; inline under a name we made, not the uploader's.
+    extension = IMAGE_EXTENSIONS.get(attachment.content_type, "bin")
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="{number}-{attachment.id}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -158,5 +192,8 @@ def ticket_live(request, number: str):
 def ticket_list(request):
     """工单查询: by number, phone, address or words; newest first."""
     query = request.GET.get("q", "")
-    rows = selectors.ticket_find(user=request.user, query=query)
+    try:
+        rows = selectors.ticket_find(user=request.user, query=query)
+    except PermissionDenied as error:
+        return forbidden(request, error.message)
     return render(request, "web/ticket/list.html", {"rows": rows, "q": query, "now": clock.now()})

@@ -53,13 +53,19 @@ class IncidentBannerOut(Schema):
 
 class ResolveOut(Schema):
     compound: CompoundRefOut | None
-    building: str | None
-    unit: str | None
-    room: str | None
+    building: str | None = Field(
+        description='楼号,如 "3"、"A"、"10B";不会是楼层或门牌号 / building as typed, never a floor or road number'
+    )
+    unit: str | None = Field(description='单元,如 "2"、"A"、"东" / unit')
+    floor: str | None = Field(description='楼层,如 "5"(3号楼2单元5楼501) / floor, when said')
+    room: str | None = Field(description='室/户,如 "501"、"东" / room')
     station: OrgOut | None
     substation: OrgOut | None
-    confidence: float
-    confident: bool
+    confidence: float = Field(ge=0, le=1)
+    confident: bool = Field(description="可自动派单 / safe to route without asking")
+    district_mismatch: bool = Field(
+        description="所说的区不含匹配到的小区(此时 confident 为 false) / the district named does not hold the compound"
+    )
     candidates: list[CandidateOut]
     incident: IncidentBannerOut | None = Field(None, description="the open outage (停热事件) at this address")
 

@@ -39,12 +39,12 @@ class KpiDefinitionOut(Schema):
 
 def _keyed(name: str, value: type[Schema], keys: tuple[str, ...], doc: str) -> type[Schema]:
     """A schema with one required property per KPI key, so the document names every key."""
-    fields = {key: (value, Field(description=kpis.KPI_DEFINITIONS[key].label_en)) for key in keys}
+    fields = {key: (value, Field(description=kpis.REPORT_KPI_DEFINITIONS[key].label_en)) for key in keys}
     return create_model(name, __base__=Schema, __doc__=doc, **fields)  # type: ignore[call-overload]
 
 
-KpisOut = _keyed("KpisOut", KpiReportValueOut, kpis.KPI_KEYS, "Every KPI of DESIGN §5.")
-KpiDefinitionsOut = _keyed("KpiDefinitionsOut", KpiDefinitionOut, kpis.KPI_KEYS, "Each KPI's formula.")
+KpisOut = _keyed("KpisOut", KpiReportValueOut, kpis.REPORT_KPI_KEYS, "Every KPI of DESIGN §5 (and §11 Community).")
+KpiDefinitionsOut = _keyed("KpiDefinitionsOut", KpiDefinitionOut, kpis.REPORT_KPI_KEYS, "Each KPI's formula.")
 RankingKpisOut = _keyed("RankingKpisOut", KpiValueOut, rankings.SHOWN_KPIS, "The KPIs a ranking shows.")
 
 
@@ -71,11 +71,26 @@ class ScopeOut(Schema):
     operator: str | None = Field(description="owner operator's username")
 
 
+class CallbackChannelOut(Schema):
+    callbacks: int
+    reached: int
+    satisfied: int
+    fixed: int
+
+
+class CallbackChannelsOut(Schema):
+    """Callbacks by how the answer came; counts only (the rates above count both channels alike)."""
+
+    phone: CallbackChannelOut
+    sms_link: CallbackChannelOut
+
+
 class KpiReportOut(Schema):
     period: PeriodOut
     scope: ScopeOut
     kpis: KpisOut  # type: ignore[valid-type]
     definitions: KpiDefinitionsOut  # type: ignore[valid-type]
+    callback_channels: CallbackChannelsOut | None = None
 
 
 class RuleOut(Schema):

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from heatdesk.core import clock
+from heatdesk.core.errors import ValidationFailed
 from heatdesk.supervision import selectors
 from heatdesk.supervision.models import Alert
 
@@ -92,12 +93,19 @@ def alert_json(alert: Alert) -> dict:
     }
 
 
+SINCE_EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+SINCE_LATEST = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
+
+
 @router.get("/alerts", response=list[AlertOut])
 def supervision_alerts(request, query: Query[AlertQuery]):
     """Alerts newest first: the desk, regulator and admins see all, a station its own, a company its stations'."""
     since = query.since
     if since is not None and timezone.is_naive(since):
         since = timezone.make_aware(since)  # a time without offset is Hohhot time
+    if since is not None and not SINCE_EARLIEST <= since <= SINCE_LATEST:
+        # 0001-01-01 in Hohhot time has no UTC; 9999-12-31 neither: refuse the calendar's edges.
+        raise ValidationFailed("since 超出范围 / since must lie between 1970 and 2999", details=[{"field": "since"}])
     filters = selectors.AlertFilters(
         ticket=query.ticket,
         stage=query.stage,

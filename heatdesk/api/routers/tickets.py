@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from heatdesk.api import ticket_schemas as io
 from heatdesk.api.presenters import attachment_json, event_json, ticket_detail, ticket_summary
+from heatdesk.audit.services import audit_phone_read
 from heatdesk.core.errors import NotFound, ValidationFailed
+from heatdesk.feedback.services import sms_queue_for_ticket_change, ticket_act_with_sms, ticket_intake_with_sms
 from heatdesk.incidents.services import incident_call_take
 from heatdesk.tickets import selectors, services
 from heatdesk.tickets.states import Action
@@ -19,6 +22,13 @@ router = Router(tags=["tickets"])
 
 def _as_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _audit_full_phones(request, tickets: list, *, via: str) -> None:
+    """One audit entry naming the tickets whose full phone this response shows (none: nothing written)."""
+    user = request.auth
+    shown = [t.number for t in tickets if selectors.phone_visible_in_full(user=user, ticket=t)]
+    audit_phone_read(actor=user, ticket_numbers=shown, via=via, request=request)
 
 
 @router.post("", response={200: io.TicketCreateOut, 201: io.TicketCreateOut})
@@ -50,9 +60,12 @@ def ticket_create(request, payload: io.TicketCreateIn, idempotency_key: str = He
                     "关联停热事件的来电不单独派单 / a call attached to an incident is not dispatched on its own",
                     code="incident_call_not_dispatched",
                 )
-            result = incident_call_take(actor=user, code=incident, call=call)
+            with transaction.atomic():  # the attached call and the caller's received SMS together
+                result = incident_call_take(actor=user, code=incident, call=call)
+                if result.created:
+                    sms_queue_for_ticket_change(ticket=result.ticket, action=Action.CREATE, at=result.ticket.created_at)
         else:
-            result = services.ticket_intake(actor=user, call=call, dispatch=dispatch)
+            result = ticket_intake_with_sms(actor=user, call=call, dispatch=dispatch)
     body = ticket_detail(result.ticket, viewer=user)
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open]
@@ -78,7 +91,8 @@ def ticket_list(request, query: Query[io.TicketListQuery]):
     tickets = selectors.ticket_search(user=user, filters=filters)
     count = tickets.count()
     start = (query.page - 1) * query.page_size
-    page = tickets[start : start + query.page_size]
+    page = list(tickets[start : start + query.page_size])
+    _audit_full_phones(request, page, via="api_list")
     return {
         "count": count,
         "page": query.page,
@@ -90,7 +104,9 @@ def ticket_list(request, query: Query[io.TicketListQuery]):
 @router.get("/{number}", response=io.TicketOut)
 def ticket_get(request, number: str):
     """Every field, milestone, deadline, the owner, the station with its code, and the event log."""
-    return ticket_detail(selectors.ticket_get_visible(user=request.auth, number=number), viewer=request.auth)
+    ticket = selectors.ticket_get_visible(user=request.auth, number=number)
+    _audit_full_phones(request, [ticket], via="api_detail")
+    return ticket_detail(ticket, viewer=request.auth)
 
 
 @router.get("/{number}/events", response=list[io.EventOut])
@@ -134,7 +150,7 @@ ACTION_BODIES: dict[str, type[Schema] | None] = {
 
 
 def _act(request, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-    ticket = services.ticket_act(actor=request.auth, number=number, action=action, payload=payload)
+    ticket = ticket_act_with_sms(actor=request.auth, number=number, action=action, payload=payload)
     return ticket_detail(ticket, viewer=request.auth)
 
 

@@ -28,3 +28,21 @@ def synthetic_city(django_db_setup, django_db_blocker):
 def address_corpus() -> list[dict[str, str]]:
     with CORPUS_FILE.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def realworld_city(django_db_setup, django_db_blocker):
+    """The real-world corpus's gazetteer and building ranges, imported once per module, rolled back after."""
+    from heatdesk.geo.importer import building_ranges_import_file
+    from heatdesk.geo.tests.realworld import BUILDINGS_FILE
+    from heatdesk.geo.tests.realworld import GAZETTEER_FILE as REALWORLD_GAZETTEER
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        report = gazetteer_import_file(path=REALWORLD_GAZETTEER)
+        assert report.applied, report.rejected
+        ranges = building_ranges_import_file(path=BUILDINGS_FILE)
+        assert ranges.applied, ranges.rejected
+        gazetteer_index_invalidate()
+        yield report
+        transaction.set_rollback(True)
+    gazetteer_index_invalidate()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heatdesk.geo.address import building_number, chinese_number, normalize, parse_address
 
@@ -213,3 +215,150 @@ def test_normalize_meets_names_written_with_different_numerals():
 
 def test_control_characters_and_zero_width_spaces_are_dropped():
     assert _parts("蓝爵\u200b小区\x003号楼\t2单元\n501") == ("蓝爵小区", "3", "2", "501")
+
+
+def _all_parts(text: str) -> tuple:
+    parsed = parse_address(text)
+    return parsed.compound_text, parsed.building, parsed.unit, parsed.floor, parsed.room
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("二号街坊3号楼2单元501", ("二号街坊", "3", "2", None, "501")),
+        ("电建一区5栋1单元302", ("电建一区", "5", "1", None, "302")),
+        ("铁路3号院2号楼1单元101", ("铁路3号院", "2", "1", None, "101")),
+        ("十二冶小区12-3-401", ("十二冶小区", "12", "3", None, "401")),
+        ("乌素图村2组15号", ("乌素图村2组", "15", None, None, None)),
+        ("四号大街宿舍3-2-501", ("四号大街宿舍", "3", "2", None, "501")),
+        ("公园一号27号楼6单元301", ("公园一号", "27", "6", None, "301")),
+        ("三门小区2号楼", ("三门小区", "2", None, None, None)),
+    ],
+)
+def test_numbers_inside_names_belong_to_the_compound(text, expected):
+    assert _all_parts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "road", "number", "compound", "building"),
+    [
+        ("新华大街147-2号蓝爵小区3号楼", "新华大街", "147-2", "蓝爵小区", "3"),
+        ("中山路12蓝爵小区", "中山路", "12", "蓝爵小区", None),
+        ("昭乌达路169弄蓝爵小区2栋", "昭乌达路", "169弄", "蓝爵小区", "2"),
+        ("大南街387巷", "大南街", "387巷", "大南街", None),
+        ("回民区光明路街道中山西路12号税苑小区", "中山西路", "12", "税苑小区", None),
+        ("乌兰察布东路街道205医院家属院3号楼", None, None, "205医院家属院", "3"),
+    ],
+)
+def test_a_road_and_its_number_are_taken_apart_and_the_number_is_never_the_building(
+    text, road, number, compound, building
+):
+    parsed = parse_address(text)
+
+    assert (parsed.road, parsed.road_number, parsed.compound_text, parsed.building) == (
+        road,
+        number,
+        compound,
+        building,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("蓝爵小区3栋2号501室", ("3", "2", None, "501")),
+        ("蓝爵小区3幢4号1202室", ("3", "4", None, "1202")),
+        ("蓝爵小区3号楼2单元501,502室", ("3", "2", None, "502")),
+        ("蓝爵小区3号2单元501", ("3", "2", None, "501")),
+    ],
+)
+def test_explicit_markers_win_over_the_order_of_numbers(text, expected):
+    assert _all_parts(text)[1:] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("万达广场A座1201", ("A", None, None, "1201")),
+        ("万达广场b2栋1单元301", ("B2", "1", None, "301")),
+        ("蓝爵小区10B号楼2单元301", ("10B", "2", None, "301")),
+        ("蓝爵小区3号楼A单元501", ("3", "A", None, "501")),
+        ("蓝爵小区3号楼乙单元501", ("3", "乙", None, "501")),
+        ("万达广场A-626", ("A", None, None, "626")),
+        ("蓝爵小区3号楼东单元501", ("3", "东", None, "501")),
+        ("蓝爵小区3号楼2单元西户", ("3", "2", None, "西")),
+        ("蓝爵小区3栋中单元东户", ("3", "中", None, "东")),
+    ],
+)
+def test_letters_and_directions_are_kept_as_typed(text, expected):
+    assert _all_parts(text)[1:] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("蓝爵小区3号楼2单元5楼501", ("3", "2", "5", "501")),
+        ("蓝爵小区3楼2单元501", ("3", "2", None, "501")),
+        ("蓝爵小区3栋2单元12层1203室", ("3", "2", "12", "1203")),
+        ("蓝爵小区5楼501", (None, None, "5", "501")),
+        ("蓝爵小区3-2-5-501", ("3", "2", "5", "501")),
+    ],
+)
+def test_a_floor_is_told_apart_from_the_building(text, expected):
+    assert _all_parts(text)[1:] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("蓝爵小区3一2一501", ("3", "2", None, "501")),
+        ("蓝爵小区3懂2单元501", ("3", "2", None, "501")),
+        ("蓝爵小区3撞2单元501", ("3", "2", None, "501")),
+        ("蓝爵小区3号楼2单501", ("3", "2", None, "501")),
+        ("蓝爵小区2排6号", ("2", None, None, "6")),
+        ("蓝爵小区3号楼2单元五零一", ("3", "2", None, "501")),
+        ("蓝爵小区3号楼的东侧2单元501暖气不热3天了", ("3", "2", None, "501")),
+    ],
+)
+def test_typing_habits_are_understood(text, expected):
+    assert _all_parts(text)[1:] == expected
+
+
+def test_postcodes_and_phone_numbers_are_dropped():
+    assert _all_parts("010020回民区蓝爵小区3-2-501") == ("蓝爵小区", "3", "2", None, "501")
+    assert _all_parts("蓝爵小区3-2-501 邮编010020 13912345678") == ("蓝爵小区", "3", "2", None, "501")
+
+
+def test_chinese_numerals_are_converted_in_the_tail_only():
+    assert normalize("四号大街三门") == "四号大街三门"
+    assert _all_parts("三门小区三号楼二单元") == ("三门小区", "3", "2", None, None)
+
+
+_ADDRESS_CHARACTERS = "0123456789abxz-#号楼栋单元室户层排门东西中甲乙一二三十百零期第路街巷弄区镇村小 的,（１Ａ蓝爵"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ADDRESS_CHARACTERS, max_size=60) | st.text(max_size=60))
+def test_any_text_parses_without_error_and_parts_are_short(text):
+    parsed = parse_address(text)
+
+    for part in (parsed.building, parsed.unit, parsed.floor, parsed.room):
+        assert part is None or 0 < len(part) <= 60
+
+
+def test_long_or_digit_heavy_text_parses_quickly():
+    for text in ("1号" * 3000 + "1栋", "蓝爵小区" + "9" * 5000 + "号楼", "9" * 5000 + "期"):
+        parse_address(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("东单小区3号楼", ("东单小区", "3", None, None, None)),
+        ("北座花园2号楼", ("北座花园", "2", None, None, None)),
+        ("西户营小区3-2-501", ("西户营小区", "3", "2", None, "501")),
+        ("蓝爵小区甲座1201", ("蓝爵小区", "甲", None, None, "1201")),
+    ],
+)
+def test_direction_and_stem_words_inside_names_stay_in_the_name(text, expected):
+    assert _all_parts(text) == expected

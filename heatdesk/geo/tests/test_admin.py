@@ -36,6 +36,10 @@ def _change_form(compound: Compound, aliases: list[CompoundAlias], new_alias: st
         "buildings-INITIAL_FORMS": "0",
         "buildings-MIN_NUM_FORMS": "0",
         "buildings-MAX_NUM_FORMS": "1000",
+        "building_ranges-TOTAL_FORMS": "0",
+        "building_ranges-INITIAL_FORMS": "0",
+        "building_ranges-MIN_NUM_FORMS": "0",
+        "building_ranges-MAX_NUM_FORMS": "1000",
     }
     for index, alias in enumerate(aliases):
         data |= {f"aliases-{index}-id": str(alias.id), f"aliases-{index}-compound": str(compound.id)}

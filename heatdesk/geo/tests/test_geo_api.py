@@ -17,7 +17,8 @@ def test_resolve_returns_the_design_contract_for_a_typed_address(api_as):
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
-        "compound", "building", "unit", "room", "station", "substation", "confidence", "confident", "candidates",
+        "compound", "building", "unit", "floor", "room", "station", "substation", "confidence", "confident",
+        "candidates", "district_mismatch",
     }  # fmt: skip
     assert body["compound"] == {"code": "lanjuexiaoqu", "name": "蓝爵小区", "district": "回民区"}
     assert (body["building"], body["unit"], body["room"]) == ("3", "2", "501")
@@ -47,8 +48,8 @@ def test_resolve_of_nothing_known_gives_nulls_and_no_candidates(api_as):
     body = api_as("80725").get("geo/resolve", data={"address": "3号楼2单元501"}).json()
 
     assert body == {
-        "compound": None, "building": "3", "unit": "2", "room": "501", "station": None, "substation": None,
-        "confidence": 0.0, "confident": False, "candidates": [],
+        "compound": None, "building": "3", "unit": "2", "floor": None, "room": "501", "station": None,
+        "substation": None, "confidence": 0.0, "confident": False, "candidates": [], "district_mismatch": False,
     }  # fmt: skip
 
 
@@ -138,3 +139,36 @@ def test_stations_and_companies_still_list_their_codes(api_as):
 
     assert {"cf-qiaokao", "ft-linzhannanlu"} <= {station["code"] for station in api.get("geo/stations").json()}
     assert {"城发热力", "富泰热力"} <= {company["name"] for company in api.get("geo/companies").json()}
+
+
+def test_resolve_returns_the_floor_and_letters_or_directions_as_typed(api_as):
+    body = api_as("80725").get("geo/resolve", data={"address": "蓝爵小区3号楼东单元5楼501"}).json()
+
+    assert (body["building"], body["unit"], body["floor"], body["room"]) == ("3", "东", "5", "501")
+    lettered = api_as("80725").get("geo/resolve", data={"address": "万达广场二期A座1201"}).json()
+    assert (lettered["building"], lettered["room"]) == ("A", "1201")
+
+
+def test_resolve_never_gives_a_road_number_as_the_building(api_as):
+    body = api_as("80725").get("geo/resolve", data={"address": "中山西路147-2号蓝爵小区2单元501"}).json()
+
+    assert (body["compound"]["name"], body["building"], body["unit"], body["room"]) == ("蓝爵小区", None, "2", "501")
+
+
+def test_resolve_flags_a_district_that_does_not_hold_the_compound_and_is_not_confident(api_as):
+    # 蓝爵小区 is in 回民区
+    said = api_as("80725").get("geo/resolve", data={"address": "赛罕区蓝爵小区3号楼2单元501"}).json()
+    given = api_as("80725").get("geo/resolve", data={"address": "蓝爵小区3-2-501", "district": "新城区"}).json()
+    right = api_as("80725").get("geo/resolve", data={"address": "回民区蓝爵小区3-2-501"}).json()
+
+    assert (said["compound"]["name"], said["district_mismatch"], said["confident"]) == ("蓝爵小区", True, False)
+    assert (given["compound"]["name"], given["district_mismatch"], given["confident"]) == ("蓝爵小区", True, False)
+    assert (right["district_mismatch"], right["confident"]) == (False, True)
+
+
+def test_resolve_response_is_a_typed_schema_in_the_openapi_document(api_as):
+    schema = api_as("80725").get("openapi.json").json()
+
+    resolve_out = schema["components"]["schemas"]["ResolveOut"]
+    assert {"floor", "district_mismatch", "building", "candidates"} <= set(resolve_out["properties"])
+    assert resolve_out["properties"]["district_mismatch"]["type"] == "boolean"

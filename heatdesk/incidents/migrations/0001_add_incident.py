@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('geo', '0003_compound_lat_lon'),
-        ('tickets', '0005_add_ticket_incident'),
+        ('geo', '0004_compound_lat_lon'),
+        ('tickets', '0006_add_ticket_incident'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

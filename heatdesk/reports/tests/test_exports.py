@@ -49,17 +49,17 @@ def test_the_season_workbook_matches_the_api(page, api_kpis):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["概览", "供暖所排名", "企业排名", "分类", "每日", "热点小区", "明细"]
+    assert workbook.sheetnames == ["概览", "供暖所排名", "企业排名", "分类", "每日", "热点小区", "社区", "明细"]
     overview = workbook["概览"]
     assert overview.freeze_panes == "A5"
     assert overview.column_dimensions["A"].width > 10
     rows = {row[0]: row for row in _sheet_rows(overview, 4)}
-    assert list(rows) == list(kpis.KPI_DEFINITIONS)
+    assert list(rows) == list(kpis.REPORT_KPI_DEFINITIONS)
     for key, value in api_kpis.items():
         assert rows[key][3] == value["value"], key
         assert rows[key][4] == value["numerator"], key
         assert rows[key][5] == value["denominator"], key
-        assert rows[key][7] == kpis.KPI_DEFINITIONS[key].formula_zh
+        assert rows[key][7] == kpis.REPORT_KPI_DEFINITIONS[key].formula_zh
     assert isinstance(rows["received"][3], int)
     assert isinstance(rows["satisfaction_rate"][3], float)
     received = api_kpis["received"]["value"]

@@ -96,3 +96,22 @@ def test_twenty_concurrent_creates_get_twenty_distinct_numbers():
     )
     assert all(isinstance(n, str) for n in numbers), numbers
     assert len(set(numbers)) == THREADS
+
+
+def test_twenty_concurrent_repeat_calls_with_one_idempotency_key_record_one_urge():
+    users = _users()
+    call = services.TicketIntake(caller_phone="13800001111", category="not_warm", compound="lanjuexiaoqu")
+    ticket = services.ticket_intake(actor=users["80725"], call=call, dispatch=True).ticket
+
+    def repeat(i):
+        return services.ticket_repeat_call_register(
+            actor=users["80725"], number=ticket.number, caller_phone="13800001111", idempotency_key="repeat-1"
+        ).ticket.number
+
+    results = _race(repeat)
+
+    assert all(r == ticket.number for r in results), results
+    urges = TicketEvent.objects.filter(ticket=ticket, kind="urge")
+    assert urges.count() == 1
+    ticket.refresh_from_db()
+    assert (ticket.urge_count, ticket.repeat_call_count) == (1, 1)

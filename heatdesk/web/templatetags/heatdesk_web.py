@@ -32,6 +32,9 @@ def main_nav(context):
         items += [(reverse("web:desk"), _("话务台")), (reverse("web:callbacks"), _("回访"))]
     if role == Role.STATION:
         items.append((reverse("web:station"), _("供暖所看板")))
+    if role == Role.COMMUNITY:
+        items += [(reverse("web:community"), _("社区工作台")), (reverse("web:community-visit"), _("走访登记"))]
+        items.append((reverse("web:community-ledgers"), _("问题台账")))
     if role in (Role.OPERATOR, Role.DESK_LEAD, Role.COMPANY, Role.REGULATOR, Role.ADMIN) or user.is_superuser:
         items.append((reverse("web:wall"), _("督办大屏")))
     items.append((reverse("web:tickets"), _("工单查询")))

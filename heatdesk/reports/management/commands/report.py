@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from heatdesk.core.errors import DomainError
 from heatdesk.reports import exports, overview, selectors
-from heatdesk.reports.kpis import KPI_DEFINITIONS
+from heatdesk.reports.kpis import KPI_DEFINITIONS, RATE, REPORT_KPI_DEFINITIONS
 from heatdesk.reports.rankings import RANKING_RULE_EN, RANKING_RULE_ZH
 from heatdesk.reports.season_truth import format_value
 
@@ -90,7 +90,7 @@ class Command(BaseCommand):
     def _definitions(self) -> str:
         """The definitions as a Markdown table: the user docs carry the code's own text."""
         lines = ["| key | 指标 | KPI | 定义 | Definition |", "|---|---|---|---|---|"]
-        for key, d in KPI_DEFINITIONS.items():
+        for key, d in REPORT_KPI_DEFINITIONS.items():
             lines.append(f"| `{key}` | {d.label_zh} | {d.label_en} | {d.formula_zh} | {d.formula_en} |")
         lines += ["", f"红黑榜 / Rankings: {RANKING_RULE_ZH}", "", RANKING_RULE_EN]
         return "\n".join(lines)
@@ -102,7 +102,7 @@ class Command(BaseCommand):
             f"截至 as of {period['as_of']}",
         ]
         rows = [
-            (key, report["definitions"][key]["label_zh"], format_value(key, value))
+            (key, report["definitions"][key]["label_zh"], _formatted(key, value))
             for key, value in report["kpis"].items()
         ]
         width = max(len(key) for key, _, _ in rows)
@@ -112,3 +112,14 @@ class Command(BaseCommand):
             pad = label_width * 2 - len(label.encode("gbk", errors="replace")) + len(label)
             lines.append(f"{key:<{width}}  {label:<{pad}}  {value}")
         return "\n".join(lines)
+
+
+def _formatted(key: str, value: dict) -> str:
+    """The desk's KPIs as the simulator's comparison prints them; the community figures (§11) alike."""
+    if key in KPI_DEFINITIONS:
+        return format_value(key, value)
+    if value["value"] is None:
+        return "—"
+    if REPORT_KPI_DEFINITIONS[key].unit == RATE:
+        return f"{value['value'] * 100:.2f}% ({value['numerator']}/{value['denominator']})"
+    return str(value["value"])

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0004_clock_cycles'),
+        ('tickets', '0005_add_callback_channel'),
     ]
 
     operations = [

@@ -1,10 +1,14 @@
-"""`heatdesk import-tickets FILE`: last season's tickets from an older system, all or nothing."""
+"""`heatdesk import-tickets FILE`: last season's tickets from an older system, all or nothing.
+
+A shell over `tickets.importer`; the days it adds tickets to are unsealed in the reports day book in the
+import's own transaction (this command sits above both apps, so the dependency is visible)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
 from heatdesk.core.errors import ValidationFailed
+from heatdesk.reports.daybook import kpi_day_unseal
 from heatdesk.tickets.importer import ticket_file_rows, tickets_import_rows
 
 
@@ -27,7 +31,9 @@ class Command(BaseCommand):
             rows = ticket_file_rows(file)
         except ValidationFailed as error:
             raise CommandError(f"文件被拒绝,未做任何更改 / file rejected, nothing changed: {error.message}") from error
-        report = tickets_import_rows(rows=rows, default_owner=owner, dry_run=dry_run)
+        report = tickets_import_rows(
+            rows=rows, default_owner=owner, dry_run=dry_run, days_written=lambda days: kpi_day_unseal(days=days)
+        )
         for line, reason in report.rejected:
             self.stderr.write(f"第 {line} 行 / line {line}: {reason}")
         summary = (

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('geo', '0002_add_updated_at_for_resolver_index'),
+        ('geo', '0003_add_building_range'),
     ]
 
     operations = [

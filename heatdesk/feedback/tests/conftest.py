@@ -1,0 +1,61 @@
+"""Fixtures of the citizen tests: tickets through the real services (with their SMS), a local HTTP receiver."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from heatdesk.feedback.services import ticket_act_with_sms, ticket_intake_with_sms
+from heatdesk.notify.tests.receiver import QuietServer, Receiver, handler_for
+from heatdesk.tickets.services import TicketIntake
+
+ADDRESS = "回民区蓝爵小区3号楼2单元501"  # served by 桥靠供暖所 (cf-qiaokao)
+STATION_USER = "station-cf-qiaokao"
+PHONE = "13812345678"
+
+
+def user(username: str) -> Any:
+    return get_user_model().objects.get(username=username)
+
+
+def new_ticket(*, phone: str = PHONE, dispatch: bool = True, **fields: Any) -> Any:
+    fields.setdefault("category", "not_warm")
+    call = TicketIntake(caller_phone=phone, address=ADDRESS, **fields)
+    return ticket_intake_with_sms(actor=user("80725"), call=call, dispatch=dispatch).ticket
+
+
+def act(username: str, ticket: Any, action: str, **payload: Any) -> Any:
+    return ticket_act_with_sms(actor=user(username), number=ticket.number, action=action, payload=payload)
+
+
+def resolved_ticket(**fields: Any) -> Any:
+    ticket = new_ticket(**fields)
+    act(STATION_USER, ticket, "accept")
+    return act(STATION_USER, ticket, "resolve", cause="air_lock", indoor_temp="19")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    server = QuietServer(("127.0.0.1", 0), handler_for(receiver))
+    receiver.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield receiver
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def fast_retries(settings: Any) -> Any:
+    settings.HEATDESK_OUTBOX_MAX_ATTEMPTS = 3
+    settings.HEATDESK_OUTBOX_BACKOFF_BASE_SECONDS = 2
+    settings.HEATDESK_OUTBOX_BACKOFF_FACTOR = 2
+    settings.HEATDESK_OUTBOX_BACKOFF_CAP_SECONDS = 3
+    settings.HEATDESK_OUTBOX_TIMEOUT_SECONDS = 2
+    return settings
