@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "heatdesk.sla",
     "heatdesk.tickets",
     "heatdesk.supervision",
+    "heatdesk.incidents",
     "heatdesk.community",
     "heatdesk.feedback",
     "heatdesk.reports",

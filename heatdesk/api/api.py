@@ -5,7 +5,7 @@ from __future__ import annotations
 from heatdesk.api.auth import AUTH
 from heatdesk.api.errors import DocumentedErrorsAPI, install_error_handlers
 from heatdesk.api.renderers import Utf8JSONRenderer
-from heatdesk.api.routers import accounts, channels, geo, health, reports, sla, supervision, tickets
+from heatdesk.api.routers import accounts, channels, geo, health, incidents, reports, sla, supervision, tickets
 
 api = DocumentedErrorsAPI(
     title="Heatdesk API",
@@ -27,5 +27,6 @@ api.add_router("/sla", sla.router)
 api.add_router("/supervision", supervision.router)
 api.add_router("/reports", reports.router)
 api.add_router("/channels", channels.router)
+api.add_router("/incidents", incidents.router)
 api.add_router("/audit", "heatdesk.api.routers.audit.router")
 api.add_router("/community", "heatdesk.api.routers.community.router")

@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from heatdesk.accounts.models import User
 from heatdesk.tickets.models import Ticket
-from heatdesk.tickets.selectors import phone_masked, phone_visible_in_full, ticket_actions_available
+from heatdesk.tickets.selectors import (
+    phone_masked,
+    phone_visible_in_full,
+    ticket_actions_available,
+    ticket_related_numbers,
+)
 
 MILESTONES = (
     "created_at",
@@ -72,6 +77,7 @@ def ticket_summary(ticket: Ticket, *, viewer: User) -> dict:
         **{name: iso(getattr(ticket, name)) for name in MILESTONES},
         "satisfaction": ticket.satisfaction or None,
         "reopen_count": ticket.reopen_count,
+        "incident": ticket.incident_code or None,
     }
 
 
@@ -117,6 +123,7 @@ def ticket_detail(ticket: Ticket, *, viewer: User, fresh_events: list | None = N
             "urge_count": ticket.urge_count,
             "repeat_call_count": ticket.repeat_call_count,
             "parent": ticket.parent.number if ticket.parent_id else None,
+            "related": ticket_related_numbers(ticket),
             "sla": ticket.sla,
             "attachments": [attachment_json(a) for a in attachments],
             "callbacks": [

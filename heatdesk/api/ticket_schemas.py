@@ -53,6 +53,12 @@ class TicketCreateIn(Schema):
     description: str = Field("", max_length=4000)
     repeat_of: str | None = Field(None, description="an open ticket's number: register a repeat call instead")
     dispatch: bool = False
+    incident: str | None = Field(
+        None, max_length=20, description="an open incident's code: attach the call (no dispatch, no clocks of its own)"
+    )
+    related_to: str | None = Field(
+        None, max_length=20, description="关联: another household's open ticket number in the same building"
+    )
 
 
 class GuideIn(Schema):
@@ -184,6 +190,7 @@ class TicketSummaryOut(Schema):
     updated_at: IsoTime
     satisfaction: SatisfactionCode | None
     reopen_count: int
+    incident: str | None = Field(None, description="the code of the incident (停热事件) the call is attached to")
 
 
 class EventOut(Schema):
@@ -239,6 +246,7 @@ class TicketOut(TicketSummaryOut):
     urge_count: int
     repeat_call_count: int
     parent: str | None
+    related: list[str] = Field(default_factory=list, description="关联: numbers of the linked tickets, both ways")
     sla: dict[str, SlaWindowOut] = Field(description="the SLA windows the ticket runs under, per stage")
     attachments: list[AttachmentOut]
     callbacks: list[CallbackOut]

@@ -52,6 +52,12 @@ class ErrorCode(StrEnum):
     ARRIVAL_REQUIRED = "arrival_required"
     ARRIVAL_TEMP_REQUIRED = "arrival_temp_required"
     PHOTO_REQUIRED = "photo_required"
+    # Incidents (停热事件, DESIGN §11)
+    INCIDENT_OPEN = "incident_open"  # an attached call waits for its incident's repair: no dispatch of its own
+    INCIDENT_NOT_OPEN = "incident_not_open"
+    INCIDENT_CALL_NOT_DISPATCHED = "incident_call_not_dispatched"
+    INCIDENT_OUT_OF_AREA = "incident_out_of_area"
+    RELATED_INVALID = "related_invalid"
     # Open311 GeoReport v2 (answered in the spec's error shape).
     INVALID_API_KEY = "invalid_api_key"
     INVALID_REQUEST = "invalid_request"

@@ -48,6 +48,7 @@ class Topic(models.TextChoices):
     ALERT_ESCALATED = "alert.escalated", _("超时升级")
     DIGEST = "digest.daily", _("每日早报")
     CHANNEL_TEST = "channel.test", _("测试消息")
+    INCIDENT_SUGGESTED = "incident.suggested", _("疑似停热事件")
 
 
 class Channel(models.Model):

@@ -34,7 +34,7 @@ from heatdesk.tickets.models import Satisfaction, Ticket, TicketCallback, Ticket
 from heatdesk.tickets.states import TicketStatus
 
 REPEAT_CALL_WINDOW = dt.timedelta(days=7)
-ROLLUP_VERSION = 1  # bump when a formula below changes, so sealed days are recomputed
+ROLLUP_VERSION = 2  # bump when a formula below changes, so sealed days are recomputed
 TEMPERATURE_STANDARD_CELSIUS = 18
 
 COUNT, RATE, MINUTES, MEDIAN = "count", "rate", "minutes", "median"
@@ -137,6 +137,16 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = dict(
            "回访办结晚于回访时限,或截至统计时刻仍待回访且已过时限的工单数",
            "Tickets closed by callback after the callback deadline, or still awaiting the callback past "
            "it as of the report time"),
+        _d("incidents", COUNT, "停热事件数", "Incidents",
+           "期内新建的停热事件抢修工单数(每个停热事件一张抢修工单,随其供暖所计入范围)",
+           "Incident repair tickets created in the period (one per incident, scoped by its station)"),
+        _d("incident_calls", COUNT, "停热事件来电数", "Incident calls",
+           "关联到停热事件的来电工单数(计入受理量;不单独派单,响应与处置以事件抢修工单计)",
+           "Tickets attached to an incident (counted in received; not dispatched on their own: response "
+           "and resolution are the incident repair ticket's)"),
+        _d("avg_restore_minutes", MINUTES, "平均恢复供热时长(分钟)", "Average restore time (min)",
+           "Σ(恢复供热时间 − 事件发布时间) ÷ 已恢复的停热事件数(按抢修工单计入期间)",
+           "Σ(restored − declared) ÷ incidents restored (counted with their repair ticket's period)"),
     ]
 )  # fmt: skip
 
@@ -166,6 +176,9 @@ CONFIRMED_CLOSED = Q(status=S.CLOSED, closed_unreached=False)
 RESPONSE_SECONDS = Seconds("accepted_at", "dispatched_at")
 ARRIVAL_SECONDS = Seconds("arrived_at", "created_at")
 RESOLUTION_SECONDS = Seconds("resolved_at", "created_at")
+# An incident (停热事件) is counted through its repair ticket, which carries its station and its period.
+INCIDENT_REPAIR = Q(repair_of_incident__isnull=False)
+RESTORE_SECONDS = Seconds("repair_of_incident__restored_at", "repair_of_incident__declared_at")
 
 
 def _count(condition: Q | None = None) -> Count:
@@ -236,6 +249,10 @@ def ticket_aggregates(*, as_of: dt.datetime) -> dict:
         "overdue_callback__num": _count(
             Q(status=S.CLOSED, closed_at__gt=F("callback_deadline")) | Q(status=S.RESOLVED, callback_deadline__lt=as_of)
         ),
+        "incidents__num": _count(INCIDENT_REPAIR),
+        "incident_calls__num": _count(~Q(incident_code="")),
+        "avg_restore_minutes__num": Sum(RESTORE_SECONDS),
+        "avg_restore_minutes__den": Count(RESTORE_SECONDS),
     }
 
 
@@ -274,6 +291,10 @@ TICKET_KEYS = (
     "overdue_response__num",
     "overdue_resolution__num",
     "overdue_callback__num",
+    "incidents__num",
+    "incident_calls__num",
+    "avg_restore_minutes__num",
+    "avg_restore_minutes__den",
 )
 
 

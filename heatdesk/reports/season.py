@@ -30,6 +30,7 @@ from django.db import transaction
 from heatdesk.accounts.models import Role, User
 from heatdesk.core import clock
 from heatdesk.geo.models import Compound, Station
+from heatdesk.incidents.services import IncidentDeclaration, incident_call_take, incident_declare, incident_restore
 from heatdesk.reports import season_city as city
 from heatdesk.reports import season_model as model
 from heatdesk.reports import weather
@@ -96,6 +97,8 @@ class SeasonSimulator:
         self.sequence = itertools.count()
         self.tickets: list[SimTicket] = []
         self.open_by_household: dict[tuple[str, str, str, str], int] = {}
+        self.incidents: dict[int, tuple[str, int]] = {}  # outage → (incident code, repair ticket's index)
+        self.restored: set[int] = set()
         self.actions = 0
         self.plan: city.CallPlan | None = None
 
@@ -106,6 +109,7 @@ class SeasonSimulator:
         self.operators = [u for u in users if u.role == Role.OPERATOR]
         self.operator_by_name = {u.username: u for u in self.operators}
         self.lead = next(u for u in users if u.role == Role.DESK_LEAD)
+        self.owner_by_name = {**self.operator_by_name, self.lead.username: self.lead}
         self.station_users = {u.station.code: u for u in users if u.role == Role.STATION and u.station_id}
         stations = Station.objects.select_related("company").order_by("code")
         self.company_of = {s.code: s.company.code for s in stations}
@@ -154,7 +158,7 @@ class SeasonSimulator:
         for index, call in enumerate(plan.calls):
             self.schedule(call.at, "call", call=index, outdoor=outdoor[call.at.astimezone(self.zone).date()])
         for index, outage in enumerate(plan.outages):
-            self.schedule(outage.starts_at, "outage", outage=index)
+            self.schedule(outage.declared_at, "outage", outage=index)
             if outage.restored_at < self.end:
                 self.schedule(outage.restored_at, "restore", outage=index)
         skipped = 0
@@ -194,7 +198,7 @@ class SeasonSimulator:
         return self.station_users[ticket.station]
 
     def _owner(self, ticket: SimTicket) -> User:
-        return self.operator_by_name[ticket.owner]
+        return self.owner_by_name[ticket.owner]
 
     # ---- a citizen calls ------------------------------------------------------------------------
 
@@ -220,7 +224,12 @@ class SeasonSimulator:
             room=household[3],
             description="模拟来电 / simulated call",
         )
-        created = ticket_intake(actor=operator, call=call, dispatch=dispatch_now).ticket
+        incident = self._open_incident(planned.outage)
+        if incident:  # the desk knows the outage: the call attaches, is not dispatched
+            dispatch_now = False
+            created = incident_call_take(actor=operator, code=incident, call=call).ticket
+        else:
+            created = ticket_intake(actor=operator, call=call, dispatch=dispatch_now).ticket
         self.actions += 1
         station = compound.station.code
         ticket = SimTicket(
@@ -242,7 +251,9 @@ class SeasonSimulator:
         ticket.dispatch_deadline = at + dt.timedelta(seconds=ticket.windows["dispatch"])
         self.tickets.append(ticket)
         self.open_by_household[household] = ticket.index
-        if dispatch_now:
+        if incident:
+            ticket.incident, ticket.waiting_for_incident, ticket.dispatch_deadline = incident, True, None
+        elif dispatch_now:
             ticket.start_cycle(station, ticket.company, at)
             self._after_dispatch(at, ticket)
         elif guide:
@@ -272,13 +283,72 @@ class SeasonSimulator:
 
     # ---- outages: the hook the incidents feature plugs into ----------------------------------------
 
+    def _open_incident(self, outage: int | None) -> str:
+        if outage is None or outage not in self.incidents or outage in self.restored:
+            return ""
+        return self.incidents[outage][0]
+
     def on_outage(self, at, _ticket, *, outage: int) -> None:
-        """A substation fails. Its burst of calls is already planned as ordinary calls; with incidents,
-        this is where the desk declares one (at `Outage.declared_at`) and the burst's calls attach."""
+        """The desk lead declares the outage (at `Outage.declared_at`, its fifth call): the calls taken so
+        far attach, one repair ticket is dispatched to the station, later calls attach as they come."""
+        planned = self.plan.outages[outage]
+        taken = [t for t in self.tickets if t.outage == outage and t.is_open and not t.incident]
+        declaration = IncidentDeclaration(
+            compounds=tuple(planned.compounds),
+            cause=f"换热站 {planned.substation} 故障 / substation failure",
+            expected_restore_at=at + dt.timedelta(hours=4),
+            attach=tuple(t.number for t in taken),
+        )
+        incident = incident_declare(actor=self.lead, declaration=declaration)
+        self.actions += 1
+        for t in taken:
+            t.incident = incident.code
+            if t.state == TicketStatus.RECEIVED and t.first_dispatched_at is None:
+                t.waiting_for_incident, t.dispatch_deadline = True, None
+        self.incidents[outage] = (incident.code, self._repair_record(at, incident.repair_ticket, outage))
+
+    def _repair_record(self, at: dt.datetime, repair, outage: int) -> int:
+        """The simulator's record of the incident's repair ticket (dispatched at once, owned by the lead)."""
+        compound = self.compound_of[repair.compound.code]
+        station = compound.station.code
+        ticket = SimTicket(
+            index=len(self.tickets),
+            number=repair.number,
+            created_at=at,
+            category=repair.category,
+            urgency=repair.urgency,
+            owner=self.lead.username,
+            station=station,
+            company=self.company_of[station],
+            district=compound.district.code,
+            compound=compound.code,
+            windows=self.windows[repair.urgency],
+            repair_of=outage,
+        )
+        ticket.dispatch_deadline = at + dt.timedelta(seconds=ticket.windows["dispatch"])
+        self.tickets.append(ticket)
+        ticket.start_cycle(station, ticket.company, at)
+        self._after_dispatch(at, ticket)
+        return ticket.index
 
     def on_restore(self, at, _ticket, *, outage: int) -> None:
-        """Heat returns behind the substation. With incidents, this restores the incident (attached calls
-        go to 待回访 and are called back)."""
+        """Heat returns: the incident is restored, its waiting calls go to 待回访 and are called back; the
+        station finishes its repair ticket."""
+        if outage not in self.incidents:
+            return  # failed and came back before the desk declared it
+        code, repair_index = self.incidents[outage]
+        incident_restore(actor=self.lead, code=code, note="已恢复供热")
+        self.actions += 1
+        self.restored.add(outage)
+        for t in self.tickets:
+            if t.incident == code and t.waiting_for_incident:
+                t.waiting_for_incident = False
+                t.mark_resolved(at)
+                self._schedule_callback(at, t)
+        repair = self.tickets[repair_index]
+        repair.restore_minutes = (at - self.plan.outages[outage].declared_at).total_seconds() / 60
+        if repair.state == TicketStatus.ACCEPTED:
+            self.schedule(at, "resolve", repair)
 
     def on_guide(self, at, ticket: SimTicket) -> None:
         solved = self.rng.random() < model.P_GUIDE_SOLVES
@@ -292,6 +362,8 @@ class SeasonSimulator:
             self.schedule(at + model.minutes(model.lognormal_minutes(self.rng, 2, 0.6)), "dispatch", ticket)
 
     def on_dispatch(self, at, ticket: SimTicket, *, station: str | None = None) -> None:
+        if ticket.incident and ticket.first_dispatched_at is None:
+            return  # attached meanwhile: the incident's repair carries it
         station = station or ticket.station
         self._act(self._owner(ticket), ticket, "dispatch", {"station": station} if station != ticket.station else {})
         ticket.start_cycle(station, self.company_of[station], at)
@@ -305,7 +377,7 @@ class SeasonSimulator:
             self.schedule(at + delay, "return", ticket)
             return
         self.schedule(at + delay, "accept", ticket)
-        if delay > dt.timedelta(minutes=45) and rng.random() < model.P_REPEAT_IF_SLOW:
+        if delay > dt.timedelta(minutes=45) and ticket.repair_of is None and rng.random() < model.P_REPEAT_IF_SLOW:
             self.schedule(at + dt.timedelta(minutes=40 + rng.randint(0, 5)), "repeat_call", ticket)
 
     # ---- the station ----------------------------------------------------------------------------
@@ -323,6 +395,10 @@ class SeasonSimulator:
         self._act(self._station_user(ticket), ticket, "accept")
         ticket.state = TicketStatus.ACCEPTED
         ticket.accepted_at = at
+        if ticket.repair_of is not None:  # the repair is done when heat returns (or soon after, if it has)
+            if ticket.repair_of in self.restored:
+                self.schedule(at + model.minutes(rng.uniform(5, 20)), "resolve", ticket)
+            return
         profile = self.profiles[ticket.station]
         if ticket.category not in model.SITE_VISIT_CATEGORIES:
             self.schedule(at + profile.repair(rng, category=ticket.category), "resolve", ticket)

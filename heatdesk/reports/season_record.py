@@ -47,6 +47,10 @@ class SimTicket:
     satisfaction: str = ""
     callbacks: list[tuple[bool, bool | None, str]] = field(default_factory=list)  # (reached, fixed, answer)
     repeat_calls: list[dt.datetime] = field(default_factory=list)
+    incident: str = ""  # the incident (停热事件) the call is attached to
+    waiting_for_incident: bool = False  # attached and not dispatched: the incident's repair carries it
+    repair_of: int | None = None  # this is the repair ticket of that outage's incident
+    restore_minutes: float | None = None  # repair tickets: restored − declared, once restored
 
     @property
     def is_open(self) -> bool:

@@ -38,7 +38,10 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
     received = len(tickets)
     raw["received"] = (received, None)
     raw["dispatch_on_time_rate"] = _counted(
-        (t.first_dispatched_at is not None, t.first_dispatched_at and t.first_dispatched_at <= t.dispatch_deadline)
+        (
+            t.first_dispatched_at is not None,
+            t.first_dispatched_at and t.dispatch_deadline and t.first_dispatched_at <= t.dispatch_deadline,
+        )
         for t in tickets
     )
     responses = [_minutes(t.dispatched_at, t.accepted_at) for t in tickets if t.accepted_at]
@@ -79,8 +82,11 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
     raw["temperature_compliance_rate"] = (sum(value >= 18 for value in readings), len(readings))
     raw["overdue_dispatch"] = (
         sum(
-            (t.first_dispatched_at is not None and t.first_dispatched_at > t.dispatch_deadline)
-            or (t.first_dispatched_at is None and t.state == TicketStatus.RECEIVED and t.dispatch_deadline < as_of)
+            t.dispatch_deadline is not None
+            and (
+                (t.first_dispatched_at is not None and t.first_dispatched_at > t.dispatch_deadline)
+                or (t.first_dispatched_at is None and t.state == TicketStatus.RECEIVED and t.dispatch_deadline < as_of)
+            )
             for t in tickets
         ),
         None,
@@ -109,6 +115,10 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
         ),
         None,
     )
+    raw["incidents"] = (sum(t.repair_of is not None for t in tickets), None)
+    raw["incident_calls"] = (sum(bool(t.incident) for t in tickets), None)
+    restores = [t.restore_minutes for t in tickets if t.restore_minutes is not None]
+    raw["avg_restore_minutes"] = (sum(restores), len(restores))
     return {key: _shape(key, *raw[key]) for key in KPI_DEFINITIONS}
 
 

@@ -12,16 +12,25 @@
 - close-unreached: attempts, note
 - transfer: from, to, reason             merge: into
 - attachment: name, size                 alert_<level>: stage, threshold_at
+- incident: incident (code), waiting (bool: the call now waits for the incident's repair)
+- create / resolve may carry incident (the code) and create related_to (a number)
 """
 
 from __future__ import annotations
 
-from django.db import models
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db import connection, models
+from django.db.models import QuerySet
 
 from heatdesk.core import clock
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import Ticket, TicketEvent
 from heatdesk.tickets.states import Action
+
+if TYPE_CHECKING:
+    from heatdesk.accounts.models import User
 
 
 class TicketEventKind(models.TextChoices):
@@ -42,6 +51,7 @@ class TicketEventKind(models.TextChoices):
     TRANSFER = Action.TRANSFER.value, Action.TRANSFER.label
     MERGE = Action.MERGE.value, Action.MERGE.label
     ATTACHMENT = "attachment", "上传照片"
+    INCIDENT = "incident", "关联停热事件"
     ALERT_WARNING = "alert_warning", "预警"
     ALERT_OVERDUE = "alert_overdue", "超时"
     ALERT_ESCALATED = "alert_escalated", "升级"
@@ -55,6 +65,27 @@ def event_record(*, ticket: Ticket, kind: str, actor=None, data: dict | None = N
     )
     notifications.event_announce(ticket=ticket, event=event)
     return event
+
+
+def event_record_for(*, tickets: QuerySet[Ticket], kind: str, actor: User | None, at: dt.datetime, data: dict) -> None:
+    """Append the same event to every ticket of the query in one INSERT … SELECT (a restored incident's calls).
+    Call it inside the transaction that makes the change, before the change moves the tickets out of the query."""
+    ops = connection.ops
+    ids_sql, ids_params = tickets.order_by().values("id").query.sql_with_params()
+    event_table, ticket_table = ops.quote_name(TicketEvent._meta.db_table), ops.quote_name(Ticket._meta.db_table)
+    sql = (
+        f"INSERT INTO {event_table} (ticket_id, kind, at, actor_id, data) "  # noqa: S608 - model tables, values bound
+        f"SELECT t.id, %s, %s, CAST(%s AS BIGINT), %s FROM {ticket_table} t WHERE t.id IN ({ids_sql})"
+    )
+    params = [
+        TicketEventKind(kind).value,
+        ops.adapt_datetimefield_value(at),
+        actor.pk if actor is not None else None,
+        ops.adapt_json_value(data, None),
+        *ids_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def alert_event_record(*, ticket: Ticket, level: str, stage: str, threshold_at, at) -> TicketEvent:

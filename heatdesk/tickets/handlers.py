@@ -21,7 +21,8 @@ from heatdesk.sla import policy
 from heatdesk.sla.models import Stage
 from heatdesk.tickets import clocks as sla
 from heatdesk.tickets import notifications
-from heatdesk.tickets.models import ResolutionCause, Satisfaction, Ticket, TicketCallback
+from heatdesk.tickets.events import event_record_for
+from heatdesk.tickets.models import ResolutionCause, Satisfaction, SlaClock, Ticket, TicketCallback
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to
 from heatdesk.tickets.states import TEMPERATURE_EVIDENCE_CATEGORIES, Action, TicketStatus, callback_retry_refusal
 
@@ -408,3 +409,47 @@ HANDLERS = {
     Action.TRANSFER: transfer,
     Action.MERGE: merge,
 }
+
+
+WAITING_FOR_INCIDENT = (TicketStatus.RECEIVED, TicketStatus.RETURNED)
+
+
+def incident_calls_resolve(*, incident_code: str, actor: User | None, at: dt.datetime, note: str) -> int:
+    """The door's resolve, in bulk, for the calls of a restored incident (停热事件恢复): rows locked, every
+    waiting call resolved (待回访) with its callback clock and one `resolve` event, the flag cleared on all.
+
+    Set-based (INSERT … SELECT, one UPDATE per callback window) so that 2,000 calls take a handful of
+    statements; the caller holds the transaction and the incident's row lock, so no call attaches meanwhile.
+    """
+    attached = Ticket.objects.filter(incident_code=incident_code)
+    # Waiting = attached while with the desk (the flag) and not moved on since (guided to resolved, say).
+    waiting = attached.filter(incident_open=True, status__in=WAITING_FOR_INCIDENT)
+    rows = list(waiting.select_for_update(of=("self",)).order_by("id").values_list("id", "sla"))
+    windows: dict[tuple[float, float], list[int]] = {}
+    for ticket_id, snapshot in rows:
+        window = snapshot[Stage.CALLBACK]
+        windows.setdefault((window["seconds"], window["warn_at"]), []).append(ticket_id)
+    text = (note or f"停热事件 {incident_code} 已恢复供热")[:MAX_TEXT]
+    data = {"cause": ResolutionCause.SUPPLY_LOW.value, "indoor_temp": None, "note": text, "incident": incident_code}
+    # No stage clock of a waiting call runs (it never had one, or it stopped on attaching); if one does, it stops.
+    SlaClock.objects.filter(ticket_id__in=waiting.values("id"), met_at__isnull=True).update(
+        met_at=at, next_level="", next_threshold_at=None
+    )
+    for (seconds, share), ids in windows.items():
+        # One window (the usual case): the locked set itself, without a list of ids to send.
+        group = waiting if len(windows) == 1 else waiting.filter(id__in=ids)
+        due = at + dt.timedelta(seconds=seconds)
+        warn = policy.warn_time(start=at, due=due, share=share)
+        sla.sla_clocks_start_for(tickets=group, stage=Stage.CALLBACK, started_at=at, due_at=due, warn_at=warn)
+        event_record_for(tickets=group, kind=Action.RESOLVE, actor=actor, at=at, data=data)
+        group.update(
+            status=TicketStatus.RESOLVED,
+            resolved_at=at,
+            resolution_cause=ResolutionCause.SUPPLY_LOW,
+            resolution_note=text,
+            callback_deadline=due,
+            incident_open=False,
+            updated_at=at,
+        )
+    attached.filter(incident_open=True).update(incident_open=False, updated_at=at)
+    return len(rows)

@@ -148,6 +148,21 @@ class Ticket(models.Model):
         related_name="merged_children",
     )
 
+    # 停热事件: the incident this call is attached to (its code; incidents sit above tickets, so no FK) and
+    # whether that incident is still open. An attached call is not dispatched on its own while it is open
+    # (the `dispatch` guard reads the flag); the incidents service clears it on restore, in its transaction.
+    incident_code = models.CharField(_("停热事件"), max_length=20, blank=True, default="", db_index=True)
+    incident_open = models.BooleanField(_("停热事件进行中"), default=False)
+    # 关联: another household of the same building with an open ticket when this call came in (both stay tickets).
+    related_to = models.ForeignKey(
+        "self",
+        verbose_name=_("关联工单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="related_from",
+    )
+
     idempotency_key = models.CharField(max_length=80, blank=True, default="")
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
 

@@ -252,3 +252,9 @@ def phone_masked(phone: str) -> str:
     if len(phone) <= 7:
         return phone[:2] + "*" * max(0, len(phone) - 2)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def ticket_related_numbers(ticket: Ticket) -> list[str]:
+    """关联: the tickets this one was linked to at intake and those linked to it, by number."""
+    linked = Ticket.objects.filter(Q(id=ticket.related_to_id) | Q(related_to_id=ticket.id)).order_by("created_at")
+    return list(linked.values_list("number", flat=True))

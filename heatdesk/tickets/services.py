@@ -27,6 +27,7 @@ from heatdesk.core.errors import (
 from heatdesk.geo.services import compound_alias_learn
 from heatdesk.sla import policy
 from heatdesk.sla.models import Stage, Urgency
+from heatdesk.tickets import clocks as sla_clocks
 from heatdesk.tickets import handlers
 from heatdesk.tickets.events import TicketEventKind, event_record
 from heatdesk.tickets.models import (
@@ -41,7 +42,7 @@ from heatdesk.tickets.models import (
 from heatdesk.tickets.numbers import ticket_number_next
 from heatdesk.tickets.routing import ticket_route
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to, ticket_open_related
-from heatdesk.tickets.states import TRANSITIONS, Action, action_refusal
+from heatdesk.tickets.states import TRANSITIONS, Action, TicketStatus, action_refusal
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9\-]{5,19}$")
 CREATE_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD})
@@ -81,6 +82,11 @@ class TicketIntake:
     room: str = ""
     station: str | None = None
     idempotency_key: str = ""
+    # The open incident (停热事件) this call attaches to: set only by `incidents.services`, which checks
+    # the incident is open and covers the address. The call is then not dispatched and runs no clocks.
+    incident: str = ""
+    # 关联: the number of another household's open ticket in the same building (not a repeat call).
+    related_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,8 @@ def _intake_checked(actor: User, call: TicketIntake) -> TicketIntake:
         channel=_choice(call.channel, Channel, "channel", Channel.PHONE),
         **text,
         idempotency_key=idempotency_key_checked(call.idempotency_key),
+        incident=_bounded("incident", (call.incident or "").strip(), 20),
+        related_to=_bounded("related_to", (call.related_to or "").strip(), 20),
     )
 
 
@@ -196,10 +204,40 @@ def _route(call: TicketIntake):
     return route
 
 
+def _related_target(call: TicketIntake, route) -> Ticket | None:
+    """关联 (related), not a repeat: another household's open ticket in the same building."""
+    if not call.related_to:
+        return None
+    target = first_of(Ticket.objects.filter(number=call.related_to))
+    same_building = (
+        target is not None
+        and route.compound is not None
+        and target.compound_id == route.compound.id
+        and target.building == route.building[:10]
+    )
+    if target is None or not target.is_open or not same_building:
+        raise ValidationFailed(
+            f"关联工单 {call.related_to} 不是同楼其他住户的未办结工单 / related_to must be an open ticket of the "
+            "same building",
+            code="related_invalid",
+            details=[{"field": "related_to"}],
+        )
+    if target.caller_phone == call.caller_phone:
+        raise ValidationFailed(
+            "同一来电人再次来电是重复来电，请用 repeat_of / the same caller again is a repeat call: use repeat_of",
+            code="related_invalid",
+            details=[{"field": "related_to"}],
+        )
+    return target
+
+
 def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) -> tuple[Ticket, TicketEvent]:
-    """Insert the received ticket, owned by its creator (首问负责制), with its dispatch clock and create event."""
+    """Insert the received ticket, owned by its creator (首问负责制), with its dispatch clock and create event.
+    A call attached to an incident runs no clock of its own: the incident's repair ticket carries them."""
     now = clock.now()
     snapshot = policy.policy_snapshot(urgency=call.urgency)
+    attached = bool(call.incident)
+    related = _related_target(call, route)
     ticket = Ticket.objects.create(
         number=ticket_number_next(at=now),
         kind=call.kind,
@@ -223,16 +261,24 @@ def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) ->
         sla=snapshot,
         created_at=now,
         updated_at=now,
-        dispatch_deadline=policy.deadline(start=now, snapshot=snapshot, stage=Stage.DISPATCH),
+        dispatch_deadline=None if attached else policy.deadline(start=now, snapshot=snapshot, stage=Stage.DISPATCH),
+        incident_code=call.incident,
+        incident_open=attached,
+        related_to=related,
         idempotency_key=call.idempotency_key,
         idempotency_fingerprint=fingerprint if call.idempotency_key else "",
     )
     # One rule: text the operator confirmed for a compound the resolver was not sure of becomes an alias.
     if route.alias_to_learn:
         compound_alias_learn(compound=route.compound, text=route.alias_to_learn)
-    handlers.clock_start(ticket, Stage.DISPATCH, now, first=True)
+    if not attached:
+        handlers.clock_start(ticket, Stage.DISPATCH, now, first=True)
     station, compound = route.station, route.compound
     data = {"category": call.category, "urgency": call.urgency, "channel": call.channel}
+    if attached:
+        data["incident"] = call.incident
+    if related is not None:
+        data["related_to"] = related.number
     data.update(station=station.code if station else None, compound=compound.code if compound else None)
     event = event_record(
         ticket=ticket, kind=TicketEventKind.CREATE, actor=actor, at=now, data={**data, "confidence": route.confidence}
@@ -249,6 +295,11 @@ def ticket_intake(
     call = _intake_checked(actor, call)
     if guidance is not None and guidance.solved and dispatch:
         raise ValidationFailed("电话指导已解决，无需派单 / guidance solved the call: nothing to dispatch")
+    if call.incident and dispatch:
+        raise ValidationFailed(
+            "关联停热事件的来电不单独派单 / a call attached to an incident is not dispatched on its own",
+            code="incident_call_not_dispatched",
+        )
     guide = (
         None if guidance is None else {"solved": guidance.solved, "steps": list(guidance.steps), "note": guidance.note}
     )
@@ -304,6 +355,46 @@ def ticket_repeat_call_register(
         payload = {"note": note or "市民重复来电", "repeat_call": True, "caller_phone": phone, "idempotency_key": key}
         ticket = ticket_act(actor=actor, number=number, action=Action.URGE, payload=payload)
     return TicketCreateResult(ticket=ticket, created=False, repeat_call=True)
+
+
+def tickets_resolve_for_incident(*, actor: User | None, incident_code: str, note: str) -> int:
+    """Heat is back (停热事件恢复): every attached call still waiting moves to resolved (待回访) with its
+    callback clock and one event each, and no attached call waits for the incident any more. Runs inside
+    the incidents service's transaction; returns how many calls moved."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("tickets_resolve_for_incident must run inside the incident's transaction")
+    return handlers.incident_calls_resolve(incident_code=incident_code, actor=actor, at=clock.now(), note=note)
+
+
+def tickets_attach_to_incident(*, actor: User, numbers: list[str], incident_code: str) -> list[str]:
+    """Calls taken before the incident was declared join it (one event each): those still with the desk
+    wait for the incident's repair (their dispatch clock stops); those already dispatched stay in hand and
+    are counted. Runs inside the incidents service's transaction; returns the numbers attached."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("tickets_attach_to_incident must run inside the incident's transaction")
+    now = clock.now()
+    attached = []
+    tickets = Ticket.objects.filter(number__in=numbers, incident_code="").select_for_update(of=("self",))
+    for ticket in tickets.order_by("id"):
+        if not ticket.is_open:
+            continue
+        waiting = ticket.first_dispatched_at is None and ticket.status == TicketStatus.RECEIVED
+        ticket.incident_code = incident_code
+        ticket.incident_open = waiting
+        if waiting:
+            ticket.dispatch_deadline = None
+            sla_clocks.sla_clock_meet(ticket_id=ticket.id, stage=Stage.DISPATCH, at=now)
+        ticket.updated_at = now
+        ticket.save(update_fields=["incident_code", "incident_open", "dispatch_deadline", "updated_at"])
+        event_record(
+            ticket=ticket,
+            kind=TicketEventKind.INCIDENT,
+            actor=actor,
+            at=now,
+            data={"incident": incident_code, "waiting": waiting},
+        )
+        attached.append(ticket.number)
+    return attached
 
 
 def _related(ticket: Ticket) -> list[Ticket]:

@@ -182,6 +182,18 @@ def callback_retry_refusal(ticket: Ticket, now: dt.datetime) -> Refusal | None:
     return None
 
 
+def not_waiting_for_incident(user: User, ticket: Ticket, now: dt.datetime) -> Refusal | None:
+    """A call attached to an open incident (停热事件) is repaired by the incident's own ticket: no dispatch."""
+    if ticket.incident_open:
+        return Refusal(
+            TransitionNotAllowed,
+            f"已关联停热事件 {ticket.incident_code}，恢复前不单独派单 / attached to open incident "
+            f"{ticket.incident_code}: not dispatched on its own",
+            code="incident_open",
+        )
+    return None
+
+
 def _t(sources, targets, roles, *guards: Guard, station_bound: bool = False) -> Transition:
     return Transition(frozenset(sources), frozenset(targets), frozenset(roles), guards, station_bound)
 
@@ -193,7 +205,7 @@ S = TicketStatus
 
 TRANSITIONS: dict[str, Transition] = {
     Action.GUIDE: _t({S.RECEIVED}, {S.RESOLVED, None}, DESK),
-    Action.DISPATCH: _t({S.RECEIVED, S.RETURNED}, {S.DISPATCHED}, DESK),
+    Action.DISPATCH: _t({S.RECEIVED, S.RETURNED}, {S.DISPATCHED}, DESK, not_waiting_for_incident),
     Action.ACCEPT: _t({S.DISPATCHED}, {S.ACCEPTED}, STATION, station_bound=True),
     Action.DEPART: _t({S.ACCEPTED}, {None}, STATION, not_yet_departed, station_bound=True),
     Action.ARRIVE: _t({S.ACCEPTED}, {None}, STATION, not_yet_arrived, station_bound=True),

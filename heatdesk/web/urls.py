@@ -49,6 +49,8 @@ urlpatterns = [
     path("callbacks/<str:number>/", views_callbacks.callback_submit, name="callback-submit"),
     path("callbacks/<str:number>/unreached/", views_callbacks.callback_close_unreached, name="callback-unreached"),
     path("reports/", include("heatdesk.web.reports.urls")),
+    # 停热事件
+    path("incidents/", include("heatdesk.web.incidents.urls")),
     # 社区
     path("community/", include("heatdesk.web.community.urls")),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from heatdesk.accounts.models import Role
 from heatdesk.core import clock
 from heatdesk.core.errors import NotFound
+from heatdesk.incidents.selectors import incident_repair_calls
 from heatdesk.web import selectors
 from heatdesk.web.access import role_required
 from heatdesk.web.views_ticket import _not_found, ticket_context
@@ -23,10 +24,19 @@ DIFF_MARGIN = dt.timedelta(seconds=10)
 LANES = (("waiting", "waiting"), ("working", "working"), ("done", "done_today"))
 
 
+def _mark_repairs(board) -> None:
+    """An incident's repair ticket shows as one card with the incident's call count (停热事件 · N 来电)."""
+    tickets = [*board.waiting, *board.working, *board.done_today]
+    repairs = incident_repair_calls(ticket_ids=[t.id for t in tickets])
+    for ticket in tickets:
+        ticket.incident_repair = repairs.get(ticket.id)
+
+
 def _board_context(request, version: str | None = None) -> dict:
     now = clock.now()
     since = day_start(now)
     board = selectors.station_board(user=request.user, since=since)
+    _mark_repairs(board)
     return {
         "board": board,
         "now": now,

@@ -13,7 +13,7 @@ from heatdesk.supervision.wall import wall_for
 from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import TRANSITIONS, Action
 from heatdesk.web.access import DESK, WALL_VIEWERS, is_htmx, role_required
-from heatdesk.web.wall import wall_today
+from heatdesk.web.wall import wall_incidents, wall_today
 
 
 def _chart(board) -> dict:
@@ -36,6 +36,7 @@ def _wall_context(request) -> dict:
     return {
         "wall": board,
         "today": wall_today(user=request.user, now=now),
+        "incidents": wall_incidents(user=request.user, now=now),
         "chart": _chart(board),
         "now": now,
         "can_urge": request.user.role in TRANSITIONS[Action.URGE].roles,

@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from heatdesk.accounts.models import User
+from heatdesk.incidents.models import BurstSuggestion, Incident
+from heatdesk.incidents.selectors import (
+    IncidentCounts,
+    burst_suggestion_compounds,
+    burst_suggestions_open,
+    incident_counts,
+    incident_list_visible_to,
+)
 from heatdesk.reports import kpis
 from heatdesk.reports.selectors import Period, ReportScope, report_tickets
 from heatdesk.tickets.selectors import ticket_list_visible_to
@@ -69,3 +77,24 @@ def wall_today(*, user: User, now: dt.datetime) -> Today:
         closed=Figure(closed),
         satisfaction=Figure.of(values["satisfaction_rate"]),
     )
+
+
+@dataclass
+class WallIncidents:
+    """The wall's incident panel: open outages with their call counts, and burst suggestions (疑似停热)."""
+
+    open: list[tuple[Incident, IncidentCounts]]
+    suggestions: list[tuple[BurstSuggestion, str]]  # with the compounds (codes, comma-separated) to declare
+
+
+def wall_incidents(*, user: User, now: dt.datetime) -> WallIncidents:
+    """Open incidents the viewer may see, and the burst suggestions of the last 12 hours not yet declared."""
+    incidents = list(incident_list_visible_to(user=user, status="open")[:20])
+    counts = incident_counts(codes=[i.code for i in incidents])
+    since = now - dt.timedelta(hours=12)
+    suggestions = [
+        (s, ",".join(burst_suggestion_compounds(suggestion=s)))
+        for s in burst_suggestions_open()
+        if s.last_call_at >= since
+    ]
+    return WallIncidents(open=[(i, counts[i.code]) for i in incidents], suggestions=suggestions)

@@ -4,6 +4,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field, StringConstraints
 
 from heatdesk.geo import selectors
+from heatdesk.incidents.selectors import incident_banner
 
 router = Router(tags=["geo"])
 
@@ -43,6 +44,13 @@ class CandidateOut(Schema):
     score: float
 
 
+class IncidentBannerOut(Schema):
+    code: str
+    cause: str
+    expected_restore_at: str
+    calls: int
+
+
 class ResolveOut(Schema):
     compound: CompoundRefOut | None
     building: str | None = Field(
@@ -59,6 +67,7 @@ class ResolveOut(Schema):
         description="所说的区不含匹配到的小区(此时 confident 为 false) / the district named does not hold the compound"
     )
     candidates: list[CandidateOut]
+    incident: IncidentBannerOut | None = Field(None, description="the open outage (停热事件) at this address")
 
 
 class ResolveQuery(Schema):
@@ -98,7 +107,10 @@ def companies(request):
 @router.get("/resolve", response=ResolveOut)
 def resolve(request, filters: Query[ResolveQuery]):
     """Parse an address and propose the compound and serving station; route only when `confident`."""
-    return selectors.address_resolve(address=filters.address, district=filters.district).as_json()
+    body = selectors.address_resolve(address=filters.address, district=filters.district).as_json()
+    compound = body.get("compound")
+    body["incident"] = incident_banner(compound_code=compound["code"] if compound else None, building=body["building"])
+    return body
 
 
 @router.get("/compounds", response=list[CompoundSuggestionOut])

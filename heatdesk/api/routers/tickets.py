@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from heatdesk.api import ticket_schemas as io
 from heatdesk.api.presenters import attachment_json, event_json, ticket_detail, ticket_summary
 from heatdesk.audit.services import audit_phone_read
-from heatdesk.core.errors import NotFound
-from heatdesk.feedback.services import ticket_act_with_sms, ticket_intake_with_sms
+from heatdesk.core.errors import NotFound, ValidationFailed
+from heatdesk.feedback.services import sms_queue_for_ticket_change, ticket_act_with_sms, ticket_intake_with_sms
+from heatdesk.incidents.services import incident_call_take
 from heatdesk.tickets import selectors, services
 from heatdesk.tickets.states import Action
 
@@ -44,7 +46,8 @@ def ticket_create(
     """
     user = request.auth
     data = payload.dict()
-    repeat_of, dispatch = data.pop("repeat_of"), data.pop("dispatch")
+    repeat_of, dispatch, incident = data.pop("repeat_of"), data.pop("dispatch"), data.pop("incident")
+    data["related_to"] = data["related_to"] or ""
     if repeat_of:
         result = services.ticket_repeat_call_register(
             actor=user,
@@ -57,8 +60,19 @@ def ticket_create(
         for name in ("building", "unit", "room"):
             data[name] = _as_text(data[name])
         call = services.TicketIntake(**data, idempotency_key=idempotency_key)
-        result = ticket_intake_with_sms(actor=user, call=call, dispatch=dispatch)
-    body = ticket_detail(result.ticket, viewer=user, fresh_events=result.events)
+        if incident:
+            if dispatch:
+                raise ValidationFailed(
+                    "关联停热事件的来电不单独派单 / a call attached to an incident is not dispatched on its own",
+                    code="incident_call_not_dispatched",
+                )
+            with transaction.atomic():  # the attached call and the caller's received SMS together
+                result = incident_call_take(actor=user, code=incident, call=call)
+                if result.created:
+                    sms_queue_for_ticket_change(ticket=result.ticket, action=Action.CREATE, at=result.ticket.created_at)
+        else:
+            result = ticket_intake_with_sms(actor=user, call=call, dispatch=dispatch)
+    body = ticket_detail(result.ticket, viewer=user, fresh_events=getattr(result, "events", None))
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open] if related else None
     return Status(201 if result.created else 200, body)

@@ -7,7 +7,8 @@ from django.test import override_settings
 
 from heatdesk.core import clock
 from heatdesk.reports import kpis, selectors
-from heatdesk.reports.tests.conftest import AS_OF, GUANGHUA, QIAOKAO, Desk, at
+from heatdesk.reports.tests.conftest import AS_OF, FIXED, GUANGHUA, QIAOKAO, STATION, Desk, at
+from heatdesk.tickets import services
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,9 @@ EXPECTED = {
     "overdue_response": (3, None, 3),  # C, D (redo cycle), E still waiting
     "overdue_resolution": (2, None, 2),  # C late; E still open past its deadline
     "overdue_callback": (1, None, 1),  # G still waiting for its callback
+    "incidents": (0, None, 0),
+    "incident_calls": (0, None, 0),
+    "avg_restore_minutes": (0.0, 0, None),
 }
 
 
@@ -115,3 +119,42 @@ def test_a_repeat_call_counts_within_seven_days_even_when_a_later_one_followed(d
     desk.repeat_call(at(9, 9), "80720", late_only)
     result = _report()["repeat_call_rate"]
     assert (result["numerator"], result["denominator"]) == (1, 2)
+
+
+def test_an_outage_counts_its_calls_once_and_its_repair_for_response_and_restore(demo_city):
+    """Declared 20:00, two calls attach (20:10, 20:20), the station accepts the repair at 20:40, heat is back
+    at 22:30 (150 min), both callers confirm the next morning."""
+    from heatdesk.incidents import services as incidents
+
+    desk = Desk()
+    lead = desk.users["lead"]
+    with clock.moved_to(at(1, 20)):
+        incident = incidents.incident_declare(
+            actor=lead,
+            declaration=incidents.IncidentDeclaration(
+                compounds=("lanjuexiaoqu",), cause="换热站停电", expected_restore_at=at(1, 23)
+            ),
+        )
+    calls = []
+    for minute, phone in ((10, "13800001111"), (20, "13800002222")):
+        with clock.moved_to(at(1, 20, minute)):
+            call = services.TicketIntake(caller_phone=phone, category="no_heat", compound="lanjuexiaoqu", building="3")
+            calls.append(incidents.incident_call_take(actor=desk.users["80725"], code=incident.code, call=call).ticket)
+    desk.do(at(1, 20, 40), STATION, incident.repair_ticket, "accept")
+    with clock.moved_to(at(1, 22, 30)):
+        incidents.incident_restore(actor=lead, code=incident.code)
+    for ticket in calls:
+        desk.do(at(2, 9), "80725", ticket, "callback", **FIXED, satisfaction="satisfied")
+
+    result = _report()
+
+    got = {key: (value["numerator"], value["denominator"], value["value"]) for key, value in result.items()}
+    assert got["received"] == (3, None, 3)  # two calls and the repair ticket
+    assert got["incidents"] == (1, None, 1)
+    assert got["incident_calls"] == (2, None, 2)
+    assert got["avg_restore_minutes"] == (150.0, 1, 150.0)
+    assert got["avg_response_minutes"] == (40.0, 1, 40.0)  # the repair's alone: the calls were never dispatched
+    assert got["dispatch_on_time_rate"] == (1, 1, 1.0)
+    assert got["overdue_dispatch"] == (0, None, 0)
+    assert got["callback_rate"] == (2, 2, 1.0)
+    assert got["first_time_resolution_rate"] == (2, 2, 1.0)

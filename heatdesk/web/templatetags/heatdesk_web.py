@@ -40,6 +40,7 @@ def main_nav(context):
     if role in (Role.DESK_LEAD, Role.ADMIN, Role.COMPANY, Role.STATION):
         items.append((reverse("web:groups"), _("工作群")))
     items.append((reverse("web:tickets"), _("工单查询")))
+    items.append((reverse("web:incidents"), _("停热事件")))
     if role in REPORT_ROLES or user.is_superuser:
         items.append(("/reports/", _("报表")))
     if user.is_staff:

@@ -1,7 +1,7 @@
 """`heatdesk worker`: a thin shell over `supervision.worker` (the SLA monitor and outbox delivery loop).
 
 It lives here, above reports, feedback and supervision, because it composes them: the loop comes from
-supervision; reports adds the morning digest (a `DailyJob`) and its chore, sealing finished KPI days (at
+supervision; incidents add the burst check (calls behind one substation → a suggested incident); reports adds the morning digest (a `DailyJob`) and its chore, sealing finished KPI days (at
 most SEAL_DAYS_PER_PASS a pass, hourly) so a season report never waits for someone to run
 `seal-kpi-days` by hand; feedback adds the citizens' SMS delivery. The loop imports nothing above itself.
 """
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from heatdesk.feedback.sms import sms_deliver_due
+from heatdesk.incidents.burst import incidents_burst_check
 from heatdesk.reports.daybook import kpi_days_seal
 from heatdesk.reports.digest import DigestJob
 from heatdesk.supervision.worker import Chore, Worker, worker_options, worker_serve
@@ -22,6 +23,7 @@ from heatdesk.supervision.worker import Chore, Worker, worker_options, worker_se
 SEAL_EVERY_SECONDS = 3600.0
 SEAL_DAYS_PER_PASS = 31  # a month of backlog per hour: a pass stays short; a season catches up in hours
 SMS_EVERY_SECONDS = 2.0
+BURST_EVERY_SECONDS = 5.0  # a burst is suggested within seconds of its fifth call
 
 
 def worker_chores(*, deliver_batch: int) -> list[Chore]:
@@ -36,6 +38,9 @@ def worker_chores(*, deliver_batch: int) -> list[Chore]:
             name="sms_deliver",
             every_seconds=SMS_EVERY_SECONDS,
             run=lambda: sms_deliver_due(limit=deliver_batch).claimed,
+        ),
+        Chore(
+            name="incidents_burst_check", every_seconds=BURST_EVERY_SECONDS, run=lambda: len(incidents_burst_check())
         ),
     ]
 

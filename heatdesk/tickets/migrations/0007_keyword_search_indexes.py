@@ -54,7 +54,7 @@ def _run(statements_by_vendor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0005_add_callback_channel"),
+        ("tickets", "0006_add_ticket_incident"),
         ("geo", "0001_initial"),
     ]
 
