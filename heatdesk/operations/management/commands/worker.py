@@ -1,10 +1,10 @@
 """`heatdesk worker`: a thin shell over `supervision.worker` (the SLA monitor and outbox delivery loop).
 
-It lives here, above reports, feedback and supervision, because it composes them: the loop comes from
-supervision; incidents add the burst check (calls behind one substation → a suggested incident); reports adds the morning digest (a `DailyJob`) and its chore, sealing finished KPI days (at
-most SEAL_DAYS_PER_PASS a pass, hourly) so a season report never waits for someone to run
-`seal-kpi-days` by hand; feedback adds the citizens' SMS delivery. The loop imports nothing above itself.
-"""
+It lives here, above the apps it composes: the loop comes from supervision; incidents add the burst
+check (calls behind one substation → a suggested incident); reports adds the morning digest (a
+`DailyJob`) and sealing finished KPI days (at most SEAL_DAYS_PER_PASS a pass, hourly) so a season report
+never waits for `seal-kpi-days` by hand; feedback adds the citizens' SMS delivery. The loop imports
+nothing above itself."""
 
 from __future__ import annotations
 
