@@ -90,10 +90,11 @@ def test_the_board_poll_sends_only_the_changed_cards_and_each_lanes_order(page_a
 
     assert diff["Content-Type"].startswith("application/json")
     body = diff.json()
-    assert body["lanes"]["waiting"] == {"count": 4, "order": [arrived.number] + [t.number for t in old]}
+    newest_first = [arrived.number] + [t.number for t in reversed(old)]  # the 待接单 lane: newest first
+    assert body["lanes"]["waiting"] == {"count": 4, "order": newest_first}
     assert arrived.number in body["html"]
     assert all(t.number not in body["html"] for t in old)
-    assert '<span class="count">4</span>' in body["html"]
+    assert 'data-waiting-count="4">4</span>' in body["html"]  # the lane's header count
     assert len(body["html"]) < len(client.get("/station/board/").content) / 2
     assert float(diff["X-Board-Since"]) >= since
     assert client.get("/station/board/", {"v": diff["X-Board-Version"]}).status_code == 204
