@@ -90,6 +90,13 @@ API = {
     "PATCH /api/v1/channels/{channel_id}": ({}, "a h h h h h h h h"),
     "DELETE /api/v1/channels/{channel_id}": (None, "a h h h h h h h h"),
     "POST /api/v1/channels/{channel_id}/test": ({}, "a h h h h h h h h"),
+    # Incidents (issue 15): everyone in scope reads; the desk lead (or a company/station for its own
+    # compounds) declares; an empty body is refused; an unknown incident is not found.
+    "GET /api/v1/incidents": (None, "a o o o o o o o o"),
+    "POST /api/v1/incidents": ({}, "a i i i i i i i i"),
+    "GET /api/v1/incidents/{code}": (None, "a h h h h h h h h"),
+    "POST /api/v1/incidents/{code}/update": ({}, "a i i i i i i i i"),
+    "POST /api/v1/incidents/{code}/restore": ({}, "a h h h h h h h h"),
     # Citizens (issue 16): the SMS a ticket sent, desk roles.
     "GET /api/v1/tickets/{number}/sms": (None, "a o o d d d d d o"),
     # Community (issue 18): the community, the serving station and company, the desk lead.
@@ -182,6 +189,12 @@ PAGES = {
     "admin/": ("GET", "/admin/", "a a o a a a a a o"),  # the desk lead is staff (SLA rules, scripts)
     # The printable work order (派工单) reads like the ticket page.
     "tickets/<str:number>/print/": ("GET", "/tickets/{number}/print/", "a o o o h o o o o"),
+    # Incidents (issue 15).
+    "incidents/": ("GET", "/incidents/", "a o o o o o o o o"),
+    "incidents/declare/": ("POST", "/incidents/declare/", "a d o o o o d d d"),
+    "incidents/<str:code>/": ("GET", "/incidents/none/", "a h h h h h h h h"),
+    "incidents/<str:code>/update/": ("POST", "/incidents/none/update/", "a d o o o o d d d"),
+    "incidents/<str:code>/restore/": ("POST", "/incidents/none/restore/", "a d o o o o d d d"),
     # Work groups (issue 12).
     "groups/": ("GET", "/groups/", "a d o o o o d d o"),
     "groups/retry/<int:message_id>/": ("POST", "/groups/retry/999999/", "a d d d d d d d d"),
