@@ -96,7 +96,8 @@ def test_allowed_actions_are_what_the_door_accepts_for_this_user(api_as):
     station = api_as("station-cf-qiaokao")
     number = owner.post("tickets", {**LANJUE, "dispatch": True}).json()["number"]
     station.post(f"tickets/{number}/accept")
-    station.post(f"tickets/{number}/resolve", {"cause": "valve", "indoor_temp": 19})
+    station.post(f"tickets/{number}/arrive", {"indoor_temp": 16})  # evidence before 处置完成
+    assert station.post(f"tickets/{number}/resolve", {"cause": "valve", "indoor_temp": 19}).status_code == 200
 
     assert "callback" in owner.get(f"tickets/{number}").json()["allowed_actions"]
     assert "callback" not in other.get(f"tickets/{number}").json()["allowed_actions"]
