@@ -23,6 +23,7 @@ def _act(username, number, action, **payload):
 
 def _fix_and_confirm(cast, number):
     _act(cast.station, number, "accept")
+    _act(cast.station, number, "arrive", indoor_temp="15")  # evidence before 处置完成
     _act(cast.station, number, "resolve", cause="air_lock", indoor_temp="20")
     return _act(cast.lead, number, "callback", reached=True, contacted=True, fixed=True, satisfaction="satisfied")
 

@@ -35,6 +35,7 @@ def act(username: str, ticket: Any, action: str, **payload: Any) -> Any:
 def resolved_ticket(**fields: Any) -> Any:
     ticket = new_ticket(**fields)
     act(STATION_USER, ticket, "accept")
+    act(STATION_USER, ticket, "arrive", indoor_temp="15")  # evidence before 处置完成
     return act(STATION_USER, ticket, "resolve", cause="air_lock", indoor_temp="19")
 
 

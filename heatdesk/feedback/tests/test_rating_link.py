@@ -83,6 +83,7 @@ def test_not_fixed_redoes_the_ticket_like_a_phone_callback(resolved):
     # The citizen hears that it is being redone; the ticket goes round the loop again.
     assert list(SmsMessage.objects.filter(ticket=ticket).values_list("kind", flat=True))[-1] == "dispatched"
     act(STATION_USER, ticket, "accept")
+    act(STATION_USER, ticket, "arrive", indoor_temp="15")
     act(STATION_USER, ticket, "resolve", cause="valve", indoor_temp="20")
     assert RatingLink.objects.filter(ticket=ticket).count() == 2
     assert Client().get(path).status_code == 410  # the first link is spent
@@ -95,6 +96,7 @@ def test_unhappy_for_the_stations_cause_redoes_other_causes_close(resolved):
     assert ticket.status == "dispatched"
     assert ticket.satisfaction == "not_satisfied"
     act(STATION_USER, ticket, "accept")
+    act(STATION_USER, ticket, "arrive", indoor_temp="15")
     act(STATION_USER, ticket, "resolve", cause="valve", indoor_temp="20")
     link = RatingLink.objects.filter(ticket=ticket, used_at__isnull=True).get()
     token = signing.dumps({"n": link.nonce}, salt=RATING_SALT, compress=False)
