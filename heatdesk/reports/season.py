@@ -396,6 +396,9 @@ class SeasonSimulator:
         ticket.state = TicketStatus.ACCEPTED
         ticket.accepted_at = at
         if ticket.repair_of is not None:  # the repair is done when heat returns (or soon after, if it has)
+            # The crew is at the substation when it takes the job: the arrival is the evidence 处置完成 needs.
+            self._act(self._station_user(ticket), ticket, "arrive", {"indoor_temp": None})
+            ticket.arrived_at, ticket.arrival_temp = at, None
             if ticket.repair_of in self.restored:
                 self.schedule(at + model.minutes(rng.uniform(5, 20)), "resolve", ticket)
             return

@@ -20,7 +20,9 @@ MORNING = dt.datetime(2026, 1, 15, 8, 0, 30, tzinfo=LOCAL)
 def _ticket(**fields):
     actor = User.objects.get(username="80725")
     body = {"caller_phone": "13800001111", "category": "not_warm", "compound": "lanjuexiaoqu", "building": "3"}
-    return ticket_services.ticket_create(actor=actor, **{**body, **fields}).ticket
+    dispatch = fields.pop("dispatch", False)
+    call = ticket_services.TicketIntake(**{**body, **fields})
+    return ticket_services.ticket_intake(actor=actor, call=call, dispatch=dispatch).ticket
 
 
 def test_the_digest_command_sends_each_group_its_summary_once_a_day(demo_city, capsys):
