@@ -18,7 +18,7 @@ def test_resolve_returns_the_design_contract_for_a_typed_address(api_as):
     body = response.json()
     assert set(body) == {
         "compound", "building", "unit", "floor", "room", "station", "substation", "confidence", "confident",
-        "candidates", "district_mismatch",
+        "candidates", "district_mismatch", "incident",
     }  # fmt: skip
     assert body["compound"] == {"code": "lanjuexiaoqu", "name": "蓝爵小区", "district": "回民区"}
     assert (body["building"], body["unit"], body["room"]) == ("3", "2", "501")
@@ -50,6 +50,7 @@ def test_resolve_of_nothing_known_gives_nulls_and_no_candidates(api_as):
     assert body == {
         "compound": None, "building": "3", "unit": "2", "floor": None, "room": "501", "station": None,
         "substation": None, "confidence": 0.0, "confident": False, "candidates": [], "district_mismatch": False,
+        "incident": None,
     }  # fmt: skip
 
 

@@ -163,6 +163,8 @@
       board.since = since;
       board.version = diff.version;
       tick();
+      // No htmx swap happened: tell the board's listeners (new-work alerts) the cards changed.
+      document.dispatchEvent(new CustomEvent("heatdesk:board-updated"));
     } else {
       board.since = null;  // the next poll takes the whole board
       board.version = null;

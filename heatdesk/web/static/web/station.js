@@ -87,6 +87,7 @@
   if (document.getElementById("board")) {
     look(document);
     document.addEventListener("htmx:afterSwap", function () { look(document); });
+    document.addEventListener("heatdesk:board-updated", function () { look(document); });
   } else if (boardUrl) {
     var poll = function () {
       fetch(boardUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
