@@ -11,7 +11,7 @@ from django.db.models.functions import Cast, ExtractHour, TruncDate
 
 from heatdesk.core import clock
 from heatdesk.core.databases import reads_replica
-from heatdesk.reports import kpis, rankings, selectors
+from heatdesk.reports import kpis, kpis_beside, rankings, selectors
 from heatdesk.reports.selectors import Period, report_timezone
 from heatdesk.tickets.models import Category, Ticket
 
@@ -155,7 +155,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
     tickets = selectors.report_tickets(user=user, period=period, scope=scope)
     book = selectors.report_book(user=user, period=period, scope=scope)
     values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=book)
-    values.update(kpis.community_kpis_compute(tickets=tickets))
+    values.update(kpis_beside.community_kpis_compute(tickets=tickets))
     ranking_options = {"user": user, "tickets": tickets, "as_of": as_of, "scope": scope, "book": book}
     return {
         "period": period,
@@ -171,7 +171,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
         "response_histogram": response_histogram(tickets=tickets),
         "resolution_histogram": resolution_histogram(tickets=tickets),
         "hotspots": hotspots(tickets=tickets),
-        "communities": kpis.community_kpis_by_community(tickets=tickets),
+        "communities": kpis_beside.community_kpis_by_community(tickets=tickets),
         "community_definitions": kpis.COMMUNITY_KPI_DEFINITIONS,
         "tickets": tickets,
     }

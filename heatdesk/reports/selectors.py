@@ -16,7 +16,7 @@ from heatdesk.core import clock
 from heatdesk.core.databases import reads_replica
 from heatdesk.core.errors import ErrorCode, NotFound, OutOfScope, ValidationFailed
 from heatdesk.geo.models import Company, District, Station
-from heatdesk.reports import kpis
+from heatdesk.reports import kpis, kpis_beside
 from heatdesk.reports.daybook import DayBookSlice
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.selectors import ticket_list_visible_to
@@ -243,13 +243,13 @@ def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of:
     as_of = as_of or clock.now()
     tickets = report_tickets(user=user, period=period, scope=scope)
     values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=report_book(user=user, period=period, scope=scope))
-    values.update(kpis.community_kpis_compute(tickets=tickets))
+    values.update(kpis_beside.community_kpis_compute(tickets=tickets))
     return {
         "period": period.as_json(as_of=as_of),
         "scope": scope.as_json(),
         "kpis": {key: {**value, "definition": key} for key, value in values.items()},
         "definitions": kpis.report_definitions_json(),
-        "callback_channels": kpis.callback_channels(tickets=tickets),
+        "callback_channels": kpis_beside.callback_channels(tickets=tickets),
     }
 
 

@@ -7,7 +7,7 @@ import io
 from openpyxl import load_workbook
 
 from heatdesk.community.tests.test_flows import _fix_and_confirm
-from heatdesk.reports import kpis
+from heatdesk.reports import kpis, kpis_beside
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.services import TicketIntake, ticket_intake
 
@@ -42,8 +42,8 @@ def test_community_figures_match_a_hand_count(api_as, stewarded, page_as):
         "proactive_found": {"value": 2, "numerator": 2, "denominator": None},
         "ledger_fixed_rate": {"value": 0.25, "numerator": 1, "denominator": 4},
     }
-    assert kpis.community_kpis_compute(tickets=Ticket.objects.all()) == by_hand
-    rows = kpis.community_kpis_by_community(tickets=Ticket.objects.all())
+    assert kpis_beside.community_kpis_compute(tickets=Ticket.objects.all()) == by_hand
+    rows = kpis_beside.community_kpis_by_community(tickets=Ticket.objects.all())
     assert [(row["name"], row["kpis"]) for row in rows] == [("光明小区社区", by_hand)]
 
     body = api_as(cast.lead).get("reports/kpis?from=2026-06-01&to=2027-05-31").json()

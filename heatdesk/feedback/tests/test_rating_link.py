@@ -14,7 +14,8 @@ from heatdesk.feedback.links import RATING_SALT
 from heatdesk.feedback.models import RatingLink, SmsMessage
 from heatdesk.feedback.services import RatingAnswer, rating_link_answer
 from heatdesk.feedback.tests.conftest import STATION_USER, act, resolved_ticket
-from heatdesk.reports.kpis import callback_channels, kpis_assemble, kpis_raw
+from heatdesk.reports.kpis import kpis_assemble, kpis_raw
+from heatdesk.reports.kpis_beside import callback_channels
 from heatdesk.tickets.models import Ticket, TicketCallback, TicketEvent
 
 pytestmark = pytest.mark.django_db
