@@ -303,26 +303,28 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
                 logger, logging.WARNING, "outbox.lease_expired", key=row.idempotency_key, attempt=row.attempts + 1
             )
     report.claimed += len(claimed)
-    return [
-        _Claim(
-            message_id=row.pk,
-            token=token,
-            attempts=row.attempts + 1,
-            max_attempts=row.max_attempts,
-            kind=row.channel.kind if row.channel else ChannelKind.CONSOLE,
-            url=row.channel.url if row.channel else "",
-            secret=row.channel.secret if row.channel else "",
-            envelope=channels.Envelope(
-                idempotency_key=row.idempotency_key,
-                org_kind=row.org_kind,
-                org_code=row.org_code,
-                created_at=row.created_at,
-                message=Message.from_payload(topic=row.topic, payload=row.payload),
-                mention_mobiles=tuple(row.channel.mention_mobiles) if row.channel else (),
-            ),
-        )
-        for row in claimed
-    ]
+    return [_claim_of(row, token) for row in claimed]
+
+
+def _claim_of(row: OutboxMessage, token: uuid.UUID) -> _Claim:
+    """What the sender needs of a claimed row, read while the row is in hand (no query)."""
+    return _Claim(
+        message_id=row.pk,
+        token=token,
+        attempts=row.attempts + 1,
+        max_attempts=row.max_attempts,
+        kind=row.channel.kind if row.channel else ChannelKind.CONSOLE,
+        url=row.channel.url if row.channel else "",
+        secret=row.channel.secret if row.channel else "",
+        envelope=channels.Envelope(
+            idempotency_key=row.idempotency_key,
+            org_kind=row.org_kind,
+            org_code=row.org_code,
+            created_at=row.created_at,
+            message=Message.from_payload(topic=row.topic, payload=row.payload),
+            mention_mobiles=tuple(row.channel.mention_mobiles) if row.channel else (),
+        ),
+    )
 
 
 def _send(claim: _Claim, *, sent_at: dt.datetime, timeout: float) -> str | None:

@@ -22,7 +22,6 @@ import heapq
 import itertools
 import random
 import time
-from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -34,42 +33,14 @@ from heatdesk.incidents.services import IncidentDeclaration, incident_call_take,
 from heatdesk.reports import season_city as city
 from heatdesk.reports import season_model as model
 from heatdesk.reports import weather
-from heatdesk.reports.season_record import SimTicket
+from heatdesk.reports.season_record import SeasonResult, SimTicket
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
-from heatdesk.tickets.services import (
-    TicketIntake,
-    ticket_act,
-    ticket_attachment_add,
-    ticket_intake,
-    ticket_repeat_call_register,
-)
+from heatdesk.tickets.attachments import ticket_attachment_add
+from heatdesk.tickets.services import TicketIntake, ticket_act, ticket_intake, ticket_repeat_call_register
 from heatdesk.tickets.states import PHOTO_EVIDENCE_CATEGORIES, TEMPERATURE_EVIDENCE_CATEGORIES, TicketStatus
 
-# The site photo a crew takes of a leak (a 1×1 PNG: the simulator needs the record, not the picture).
-SITE_PHOTO = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-    b"\x00\x00\x00\x0cIDATx\x9cc8\x11\xa0\x01\x00\x03$\x01A\x1d\x19\x9f\xc4\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-
 ACTIONS_PER_TRANSACTION = 2000  # one commit per chunk: SQLite syncs per commit, not per action
-
-
-@dataclass
-class SeasonResult:
-    tickets: list[SimTicket]
-    start: dt.datetime
-    end: dt.datetime
-    days: list[model.SeasonDay]
-    actions: int
-    seconds: float
-    skipped_after_end: int
-    plan: city.CallPlan  # every call as planned: when, from which building, which outage
-    buildings: int  # in the simulated city
-
-    @property
-    def outages(self) -> list[city.Outage]:
-        return self.plan.outages
 
 
 class SeasonSimulator:
@@ -426,7 +397,7 @@ class SeasonSimulator:
         self._act(self._station_user(ticket), ticket, "arrive", {"indoor_temp": temperature})
         ticket.arrived_at, ticket.arrival_temp = at, temperature
         if ticket.category in PHOTO_EVIDENCE_CATEGORIES:  # a leak is resolved only with a photo
-            upload = SimpleUploadedFile("leak.png", SITE_PHOTO, content_type="image/png")
+            upload = SimpleUploadedFile("leak.png", model.SITE_PHOTO, content_type="image/png")
             ticket_attachment_add(actor=self._station_user(ticket), number=ticket.number, upload=upload)
         if ticket.urgency == "normal" and rng.random() < model.P_EXTENSION:
             until = ticket.resolution_deadline + dt.timedelta(hours=24)

@@ -193,3 +193,10 @@ def phone_number(rng: random.Random) -> str:
 def household_phone(seed: int, household: tuple[str, ...]) -> str:
     """The same household always calls from the same (made-up) mobile number."""
     return phone_number(random.Random(f"{seed}/{'/'.join(household)}"))
+
+
+# The site photo a crew takes of a leak (a 1×1 PNG: the simulator needs the record, not the picture).
+SITE_PHOTO = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    b"\x00\x00\x00\x0cIDATx\x9cc8\x11\xa0\x01\x00\x03$\x01A\x1d\x19\x9f\xc4\x00\x00\x00\x00IEND\xaeB`\x82"
+)

@@ -1,11 +1,13 @@
 """The simulator's own record of what it did to one ticket (`SimTicket`): the book `season_truth`
-counts the KPIs from, never the database."""
+counts the KPIs from, never the database; and what a season returns (`SeasonResult`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from heatdesk.reports import season_city as city
+from heatdesk.reports import season_model as model
 from heatdesk.tickets.states import TicketStatus
 
 
@@ -70,3 +72,20 @@ class SimTicket:
         self.state = TicketStatus.RESOLVED
         self.resolved_at = at
         self.callback_deadline = at + dt.timedelta(seconds=self.windows["callback"])
+
+
+@dataclass
+class SeasonResult:
+    tickets: list[SimTicket]
+    start: dt.datetime
+    end: dt.datetime
+    days: list[model.SeasonDay]
+    actions: int
+    seconds: float
+    skipped_after_end: int
+    plan: city.CallPlan  # every call as planned: when, from which building, which outage
+    buildings: int  # in the simulated city
+
+    @property
+    def outages(self) -> list[city.Outage]:
+        return self.plan.outages

@@ -22,8 +22,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from heatdesk.accounts.models import User
 from heatdesk.api.api import api
 from heatdesk.conftest import ApiClient, _token
+from heatdesk.tickets.attachments import ticket_attachment_add
 from heatdesk.tickets.models import Ticket
-from heatdesk.tickets.services import TicketIntake, ticket_attachment_add, ticket_intake
+from heatdesk.tickets.services import TicketIntake, ticket_intake
 
 pytestmark = pytest.mark.django_db
 

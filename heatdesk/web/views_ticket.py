@@ -20,9 +20,9 @@ from heatdesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDen
 from heatdesk.feedback.selectors import DESK_ROLES, sms_list_for_ticket
 from heatdesk.feedback.services import ticket_act_with_sms
 from heatdesk.geo.selectors import station_list
+from heatdesk.tickets.attachments import IMAGE_EXTENSIONS, ticket_attachment_add
 from heatdesk.tickets.models import ResolutionCause, Satisfaction
 from heatdesk.tickets.selectors import phone_visible_in_full
-from heatdesk.tickets.services import IMAGE_EXTENSIONS, ticket_attachment_add
 from heatdesk.tickets.states import TRANSITIONS, Action, callback_next_try
 from heatdesk.web import selectors
 from heatdesk.web.access import TICKET_READERS, forbidden, role_required

@@ -15,6 +15,7 @@ from heatdesk.core.errors import NotFound, ValidationFailed
 from heatdesk.feedback.services import sms_queue_for_ticket_change, ticket_act_with_sms, ticket_intake_with_sms
 from heatdesk.incidents.services import incident_call_take
 from heatdesk.tickets import selectors, services
+from heatdesk.tickets.attachments import ticket_attachment_add
 from heatdesk.tickets.states import Action
 
 router = Router(tags=["tickets"])
@@ -125,7 +126,7 @@ def ticket_events(request, number: str):
 @router.post("/{number}/attachments", response={201: io.AttachmentOut})
 def ticket_attachment_upload(request, number: str, file: File[UploadedFile]):
     """Upload a photo (multipart field `file`; JPEG, PNG, GIF, WebP or HEIC)."""
-    attachment = services.ticket_attachment_add(actor=request.auth, number=number, upload=file)
+    attachment = ticket_attachment_add(actor=request.auth, number=number, upload=file)
     return Status(201, attachment_json(attachment))
 
 

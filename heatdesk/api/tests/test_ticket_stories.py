@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from heatdesk.reports.season import SITE_PHOTO
+from heatdesk.reports.season_model import SITE_PHOTO
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 

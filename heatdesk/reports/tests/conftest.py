@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from heatdesk.accounts.models import User
 from heatdesk.core import clock
-from heatdesk.reports.season import SITE_PHOTO
+from heatdesk.reports.season_model import SITE_PHOTO
 from heatdesk.tickets import services
+from heatdesk.tickets.attachments import ticket_attachment_add
 
 TZ = ZoneInfo("Asia/Shanghai")
 LANJUE = "lanjuexiaoqu"  # 蓝爵小区, served by cf-qiaokao (城发热力)
@@ -44,7 +45,7 @@ class Desk:
         """A site photo (a leak is resolved only with one)."""
         upload = SimpleUploadedFile("leak.png", SITE_PHOTO, content_type="image/png")
         with clock.moved_to(when):
-            return services.ticket_attachment_add(actor=self.users[username], number=ticket.number, upload=upload)
+            return ticket_attachment_add(actor=self.users[username], number=ticket.number, upload=upload)
 
     def repeat_call(self, when: dt.datetime, username: str, ticket):
         with clock.moved_to(when):
