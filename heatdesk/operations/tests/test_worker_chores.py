@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from heatdesk.accounts.models import User
 from heatdesk.core import clock
@@ -20,14 +21,15 @@ from heatdesk.tickets.services import TicketIntake, ticket_intake
 def finished_days(demo_city):
     """Three past days, one closed ticket each; and one open ticket today."""
     actor = User.objects.get(username="80725")
-    today = clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    # Noon of the desk's local day (Asia/Shanghai): the day book seals local days, whatever UTC says.
+    today = timezone.localtime(clock.now()).replace(hour=12, minute=0, second=0, microsecond=0)
     days = []
     for back in (3, 2, 1):
         call = TicketIntake(caller_phone=f"1380000000{back}", category="not_warm", compound="lanjuexiaoqu")
         ticket = ticket_intake(actor=actor, call=call).ticket
         at = today - dt.timedelta(days=back)
         Ticket.objects.filter(id=ticket.id).update(status="closed", created_at=at, closed_at=at, updated_at=at)
-        days.append(at.astimezone(clock.now().tzinfo).date())
+        days.append(at.date())
     ticket_intake(
         actor=actor, call=TicketIntake(caller_phone="13800000009", category="not_warm", compound="lanjuexiaoqu")
     )
