@@ -23,7 +23,7 @@ from heatdesk.supervision.worker import Chore, Worker, worker_options, worker_se
 SEAL_EVERY_SECONDS = 3600.0
 SEAL_DAYS_PER_PASS = 31  # a month of backlog per hour: a pass stays short; a season catches up in hours
 SMS_EVERY_SECONDS = 2.0
-BURST_EVERY_SECONDS = 5.0  # a burst is suggested within seconds of its fifth call
+BURST_EVERY_SECONDS = 1.0  # a burst is suggested within a second or two of its fifth call
 
 
 def worker_chores(*, deliver_batch: int) -> list[Chore]:
