@@ -161,3 +161,15 @@ def user_deactivate(*, user: User) -> None:
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
         user_tokens_revoke(user=user)
+
+
+def system_user_get(*, username: str, display_name: str) -> User:
+    """A system account that owns tickets filed without a person on the phone (Open311 apps, community
+    visits) until an operator takes them: a desk lead nobody can sign in as (no usable password)."""
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"role": Role.DESK_LEAD, "display_name": display_name, "is_active": True}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
-from heatdesk.accounts.models import Role, User
+from heatdesk.accounts.models import User
+from heatdesk.accounts.services import system_user_get
 from heatdesk.tickets.models import Kind, Ticket
 from heatdesk.tickets.services import TicketIntake, ticket_intake
 
@@ -31,15 +31,7 @@ class CommunityCall:
 
 def intake_user() -> User:
     """The system account that owns tickets opened by visits and ledgers (首问负责制 through the desk)."""
-    user: User
-    user, created = get_user_model().objects.get_or_create(
-        username=settings.HEATDESK_PROACTIVE_INTAKE_USER,
-        defaults={"role": Role.DESK_LEAD, "display_name": "主动服务受理", "is_active": True},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    return system_user_get(username=settings.HEATDESK_PROACTIVE_INTAKE_USER, display_name="主动服务受理")
 
 
 def ticket_open_dispatched(*, call: CommunityCall) -> Ticket:

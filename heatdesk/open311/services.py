@@ -17,11 +17,11 @@ import secrets
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from heatdesk.accounts.models import Role, User
+from heatdesk.accounts.services import system_user_get
 from heatdesk.core import clock
 from heatdesk.core.errors import Conflict, NotFound, PermissionDenied, Throttled, TransitionNotAllowed, ValidationFailed
 from heatdesk.feedback.services import ticket_act_with_sms
@@ -159,14 +159,7 @@ def _fingerprint(submission: RequestSubmission) -> str:
 
 def intake_user() -> User:
     """The system account that owns confidently routed requests until an operator takes them."""
-    user, created = get_user_model().objects.get_or_create(
-        username=settings.HEATDESK_OPEN311_INTAKE_USER,
-        defaults={"role": Role.DESK_LEAD, "display_name": "Open311 受理", "is_active": True},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    return system_user_get(username=settings.HEATDESK_OPEN311_INTAKE_USER, display_name="Open311 受理")
 
 
 def _description(submission: Open311Submission) -> str:
