@@ -16,7 +16,6 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
-from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db.models import QuerySet
@@ -27,7 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from heatdesk.audit.services import audit_phone_read
-from heatdesk.reports import kpis
+from heatdesk.reports import kpis, ticket_sheet
 from heatdesk.reports.overview import DAILY_KPIS
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.tickets.models import Ticket
@@ -143,14 +142,24 @@ def export_phones_audit(*, tickets: QuerySet[Ticket], viewer, via: str, limit: i
     audit_phone_read(actor=viewer, ticket_numbers=numbers, via=via)
 
 
-def tickets_csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str]:
+def tickets_csv_lines(*, tickets: QuerySet[Ticket], viewer=None, codes: bool = True) -> Iterator[str]:
     """CSV text (BOM first) of every ticket with its milestones, one chunk per line, for streaming; the full
-    phones it carries are audited before the first line."""
+    phones it carries are audited before the first line. `codes`: the machine variant (codes, the column
+    names `import-tickets` reads back); else the readers' variant of `ticket_sheet` (labels, names,
+    诉求内容, headers in the active language)."""
     export_phones_audit(tickets=tickets, viewer=viewer, via="export_csv", limit=MAX_CSV_ROWS)
-    return _csv_lines(tickets=tickets, viewer=viewer)
+    if codes:
+        header = [name for name, _ in TICKET_COLUMNS]
+        rows: Iterator = (
+            list(record.values()) for record in ticket_rows(tickets=tickets, viewer=viewer, limit=MAX_CSV_ROWS)
+        )
+    else:
+        header = ticket_sheet.readable_headers()
+        rows = ticket_sheet.readable_rows(tickets=tickets, viewer=viewer, limit=MAX_CSV_ROWS)
+    return _csv_lines(header, rows)
 
 
-def _csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str]:
+def _csv_lines(header: list[str], rows: Iterator[list]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -161,15 +170,15 @@ def _csv_lines(*, tickets: QuerySet[Ticket], viewer=None) -> Iterator[str]:
         return text
 
     yield "\ufeff"
-    writer.writerow([name for name, _ in TICKET_COLUMNS])
+    writer.writerow(header)
     yield flush()
-    for record in ticket_rows(tickets=tickets, viewer=viewer, limit=MAX_CSV_ROWS):
+    for values in rows:
         writer.writerow(
             [
                 value.strftime("%Y-%m-%d %H:%M:%S")
                 if isinstance(value, dt.datetime)
                 else ("" if value is None else csv_text(value))
-                for value in record.values()
+                for value in values
             ]
         )
         yield flush()
@@ -360,13 +369,18 @@ def _communities_sheet(workbook: Workbook, bundle: dict) -> None:
 
 
 def _details_sheet(workbook: Workbook, bundle: dict, viewer) -> None:
-    headers = [(name, 20 if name.endswith(("_at", "deadline")) else 14) for name, _ in TICKET_COLUMNS]
-    intro = [*_intro(bundle, "明细"), f"最多 {MAX_DETAIL_ROWS} 行 / at most {MAX_DETAIL_ROWS} rows; 全部请导出 CSV"]
+    """明细 for its readers: labels and names (ticket_sheet), an autofilter over the header row."""
+    headers = list(zip(ticket_sheet.readable_headers(), [c.width for c in ticket_sheet.READABLE_COLUMNS], strict=True))
+    note = gettext("最多 {n} 行;全部请导出 CSV").format(n=MAX_DETAIL_ROWS)
+    intro = [*_intro(bundle, gettext("明细")), note]
     sheet = _Sheet(workbook, "明细", headers, intro)
     export_phones_audit(tickets=bundle["tickets"], viewer=viewer, via="export_xlsx", limit=MAX_DETAIL_ROWS)
-    for record in ticket_rows(tickets=bundle["tickets"], viewer=viewer, limit=MAX_DETAIL_ROWS):
-        values = [float(v) if isinstance(v, Decimal) else v for v in record.values()]
+    count = 0
+    for values in ticket_sheet.readable_rows(tickets=bundle["tickets"], viewer=viewer, limit=MAX_DETAIL_ROWS):
         sheet.row(values, [DATETIME_FORMAT if isinstance(v, dt.datetime) else None for v in values])
+        count += 1
+    header_row = len(intro) + 1
+    sheet.ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{header_row + count}"
 
 
 def report_workbook(*, bundle: dict, title: str, day: bool, viewer=None, details: bool = True) -> bytes:
@@ -390,10 +404,15 @@ def report_workbook(*, bundle: dict, title: str, day: bool, viewer=None, details
 
 
 def report_title(*, bundle: dict, day: bool) -> str:
+    """供热专席季报 2026-11-15 — 2026-12-01, named after its scope when it is not the whole city
+    (城发热力 供热专席季报 …): a company's or station's report says whose it is."""
     period = bundle["period"]
     if day:
-        return gettext("供热专席日报 {day}").format(day=period.first_day)
-    return gettext("供热专席季报 {first} — {last}").format(first=period.first_day, last=period.last_day)
+        title = gettext("供热专席日报 {day}").format(day=period.first_day)
+    else:
+        title = gettext("供热专席季报 {first} — {last}").format(first=period.first_day, last=period.last_day)
+    scope = bundle["scope"]
+    return title if scope.city_wide else f"{scope.name} {title}"
 
 
 def export_filename(*, bundle: dict, day: bool, extension: str) -> str:

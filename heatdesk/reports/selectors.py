@@ -5,11 +5,12 @@ every KPI, chart and export. All scoping goes through `tickets.selectors.ticket_
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
 from heatdesk.core import clock
@@ -132,6 +133,9 @@ class ReportScope:
     station: Station | None = None
     district: District | None = None
     operator: str | None = None  # the owner's username, as asked: not looked up (no user enumeration)
+    # The organisation a station, company or community user's reports are limited to (its name), so a
+    # report without filters names it rather than 全市.
+    covers: str | None = None
 
     def as_json(self) -> dict:
         def org(value):
@@ -142,13 +146,29 @@ class ReportScope:
             "station": org(self.station),
             "district": org(self.district),
             "operator": self.operator,
+            "covers": self.covers,
         }
 
-    def label(self) -> str:
+    def _parts(self) -> list[str]:
         parts = [str(value) for value in (self.company, self.station, self.district) if value is not None]
         if self.operator is not None:
             parts.append(self.operator)
-        return " · ".join(parts) or "全市 / all"
+        if self.covers and self.covers not in parts:
+            parts.insert(0, self.covers)
+        return parts
+
+    def label(self) -> str:
+        """The scope in both languages, for the workbooks' intro lines: 城发热力 · 新城区, or 全市 / all."""
+        return " · ".join(self._parts()) or "全市 / all"
+
+    @property
+    def name(self) -> str:
+        """The scope in the active language, for page headings and titles."""
+        return " · ".join(self._parts()) or gettext("全市")
+
+    @property
+    def city_wide(self) -> bool:
+        return not self._parts()
 
 
 ORG_LABELS = {"company": "供热企业", "station": "供暖所", "district": "区"}
@@ -162,6 +182,17 @@ def _lookup(model, code: str | None, name: str, *, by_name: bool = False):
     if found is None:
         raise NotFound(f"未知{ORG_LABELS[name]} {code} / unknown {name} {code}", code=ErrorCode(f"unknown_{name}"))
     return found
+
+
+def _covers(user: User) -> str | None:
+    """The name of the organisation the user's reports are limited to (None: the whole city)."""
+    if user.role == Role.STATION and user.station is not None:
+        return user.station.name
+    if user.role == Role.COMPANY and user.company is not None:
+        return user.company.name
+    if user.role == Role.COMMUNITY and user.community is not None:
+        return user.community.name
+    return None
 
 
 def report_scope_resolve(
@@ -184,6 +215,7 @@ def report_scope_resolve(
     )
     if user is None or user.is_superuser:
         return scope
+    scope = replace(scope, covers=_covers(user))
     own_station = user.station if user.role == Role.STATION else None
     own_company = user.company if user.role == Role.COMPANY else own_station.company if own_station else None
     if own_station and scope.station and scope.station.id != own_station.id:

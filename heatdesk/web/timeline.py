@@ -180,6 +180,19 @@ def ticket_timeline(*, events, alerts, stations: dict[str, str]) -> list[Timelin
     return entries
 
 
+CREW_STEPS = (TicketEventKind.ACCEPT, TicketEventKind.DEPART, TicketEventKind.ARRIVE, TicketEventKind.RESOLVE)
+
+
+def step_actors(events) -> dict[str, str]:
+    """Who did each crew step last (接单, 出发, 到达, 处置完成): the actor's name as the timeline shows it,
+    keyed by the step's code, for the ticket and crew views' milestone lines."""
+    actors: dict[str, str] = {}
+    for event in events:
+        if event.kind in CREW_STEPS and event.actor is not None:
+            actors[event.kind] = event.actor.label
+    return actors
+
+
 STATUS_TONES = {
     TicketStatus.RECEIVED: "info",
     TicketStatus.DISPATCHED: "info",

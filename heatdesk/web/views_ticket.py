@@ -28,7 +28,7 @@ from heatdesk.web import selectors
 from heatdesk.web.access import TICKET_READERS, forbidden, role_required
 from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, action_payload, ticket_actions_for
 from heatdesk.web.clocks import current_clock
-from heatdesk.web.timeline import ticket_timeline
+from heatdesk.web.timeline import step_actors, ticket_timeline
 
 UPLOAD_ROLES = (Role.OPERATOR, Role.DESK_LEAD, Role.STATION, Role.COMMUNITY)
 CAUSES = [(value, label) for value, label in ResolutionCause.choices if value != ResolutionCause.PHONE_GUIDANCE]
@@ -73,6 +73,7 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
         "now": now,
         "clocks": page.clocks or [c for c in [current_clock(ticket, now=now)] if c],
         "timeline": ticket_timeline(events=page.events, alerts=page.alerts, stations=stations),
+        "step_actors": step_actors(page.events),
         "actions": actions,
         "action_labels": {a: Action(a).label for a in actions},
         "errors": errors or {},

@@ -44,10 +44,17 @@ def _download(path: str):
 
 
 def test_the_csv_export_writes_formula_like_text_with_a_quote_prefix(hostile_ticket):
-    body = b"".join(_download(f"/reports/export/tickets.csv?{PERIOD}").streaming_content).decode("utf-8-sig")
-    [row] = list(csv.DictReader(io.StringIO(body)))
-    assert (row["building"], row["unit"], row["room"]) == ("'=1+2", "'@SUM(A1)", "'+1-1")
-    assert row["arrival_indoor_temp"] == "-5.0"  # a number, not text: no quote
+    for query, building, unit, room, temperature, compound in (
+        ("&codes=1", "building", "unit", "room", "arrival_indoor_temp", None),
+        ("", "楼", "单元", "室", "到达室温(°C)", "小区"),
+    ):
+        path = f"/reports/export/tickets.csv?{PERIOD}{query}"
+        body = b"".join(_download(path).streaming_content).decode("utf-8-sig")
+        [row] = list(csv.DictReader(io.StringIO(body)))
+        assert (row[building], row[unit], row[room]) == ("'=1+2", "'@SUM(A1)", "'+1-1")
+        assert row[temperature] in ("-5.0", "-5")  # a number, not text: no quote
+        if compound:
+            assert row[compound] == f"'{HOSTILE_COMPOUND}"
 
 
 def test_the_xlsx_export_writes_formula_like_text_as_text(hostile_ticket):
@@ -56,11 +63,14 @@ def test_the_xlsx_export_writes_formula_like_text_as_text(hostile_ticket):
     header = [cell.value for cell in details[5]]
     cells = dict(zip(header, details[6], strict=True))
     for name, text in HOSTILE.items():
-        assert cells[name].value == text, name
-        assert cells[name].data_type == "s", name
-        assert cells[name].quotePrefix, name
-    assert cells["arrival_indoor_temp"].value == -5
-    assert cells["arrival_indoor_temp"].data_type == "n"
+        header = {"building": "楼", "unit": "单元", "room": "室"}[name]
+        assert cells[header].value == text, name
+        assert cells[header].data_type == "s", name
+        assert cells[header].quotePrefix, name
+    assert cells["小区"].value == HOSTILE_COMPOUND
+    assert cells["小区"].quotePrefix
+    assert cells["到达室温(°C)"].value == -5
+    assert cells["到达室温(°C)"].data_type == "n"
     compound_names = [row[1] for row in workbook["热点小区"].iter_rows(min_row=5)]
     assert HOSTILE_COMPOUND in [cell.value for cell in compound_names]
     assert all(cell.data_type != "f" for row in workbook["热点小区"].iter_rows() for cell in row)
@@ -68,6 +78,6 @@ def test_the_xlsx_export_writes_formula_like_text_as_text(hostile_ticket):
 
 def test_a_quoted_csv_cell_reads_back_as_the_text_that_was_exported(hostile_ticket, tmp_path):
     path = tmp_path / "tickets.csv"
-    path.write_bytes(b"".join(_download(f"/reports/export/tickets.csv?{PERIOD}").streaming_content))
+    path.write_bytes(b"".join(_download(f"/reports/export/tickets.csv?{PERIOD}&codes=1").streaming_content))
     _, [(_, row)] = table_file_read(path, headers={})
     assert (row["building"], row["unit"], row["room"]) == ("=1+2", "@SUM(A1)", "+1-1")

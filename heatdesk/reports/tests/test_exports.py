@@ -83,7 +83,7 @@ def test_the_day_workbook_has_the_hours_of_the_day(page, api_kpis):
 
 
 def test_the_ticket_csv_has_every_milestone_and_opens_in_excel(page):
-    response = page("lead", f"/reports/export/tickets.csv?{DAY}")
+    response = page("lead", f"/reports/export/tickets.csv?{DAY}&codes=1")
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
@@ -96,7 +96,7 @@ def test_the_ticket_csv_has_every_milestone_and_opens_in_excel(page):
 
 
 def test_phones_are_masked_in_exports_outside_the_desk_and_the_station(page):
-    response = page("company-chengfa", f"/reports/export/tickets.csv?{DAY}")
+    response = page("company-chengfa", f"/reports/export/tickets.csv?{DAY}&codes=1")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff"))))
     assert rows
     assert all("****" in row["caller_phone"] for row in rows)

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 
 from heatdesk.core.errors import DomainError
 from heatdesk.geo.models import District
@@ -33,8 +34,18 @@ def _period_and_scope(request, *, day: bool):
     return period, scope
 
 
+def message_in_language(message: str) -> str:
+    """A refusal's message in the page's language: the domain writes "中文 / English"; English pages show
+    the English half, Chinese pages the Chinese half (a message with one language is shown as it is)."""
+    chinese, sep, english = message.partition(" / ")
+    if not sep:
+        return message
+    return english if (get_language() or "").startswith("en") else chinese
+
+
 def _error(request, error: DomainError):
-    return render(request, "web/reports/error.html", {"message": error.message}, status=error.status)
+    message = message_in_language(error.message)
+    return render(request, "web/reports/error.html", {"message": message}, status=error.status)
 
 
 def kpi_text(key: str, value: dict) -> tuple[str, str]:
@@ -170,14 +181,17 @@ def export_day(request):
 
 @login_required
 def export_tickets(request):
-    """Every ticket of the period and scope with every milestone, as CSV (UTF-8 with BOM)."""
+    """Every ticket of the period and scope with every milestone, as CSV (UTF-8 with BOM): for readers
+    (labels, names, headers in the page's language), or with `?codes=1` the machine variant (codes and the
+    column names `import-tickets` reads back)."""
     try:
         period, scope = _period_and_scope(request, day=bool(request.GET.get("date")))
     except DomainError as error:
         return _error(request, error)
     tickets = selectors.report_tickets(user=request.user, period=period, scope=scope)
     response = StreamingHttpResponse(
-        exports.tickets_csv_lines(tickets=tickets, viewer=request.user), content_type="text/csv; charset=utf-8"
+        exports.tickets_csv_lines(tickets=tickets, viewer=request.user, codes=request.GET.get("codes") == "1"),
+        content_type="text/csv; charset=utf-8",
     )
     name = f"heatdesk-tickets-{period.first_day}-{period.last_day}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
