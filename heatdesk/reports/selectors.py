@@ -146,7 +146,6 @@ class ReportScope:
             "station": org(self.station),
             "district": org(self.district),
             "operator": self.operator,
-            "covers": self.covers,
         }
 
     def _parts(self) -> list[str]:

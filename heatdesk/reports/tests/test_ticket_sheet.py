@@ -10,7 +10,9 @@ import io
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 from openpyxl import load_workbook
 
 from heatdesk.accounts.models import User
@@ -20,6 +22,13 @@ from heatdesk.reports.tests.conftest import AS_OF, QIAOKAO
 
 pytestmark = pytest.mark.django_db
 DAY = "from=2026-12-01&to=2026-12-01"
+
+
+@pytest.fixture(autouse=True)
+def _chinese_after_each_test():
+    """A request with the English cookie leaves English active in this thread: put Chinese back."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _get(username: str, path: str, language: str | None = None):
@@ -139,3 +148,15 @@ def test_report_errors_come_in_the_pages_language(desk_day):
     english = client.get("/reports/?from=2026-12-02&to=2026-12-01").content.decode()
     assert "from is after to" in english
     assert "开始日期晚于结束日期" not in english
+
+
+def test_the_report_command_writes_codes_by_default_and_labels_when_asked(desk_day, tmp_path):
+    period = ["--from", "2026-12-01", "--to", "2026-12-01", "--format", "csv"]
+    with clock.moved_to(AS_OF), translation.override("zh-hans"):
+        call_command("report", *period, "--out", str(tmp_path / "codes.csv"))
+        call_command("report", *period, "--labels", "--out", str(tmp_path / "labels.csv"))
+    codes = list(csv.DictReader(io.StringIO((tmp_path / "codes.csv").read_text(encoding="utf-8-sig"))))
+    labels = list(csv.DictReader(io.StringIO((tmp_path / "labels.csv").read_text(encoding="utf-8-sig"))))
+    assert codes[0]["status"] == "closed"
+    assert labels[0]["状态"] == "已办结"
+    assert (codes[0]["compound"], labels[0]["小区"]) == ("lanjuexiaoqu", "蓝爵小区")

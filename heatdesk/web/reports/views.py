@@ -40,7 +40,7 @@ def message_in_language(message: str) -> str:
     chinese, sep, english = message.partition(" / ")
     if not sep:
         return message
-    return english if (get_language() or "").startswith("en") else chinese
+    return english if _english() else chinese
 
 
 def _error(request, error: DomainError):
@@ -62,11 +62,21 @@ def kpi_text(key: str, value: dict) -> tuple[str, str]:
     return f"{value['value']:,}", ""
 
 
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _kpi_label(key: str) -> str:
+    """The KPI's name in the page's language (the definitions carry both)."""
+    definition = kpis.KPI_DEFINITIONS[key]
+    return definition.label_en if _english() else definition.label_zh
+
+
 def _cards(values: dict) -> list[dict]:
     cards = []
     for key, definition in kpis.KPI_DEFINITIONS.items():
         text, detail = kpi_text(key, values[key])
-        cards.append({"key": key, "definition": definition, "text": text, "detail": detail})
+        cards.append({"key": key, "definition": definition, "label": _kpi_label(key), "text": text, "detail": detail})
     return cards
 
 
@@ -128,7 +138,7 @@ def _page(request, *, day: bool):
         "cards": _cards(bundle["kpis"]),
         "station_rows": _ranking_rows(bundle["stations"]),
         "company_rows": _ranking_rows(bundle["companies"]),
-        "ranking_headers": [label for _, label, _ in exports.RANKING_COLUMNS],
+        "ranking_headers": [_kpi_label(key) for key, _, _ in exports.RANKING_COLUMNS],
         "charts": _charts(bundle, day=day),
         "companies": selectors.companies_visible_to(request.user),
         "stations": selectors.stations_visible_to(request.user),

@@ -32,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--district", help="区(编码或名称) / district code or name")
         parser.add_argument("--operator", help="首问负责人 / owner operator's username")
         parser.add_argument(
+            "--labels",
+            action="store_true",
+            help="CSV 用中文表头与名称(不可再导入) / CSV for readers: labels and names, not import-tickets' codes",
+        )
+        parser.add_argument(
             "--definitions", action="store_true", help="打印指标定义(Markdown) / print the KPI definitions as Markdown"
         )
 
@@ -65,7 +70,7 @@ class Command(BaseCommand):
             return
         if output_format == "csv":
             tickets = selectors.report_tickets(user=None, period=period, scope=scope)
-            lines = exports.tickets_csv_lines(tickets=tickets)
+            lines = exports.tickets_csv_lines(tickets=tickets, codes=not options["labels"])
             if out:
                 with open(out, "w", encoding="utf-8", newline="") as handle:
                     handle.writelines(lines)
