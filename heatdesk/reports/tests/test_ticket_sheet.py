@@ -126,6 +126,7 @@ def test_a_company_report_names_the_company_not_the_whole_city(desk_day):
     page = _get("company-chengfa", f"/reports/?{DAY}").content.decode()
     # Then the page's heading and scope say 城发热力, never 全市
     assert "城发热力 供热专席季报" in page
+    assert "范围：<span data-report-scope>城发热力</span>" in page
     assert "全市" not in page
     workbook = load_workbook(io.BytesIO(_get("company-chengfa", f"/reports/export/season.xlsx?{DAY}").content))
     for name in workbook.sheetnames:
@@ -135,7 +136,9 @@ def test_a_company_report_names_the_company_not_the_whole_city(desk_day):
     assert workbook["概览"]["A1"].value.startswith("城发热力 供热专席季报")
     # And a station's report names the station; the lead's stays the whole city
     assert "桥靠供暖所 供热专席日报" in _get(f"station-{QIAOKAO}", "/reports/day/?date=2026-12-01").content.decode()
-    assert "全市" in _get("lead", f"/reports/?{DAY}").content.decode()
+    assert "范围：<span data-report-scope>全市</span>" in _get("lead", f"/reports/?{DAY}").content.decode()
+    english = _get("company-chengfa", f"/reports/?{DAY}", language="en").content.decode()
+    assert "Scope: <span data-report-scope>城发热力</span>" in english
 
 
 def test_report_errors_come_in_the_pages_language(desk_day):
