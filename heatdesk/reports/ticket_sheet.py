@@ -134,8 +134,18 @@ def readable_rows(*, tickets: QuerySet[Ticket], viewer=None, limit: int | None =
         if viewer is not None
         else (lambda row: False)
     )
+    labels: dict[tuple[str, object], object] = {}  # (field, code) → label: one lookup per code, not per cell
+
+    def cell(column: Column, value: object) -> object:
+        if column.kind not in (CHOICE, YES_NO):
+            return _cell(column, value)
+        key = (column.field, value)
+        if key not in labels:
+            labels[key] = _cell(column, value)
+        return labels[key]
+
     for row in rows.iterator(chunk_size=2000):
         row["owner"] = _owner(row)
         if mask(row):
             row["caller_phone"] = phone_masked(row["caller_phone"])
-        yield [_cell(column, row[column.field]) for column in READABLE_COLUMNS]
+        yield [cell(column, row[column.field]) for column in READABLE_COLUMNS]
