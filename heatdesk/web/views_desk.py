@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError
-from heatdesk.feedback.services import ticket_intake_with_sms
 from heatdesk.geo.models import Compound
 from heatdesk.geo.selectors import address_resolve
 from heatdesk.guidance.selectors import guidance_script_for
@@ -20,6 +19,7 @@ from heatdesk.tickets.services import (
     GuidanceOutcome,
     TicketIntake,
     ticket_act,
+    ticket_intake,
     ticket_repeat_call_register,
 )
 from heatdesk.tickets.states import TicketStatus
@@ -134,9 +134,7 @@ def _intake(*, actor, data: dict, steps: list[str]):
     if submit in ("guide_solved", "guide_dispatch"):
         tried = tuple(_steps_tried(data["category"], steps))
         guidance = GuidanceOutcome(solved=submit == "guide_solved", steps=tried, note=data["guidance_note"])
-    return ticket_intake_with_sms(
-        actor=actor, call=call, guidance=guidance, dispatch=submit in ("dispatch", "guide_dispatch")
-    )
+    return ticket_intake(actor=actor, call=call, guidance=guidance, dispatch=submit in ("dispatch", "guide_dispatch"))
 
 
 def _related_numbers(request) -> list[str]:

@@ -18,11 +18,11 @@ from heatdesk.audit.services import audit_phone_read
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from heatdesk.feedback.selectors import DESK_ROLES, sms_list_for_ticket
-from heatdesk.feedback.services import ticket_act_with_sms
 from heatdesk.geo.selectors import station_list
 from heatdesk.tickets.attachments import IMAGE_EXTENSIONS, ticket_attachment_add
 from heatdesk.tickets.models import ResolutionCause, Satisfaction
 from heatdesk.tickets.selectors import phone_visible_in_full
+from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import TRANSITIONS, Action, callback_next_try
 from heatdesk.web import selectors
 from heatdesk.web.access import TICKET_READERS, forbidden, role_required
@@ -125,9 +125,7 @@ def ticket_action(request, number: str, action: str):
     if action not in TRANSITIONS:
         raise Http404
     try:
-        ticket_act_with_sms(
-            actor=request.user, number=number, action=action, payload=action_payload(action, request.POST)
-        )
+        ticket_act(actor=request.user, number=number, action=action, payload=action_payload(action, request.POST))
     except NotFound as error:
         return _not_found(request, error)
     except DomainError as error:
