@@ -26,6 +26,7 @@ def community_pii_mask(*, ticket_ids: list[int], dry_run: bool = False) -> int:
 
 
 def _masked(row: Visit | LedgerHousehold, field: str) -> bool:
-    before = getattr(row, field)
-    setattr(row, field, mask_phones(before))
-    return getattr(row, field) != before
+    before = str(getattr(row, field))
+    after = mask_phones(before)
+    setattr(row, field, after)
+    return after != before
