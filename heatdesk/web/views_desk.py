@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from heatdesk.community.care import care_lookup
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError
 from heatdesk.geo.models import Compound
@@ -229,7 +230,26 @@ def desk_resolve(request):
         building=(resolution.building or "") if resolution else "",
     )
     context["history_oob"] = True
+    context.update(_care_context(request, context))
     return render(request, "web/desk/_resolution.html", context)
+
+
+def _care_context(request, context: dict) -> dict:
+    """The compound's stewards and the household's 重点关爱 flag beside the resolved address (flag reads audited)."""
+    resolution = context.get("resolution")
+    if resolution is None:
+        return {}
+    compound = None
+    if context.get("chosen"):
+        compound = Compound.objects.filter(code=context["chosen"].compound.code).first()
+    elif resolution.compound is not None and resolution.confident:
+        compound = resolution.compound
+    if compound is None:
+        return {}
+    place = [(request.GET.get(name) or getattr(resolution, name, "") or "") for name in ("building", "unit", "room")]
+    building, unit, room = place
+    care = care_lookup(user=request.user, compound=compound, building=building, unit=unit, room=room, via="desk")
+    return {"care": care, "care_key": f"{compound.code}:{'-'.join(place)}"}
 
 
 @require_GET

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from heatdesk.accounts.models import Role
 from heatdesk.audit.services import audit_phone_read
+from heatdesk.community.care import ticket_care
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from heatdesk.feedback.selectors import DESK_ROLES, sms_list_for_ticket
@@ -90,6 +91,7 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
         "version": selectors.live_version(ticket, len(page.alerts)),
         "crew": crew,
         "here": reverse("web:crew-ticket" if crew else "web:ticket", args=[number]),
+        "care": ticket_care(user=request.user, ticket=ticket, request=request),
         "sms_messages": list(sms_list_for_ticket(user=request.user, number=number))
         if request.user.role in DESK_ROLES
         else None,

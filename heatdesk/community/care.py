@@ -1,0 +1,117 @@
+"""重点关爱 at intake and on the ticket (DESIGN §10 "Community"): the compound's stewards and whether the household
+is on the vulnerable register, for the desk taking the call, the ticket page and the station's card.
+
+A household found on the register is a read of the register: it is written to the audit log (who, which
+compound and household, through which screen). A lookup that finds nothing reveals no row and is not logged.
+Who sees what: the flag (kind, contact masked) goes to the desk, the serving station and the compound's
+community — those the register is shown to, and the operator who takes that household's call; stewards'
+phones are shown in full to the desk and the serving station (they call them), masked to everyone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from django.http import HttpRequest
+
+from heatdesk.accounts.models import Role, User
+from heatdesk.audit.models import AuditAction
+from heatdesk.audit.services import audit_record
+from heatdesk.community.models import VulnerableKind
+from heatdesk.community.selectors import (
+    CompoundStewards,
+    RegisteredHousehold,
+    StewardView,
+    compound_stewards,
+    vulnerable_household,
+)
+from heatdesk.geo.models import Compound
+from heatdesk.tickets.models import Ticket
+from heatdesk.tickets.selectors import phone_masked
+
+DESK_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD})
+
+
+@dataclass(frozen=True)
+class Care:
+    """What the operator sees beside the resolved address."""
+
+    stewards: CompoundStewards | None
+    household: RegisteredHousehold | None
+
+    @property
+    def kind_label(self) -> str:
+        return str(VulnerableKind(self.household.kind).label) if self.household else ""
+
+    @property
+    def has_stewards(self) -> bool:
+        stewards = self.stewards
+        return stewards is not None and bool(stewards.enterprise or stewards.community or stewards.grid)
+
+
+def _sees_full_steward_phones(user: User, compound: Compound) -> bool:
+    return user.role in DESK_ROLES or (user.role == Role.STATION and user.station_id == compound.station_id)
+
+
+def _sees_flag(user: User, compound: Compound) -> bool:
+    if user.role in DESK_ROLES:
+        return True
+    if user.role == Role.STATION:
+        return user.station_id is not None and user.station_id == compound.station_id
+    return user.role == Role.COMMUNITY and user.community_id is not None and user.community_id == compound.community_id
+
+
+def _masked(view: StewardView | None) -> StewardView | None:
+    return None if view is None else replace(view, phone=phone_masked(view.phone) if view.phone else "")
+
+
+def stewards_for(*, user: User, compound: Compound) -> CompoundStewards:
+    """The compound's stewards, phones masked unless `user` is the desk or the serving station."""
+    stewards = compound_stewards(compound)
+    if _sees_full_steward_phones(user, compound):
+        return stewards
+    return replace(
+        stewards,
+        enterprise=_masked(stewards.enterprise),
+        community=_masked(stewards.community),
+        grid=[v for v in (_masked(view) for view in stewards.grid) if v is not None],
+    )
+
+
+def care_lookup(
+    *,
+    user: User,
+    compound: Compound | None,
+    building: str,
+    unit: str,
+    room: str,
+    via: str,
+    request: HttpRequest | None = None,
+) -> Care:
+    """Stewards of the compound and, for those who may see it, the household's register flag (audited when found)."""
+    if compound is None:
+        return Care(stewards=None, household=None)
+    household = vulnerable_household(compound, building, unit, room) if _sees_flag(user, compound) else None
+    if household is not None:
+        audit_record(
+            actor=user,
+            action=AuditAction.VULNERABLE_READ,
+            object_type="vulnerable_register",
+            object_id=compound.code,
+            detail={"via": via, "count": 1, "household": f"{building}-{unit}-{room}"},
+            request=request,
+        )
+    return Care(stewards=stewards_for(user=user, compound=compound), household=household)
+
+
+def ticket_care(*, user: User, ticket: Ticket, request: HttpRequest | None = None) -> Care:
+    """The same for a ticket's page."""
+    return care_lookup(
+        user=user,
+        compound=ticket.compound,
+        building=ticket.building,
+        unit=ticket.unit,
+        room=ticket.room,
+        via="ticket_page",
+        request=request,
+    )
