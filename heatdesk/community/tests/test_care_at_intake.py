@@ -39,7 +39,7 @@ def test_the_desk_shows_the_flag_and_the_stewards_beside_the_resolved_address(ap
     page = page_as("80725").get("/desk/resolve/", {"address": ADDRESS}).content.decode()
     assert "重点关爱" in page
     assert "独居老人" in page
-    assert "careUrgent" in page  # urgent by default, the operator may untick
+    assert 'data-care-key="lanjuexiaoqu:3-2-501"' in page  # desk.js ticks 紧急 once for this household
     assert "李社区 13900000002" in page
     assert "王供热 13900000001" in page
     assert "13811112222" not in page  # the register's contact stays masked
