@@ -115,3 +115,17 @@ def ticket_care(*, user: User, ticket: Ticket, request: HttpRequest | None = Non
         via="ticket_page",
         request=request,
     )
+
+
+def station_card_facts(ticket: Ticket) -> list[tuple[str, str]]:
+    """The compound's stewards as one line of the station group's card, phones masked like every number on a card
+    (the ticket page behind the card's link shows the station the full numbers)."""
+    if ticket.compound is None:
+        return []
+    stewards = compound_stewards(ticket.compound)
+    named = [("社区管家", stewards.community), ("供热管家", stewards.enterprise)]
+    named += [("网格员", worker) for worker in stewards.grid if worker.on_duty]
+    parts = [
+        f"{label} {view.name} {phone_masked(view.phone) if view.phone else ''}".strip() for label, view in named if view
+    ]
+    return [("小区管家", "；".join(parts))] if parts else []

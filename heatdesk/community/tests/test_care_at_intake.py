@@ -4,6 +4,9 @@ beside the address and on the ticket, and every register read this makes is audi
 from __future__ import annotations
 
 from heatdesk.audit.models import AuditEntry
+from heatdesk.notify.channels import card_markdown
+from heatdesk.notify.messages import Message
+from heatdesk.notify.models import OutboxMessage
 from heatdesk.community.tests.test_api_scope import REGISTER_ROW
 from heatdesk.tickets.models import Ticket
 
@@ -64,3 +67,21 @@ def test_the_ticket_page_shows_the_flag_to_the_station_and_not_to_another_compan
     assert "重点关爱" not in regulator
     assert "王供热 139****0001" in regulator  # stewards' phones masked beyond the desk and the serving station
     assert _reads("ticket_page") == 1
+
+
+def test_the_station_groups_card_names_the_compounds_stewards_masked_and_the_desks_card_does_not(api_as, stewarded):
+    body = {"caller_phone": "13800005555", "category": "not_warm", "address": ADDRESS, "dispatch": True}
+    number = api_as("80725").post("tickets", body).json()["number"]
+    returned = api_as(stewarded.station).post(f"tickets/{number}/return", {"reason": "不属于本所"})
+    assert returned.status_code == 200, returned.content
+
+    card = OutboxMessage.objects.get(topic="ticket.dispatched", org_kind="station")
+    facts = dict(card.payload["facts"])
+    assert facts["小区管家"] == (
+        "社区管家 李社区 139****0002；供热管家 王供热 139****0001；网格员 张网格 139****0003；网格员 赵网格 139****0004"
+    )
+    assert "小区管家：社区管家 李社区 139****0002" in card_markdown(
+        Message.from_payload(topic=card.topic, payload=card.payload)
+    )
+    desk_card = OutboxMessage.objects.get(topic="ticket.returned", org_kind="desk")
+    assert "小区管家" not in dict(desk_card.payload["facts"])
