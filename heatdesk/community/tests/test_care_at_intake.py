@@ -4,10 +4,10 @@ beside the address and on the ticket, and every register read this makes is audi
 from __future__ import annotations
 
 from heatdesk.audit.models import AuditEntry
+from heatdesk.community.tests.test_api_scope import REGISTER_ROW
 from heatdesk.notify.channels import card_markdown
 from heatdesk.notify.messages import Message
 from heatdesk.notify.models import OutboxMessage
-from heatdesk.community.tests.test_api_scope import REGISTER_ROW
 from heatdesk.tickets.models import Ticket
 
 ADDRESS = "回民区蓝爵小区3号楼2单元501"  # the registered household of REGISTER_ROW
