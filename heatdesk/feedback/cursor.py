@@ -15,17 +15,21 @@ rows, which are dropped once below the floor.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from heatdesk.core import clock
+from heatdesk.core.logs import log_event
 from heatdesk.feedback import links
 from heatdesk.feedback.models import SmsEventCursor, SmsEventSeen, SmsKind, SmsMessage
 from heatdesk.feedback.sms import LOCAL_ZONE, sms_enqueue
 from heatdesk.tickets.models import Ticket, TicketEvent
 from heatdesk.tickets.states import Action, TicketStatus
+
+logger = logging.getLogger("heatdesk.feedback")
 
 CURSOR_NAME = "sms"
 FLOOR_LAG = 5000  # event ids: far more than can be written while one transaction is still open
@@ -86,7 +90,12 @@ def _cursor_locked() -> SmsEventCursor | None:
     """The cursor row, locked for this transaction; None when another worker holds it (PostgreSQL)."""
     rows = SmsEventCursor.objects.filter(name=CURSOR_NAME)
     if connection.features.has_select_for_update_skip_locked:
-        SmsEventCursor.objects.get_or_create(name=CURSOR_NAME)
+        if not rows.exists():  # the migration made it; a flushed test database has none
+            try:
+                with transaction.atomic():
+                    SmsEventCursor.objects.create(name=CURSOR_NAME)
+            except IntegrityError:  # another worker made it first
+                pass
         return rows.select_for_update(skip_locked=True).first()
     # SQLite: take the write lock first, so a second worker waits here instead of failing at its first write.
     if not rows.update(updated_at=clock.now()):
@@ -115,7 +124,11 @@ def sms_from_events(*, limit: int = 200) -> int:
         events = list(pending[: max(1, limit)])
         now = clock.now()
         for event in events:
-            sms_for_event(event, at=now)
+            try:
+                with transaction.atomic():  # a savepoint: one bad event must not hold up every caller's SMS
+                    sms_for_event(event, at=now)
+            except Exception as error:  # logged and passed over, never retried forever
+                log_event(logger, logging.ERROR, "sms.event_failed", event=event.id, error=type(error).__name__)
         SmsEventSeen.objects.bulk_create([SmsEventSeen(event_id=event.id) for event in events])
         newest = TicketEvent.objects.aggregate(newest=Max("id"))["newest"] or 0
         floor = newest - FLOOR_LAG

@@ -116,3 +116,20 @@ def test_two_workers_at_once_queue_each_sms_once():
         thread.join(60)
     sms_from_events()
     assert [_kinds(ticket) for ticket in tickets] == [["received", "dispatched"]] * 30
+
+
+@pytest.mark.django_db
+def test_an_event_that_cannot_be_texted_is_passed_over_and_holds_up_no_other(demo_city, time_machine, monkeypatch):
+    time_machine.move_to(DAY, tick=False)
+    broken, fine = _open("13900001111", dispatch=False), _open("13900002222", dispatch=False)
+    real = cursor.sms_enqueue
+
+    def failing(**kwargs):
+        if kwargs["ticket"].id == broken.id:
+            raise ValueError("template")
+        return real(**kwargs)
+
+    monkeypatch.setattr(cursor, "sms_enqueue", failing)
+    assert sms_from_events() == 2
+    assert (_kinds(broken), _kinds(fine)) == ([], ["received"])
+    assert sms_from_events() == 0
