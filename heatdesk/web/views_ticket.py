@@ -58,8 +58,9 @@ def _displayable(*rows) -> None:
                 setattr(row, field.attname, min(max(value, DISPLAY_EARLIEST), DISPLAY_LATEST))
 
 
-def ticket_context(request, number: str, *, errors: dict | None = None, posted=None) -> dict:
-    """Everything the ticket page renders (raises NotFound when the user may not see the ticket)."""
+def ticket_context(request, number: str, *, errors: dict | None = None, posted=None, care: bool = True) -> dict:
+    """Everything the ticket page renders (raises NotFound when the user may not see the ticket). `care`: the
+    stewards and the 重点关爱 flag (an audited register read), for full pages, not the live refresh."""
     now = clock.now()
     page = selectors.ticket_page(user=request.user, number=number, now=now)
     ticket = page.ticket
@@ -91,7 +92,7 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
         "version": selectors.live_version(ticket, len(page.alerts)),
         "crew": crew,
         "here": reverse("web:crew-ticket" if crew else "web:ticket", args=[number]),
-        "care": ticket_care(user=request.user, ticket=ticket, request=request),
+        "care": ticket_care(user=request.user, ticket=ticket, request=request) if care else None,
         "sms_messages": list(sms_list_for_ticket(user=request.user, number=number))
         if request.user.role in DESK_ROLES
         else None,
@@ -180,7 +181,7 @@ def ticket_live(request, number: str):
     try:
         if request.GET.get("v") == selectors.ticket_live_version(user=request.user, number=number):
             return HttpResponse(status=204)
-        context = ticket_context(request, number)
+        context = ticket_context(request, number, care=False)
     except NotFound:
         return HttpResponse(status=204)
     context["oob"] = True

@@ -67,6 +67,9 @@ def test_the_ticket_page_shows_the_flag_to_the_station_and_not_to_another_compan
     assert "重点关爱" not in regulator
     assert "王供热 139****0001" in regulator  # stewards' phones masked beyond the desk and the serving station
     assert _reads("ticket_page") == 1
+    live = page_as(stewarded.station).get(f"/tickets/{number}/live/", {"v": "stale"})
+    assert live.status_code == 200
+    assert _reads("ticket_page") == 1  # the page's live refresh does not read the register again
 
 
 def test_the_station_groups_card_names_the_compounds_stewards_masked_and_the_desks_card_does_not(api_as, stewarded):
