@@ -27,7 +27,9 @@ from heatdesk.community.selectors import (
 )
 from heatdesk.geo.models import Compound
 from heatdesk.tickets.models import Ticket
+from heatdesk.tickets.routing import ticket_route
 from heatdesk.tickets.selectors import phone_masked
+from heatdesk.tickets.services import TicketIntake
 
 DESK_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD})
 
@@ -129,3 +131,27 @@ def station_card_facts(ticket: Ticket) -> list[tuple[str, str]]:
         f"{label} {view.name} {phone_masked(view.phone) if view.phone else ''}".strip() for label, view in named if view
     ]
     return [("小区管家", "；".join(parts))] if parts else []
+
+
+def call_with_care_urgency(*, user: User, call: TicketIntake, request: HttpRequest | None = None) -> TicketIntake:
+    """A call from a household on the register is urgent unless the caller said otherwise (API intake)."""
+    if call.urgency is not None:
+        return call
+    route = ticket_route(
+        address=call.address,
+        compound_code=call.compound,
+        building=call.building,
+        unit=call.unit,
+        room=call.room,
+        station_code=call.station,
+    )
+    care = care_lookup(
+        user=user,
+        compound=route.compound,
+        building=route.building,
+        unit=route.unit,
+        room=route.room,
+        via="api",
+        request=request,
+    )
+    return replace(call, urgency="urgent") if care.household is not None else call

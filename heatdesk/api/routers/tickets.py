@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ninja import File, Header, Query, Router, Schema, Status
@@ -11,12 +10,11 @@ from ninja.files import UploadedFile
 from heatdesk.api import ticket_schemas as io
 from heatdesk.api.presenters import attachment_json, event_json, ticket_detail, ticket_summary
 from heatdesk.audit.services import audit_phone_read
-from heatdesk.community.care import care_lookup
+from heatdesk.community.care import call_with_care_urgency
 from heatdesk.core.errors import NotFound, ValidationFailed
 from heatdesk.incidents.services import incident_call_take
 from heatdesk.tickets import selectors, services
 from heatdesk.tickets.attachments import ticket_attachment_add
-from heatdesk.tickets.routing import ticket_route
 from heatdesk.tickets.states import Action
 
 router = Router(tags=["tickets"])
@@ -70,35 +68,13 @@ def ticket_create(
                 )
             result = incident_call_take(actor=user, code=incident, call=call)
         else:
-            result = services.ticket_intake(actor=user, call=_vulnerable_urgent(request, call), dispatch=dispatch)
+            result = services.ticket_intake(
+                actor=user, call=call_with_care_urgency(user=user, call=call, request=request), dispatch=dispatch
+            )
     body = ticket_detail(result.ticket, viewer=user, fresh_events=getattr(result, "events", None))
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open] if related else None
     return Status(201 if result.created else 200, body)
-
-
-def _vulnerable_urgent(request, call: services.TicketIntake) -> services.TicketIntake:
-    """A call from a household on the vulnerable register is urgent unless the caller of the API said otherwise."""
-    if call.urgency is not None:
-        return call
-    route = ticket_route(
-        address=call.address,
-        compound_code=call.compound,
-        building=call.building,
-        unit=call.unit,
-        room=call.room,
-        station_code=call.station,
-    )
-    care = care_lookup(
-        user=request.auth,
-        compound=route.compound,
-        building=route.building,
-        unit=route.unit,
-        room=route.room,
-        via="api",
-        request=request,
-    )
-    return replace(call, urgency="urgent") if care.household is not None else call
 
 
 @router.get("", response=io.TicketPageOut)
