@@ -51,15 +51,21 @@ class Care:
         return stewards is not None and bool(stewards.enterprise or stewards.community or stewards.grid)
 
 
-def _sees_full_steward_phones(user: User, compound: Compound) -> bool:
-    return user.role in DESK_ROLES or (user.role == Role.STATION and user.station_id == compound.station_id)
+def _serves(user: User, compound: Compound, station_id: int | None) -> bool:
+    """A station user of the station serving the household (the ticket's, else the compound's)."""
+    serving = station_id or compound.station_id
+    return user.role == Role.STATION and user.station_id is not None and user.station_id == serving
 
 
-def _sees_flag(user: User, compound: Compound) -> bool:
+def _sees_full_steward_phones(user: User, compound: Compound, station_id: int | None) -> bool:
+    return user.role in DESK_ROLES or _serves(user, compound, station_id)
+
+
+def _sees_flag(user: User, compound: Compound, station_id: int | None) -> bool:
     if user.role in DESK_ROLES:
         return True
     if user.role == Role.STATION:
-        return user.station_id is not None and user.station_id == compound.station_id
+        return _serves(user, compound, station_id)
     return user.role == Role.COMMUNITY and user.community_id is not None and user.community_id == compound.community_id
 
 
@@ -67,10 +73,10 @@ def _masked(view: StewardView | None) -> StewardView | None:
     return None if view is None else replace(view, phone=phone_masked(view.phone) if view.phone else "")
 
 
-def stewards_for(*, user: User, compound: Compound) -> CompoundStewards:
+def stewards_for(*, user: User, compound: Compound, station_id: int | None = None) -> CompoundStewards:
     """The compound's stewards, phones masked unless `user` is the desk or the serving station."""
     stewards = compound_stewards(compound)
-    if _sees_full_steward_phones(user, compound):
+    if _sees_full_steward_phones(user, compound, station_id):
         return stewards
     return replace(
         stewards,
@@ -89,11 +95,13 @@ def care_lookup(
     room: str,
     via: str,
     request: HttpRequest | None = None,
+    station_id: int | None = None,
 ) -> Care:
     """Stewards of the compound and, for those who may see it, the household's register flag (audited when found)."""
     if compound is None:
         return Care(stewards=None, household=None)
-    household = vulnerable_household(compound, building, unit, room) if _sees_flag(user, compound) else None
+    sees = _sees_flag(user, compound, station_id)
+    household = vulnerable_household(compound, building, unit, room) if sees else None
     if household is not None:
         audit_record(
             actor=user,
@@ -103,7 +111,7 @@ def care_lookup(
             detail={"via": via, "count": 1, "household": f"{building}-{unit}-{room}"},
             request=request,
         )
-    return Care(stewards=stewards_for(user=user, compound=compound), household=household)
+    return Care(stewards=stewards_for(user=user, compound=compound, station_id=station_id), household=household)
 
 
 def ticket_care(*, user: User, ticket: Ticket, request: HttpRequest | None = None) -> Care:
@@ -116,6 +124,7 @@ def ticket_care(*, user: User, ticket: Ticket, request: HttpRequest | None = Non
         room=ticket.room,
         via="ticket_page",
         request=request,
+        station_id=ticket.station_id,
     )
 
 
