@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from heatdesk.community.services import StewardIn, VulnerableIn, stewards_replace, vulnerable_register
 from heatdesk.demo import DEMO_PASSWORD, demo_seed
 from heatdesk.geo.models import Compound
+from heatdesk.tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,4 +65,15 @@ def test_the_desk_flags_a_registered_household_and_shows_the_stewards(browser, l
     page.locator("#id_address").fill("回民区蓝爵小区3号楼2单元501 ")  # the panel refreshes as they type
     expect(page.locator("[data-vulnerable]")).to_be_visible()
     expect(page.locator('input[name="urgency"][value="normal"]')).to_be_checked()
+
+    page.locator('input[name="urgency"][value="urgent"]').check()
+    page.locator("#id_description").fill("卧室暖气不热，老人独居")
+    page.get_by_role("button", name="新建并派单").click()
+    page.wait_for_url("**/desk/?created=*")
+    number = page.url.rsplit("created=", 1)[1]
+    assert Ticket.objects.get(number=number).urgency == "urgent"
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    expect(page.locator(".ticket-care [data-vulnerable]")).to_contain_text("重点关爱")
+    expect(page.locator(".ticket-care .care-stewards")).to_contain_text("李社区")
+    page.screenshot(path=os.path.join(screenshot_dir, "ticket-care.png"))
     context.close()
