@@ -133,3 +133,36 @@ class StatusLookup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}@{self.address}"
+
+
+class SmsEventCursor(models.Model):
+    """Where the SMS chore stands in the ticket event log (one row, `name` = "sms").
+
+    Every event above `floor_event_id` is either marked in `SmsEventSeen` (its SMS, if any, queued) or
+    still to do; the floor trails the newest event by a margin, so an event whose transaction commits
+    after a later one's is still found.
+    """
+
+    name = models.CharField(max_length=20, unique=True)
+    floor_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信事件游标")
+        verbose_name_plural = _("短信事件游标")
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.floor_event_id}"
+
+
+class SmsEventSeen(models.Model):
+    """A ticket event above the cursor's floor whose SMS the chore has queued (or that needs none)."""
+
+    event_id = models.BigIntegerField(unique=True)
+
+    class Meta:
+        verbose_name = _("已处理的工单事件")
+        verbose_name_plural = _("已处理的工单事件")
+
+    def __str__(self) -> str:
+        return str(self.event_id)

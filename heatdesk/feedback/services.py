@@ -1,106 +1,24 @@
-"""Writes of the citizen loop: SMS at each ticket step, answers by rating link, opt-outs.
+"""Writes of the citizen loop: answers by rating link, opt-outs, status lookups.
 
-Tickets sit below this app and cannot call it, so the edges (API and pages) go through the two
-wrappers here — `ticket_intake_with_sms` and `ticket_act_with_sms` — which run the tickets door and
-queue the SMS in one transaction. Code that already holds a transaction around `ticket_act` calls
-`sms_queue_for_ticket_change` itself, inside it.
+The SMS of each ticket step are not queued here: `cursor.sms_from_events` derives them from the ticket
+event log (the worker runs it every second), so no door that changes a ticket can forget them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from heatdesk.accounts.models import User
 from heatdesk.core import clock
 from heatdesk.core.errors import ErrorCode, NotFound, Throttled, TransitionNotAllowed, ValidationFailed
 from heatdesk.feedback import links
-from heatdesk.feedback.models import RatingLink, SmsKind, SmsMessage, SmsOptOut, StatusLookup
+from heatdesk.feedback.models import RatingLink, SmsOptOut, StatusLookup
 from heatdesk.feedback.selectors import CitizenView, citizen_view
-from heatdesk.feedback.sms import LOCAL_ZONE, sms_enqueue
 from heatdesk.tickets import services as tickets
-from heatdesk.tickets.models import Satisfaction, Ticket, TicketEvent
+from heatdesk.tickets.models import Satisfaction, Ticket
 from heatdesk.tickets.states import Action, TicketStatus
-
-# Which SMS a ticket action sends, given the status it left the ticket in.
-_KIND_AFTER: dict[tuple[str, str], str] = {
-    (Action.CREATE, TicketStatus.RECEIVED): SmsKind.RECEIVED,
-    (Action.CREATE, TicketStatus.DISPATCHED): SmsKind.RECEIVED,
-    (Action.CREATE, TicketStatus.RESOLVED): SmsKind.RECEIVED,
-    (Action.DISPATCH, TicketStatus.DISPATCHED): SmsKind.DISPATCHED,
-    (Action.ACCEPT, TicketStatus.ACCEPTED): SmsKind.ACCEPTED,
-    (Action.RESOLVE, TicketStatus.RESOLVED): SmsKind.RESOLVED,
-    (Action.GUIDE, TicketStatus.RESOLVED): SmsKind.RESOLVED,
-    (Action.CALLBACK, TicketStatus.DISPATCHED): SmsKind.DISPATCHED,  # 重办: sent back to the station
-}
-
-
-def _local(value: dt.datetime | None) -> str:
-    return timezone.localtime(value, LOCAL_ZONE).strftime("%m月%d日%H:%M") if value else ""
-
-
-def _params(ticket: Ticket, kind: str, at: dt.datetime) -> dict[str, str]:
-    station = ticket.station.name if ticket.station else ""
-    params = {"number": ticket.number, "station": station, "link": links.status_link(ticket), "time": ""}
-    if kind == SmsKind.DISPATCHED:
-        params["time"] = _local(ticket.response_deadline)
-    elif kind == SmsKind.ACCEPTED:
-        params["time"] = _local(ticket.resolution_deadline)
-    elif kind == SmsKind.RESOLVED:
-        params["link"] = links.rating_link_create(ticket=ticket, at=at)[1]
-    return params
-
-
-def sms_queue_for_ticket_change(*, ticket: Ticket, action: str, at: dt.datetime) -> SmsMessage | None:
-    """Queue the caller's SMS for the action just applied to `ticket`, if that step has one.
-
-    Call inside the transaction of the change. Keyed by the action's event, so a replay queues nothing new.
-    """
-    kind = _KIND_AFTER.get((action, ticket.status))
-    if kind is None:
-        return None
-    event = TicketEvent.objects.filter(ticket=ticket, kind=action).order_by("-id").first()
-    key = f"sms:{ticket.id}:{kind}:{event.id if event else at.isoformat()}"
-    if SmsMessage.objects.filter(idempotency_key=key).exists():
-        return None
-    return sms_enqueue(
-        ticket=ticket,
-        kind=kind,
-        params=_params(ticket, kind, at),
-        key=key,
-        at=at,
-        is_urgent=ticket.is_urgent and kind != SmsKind.RESOLVED,
-    )
-
-
-def ticket_act_with_sms(*, actor: User, number: str, action: str, payload: dict[str, Any] | None = None) -> Ticket:
-    """`tickets.services.ticket_act` plus the caller's SMS, in one transaction (the edges call this)."""
-    with transaction.atomic():
-        ticket = tickets.ticket_act(actor=actor, number=number, action=action, payload=payload)
-        sms_queue_for_ticket_change(ticket=ticket, action=action, at=clock.now())
-    return ticket
-
-
-def ticket_intake_with_sms(
-    *,
-    actor: User,
-    call: tickets.TicketIntake,
-    guidance: tickets.GuidanceOutcome | None = None,
-    dispatch: bool = False,
-) -> tickets.TicketCreateResult:
-    """`tickets.services.ticket_intake` plus the received (and dispatched or resolved) SMS, in one transaction."""
-    with transaction.atomic():
-        result = tickets.ticket_intake(actor=actor, call=call, guidance=guidance, dispatch=dispatch)
-        if result.created:
-            now = clock.now()
-            sms_queue_for_ticket_change(ticket=result.ticket, action=Action.CREATE, at=now)
-            sms_queue_for_ticket_change(ticket=result.ticket, action=Action.DISPATCH, at=now)
-            sms_queue_for_ticket_change(ticket=result.ticket, action=Action.GUIDE, at=now)
-    return result
 
 
 def sms_opt_out(*, phone: str = "", ticket: Ticket | None = None, note: str = "") -> SmsOptOut:
@@ -171,7 +89,6 @@ def rating_link_answer(*, token: str, answer: RatingAnswer) -> Ticket:
         link.used_at = now
         link.outcome = "closed" if ticket.status == TicketStatus.CLOSED else "redo"
         link.save(update_fields=["used_at", "outcome"])
-        sms_queue_for_ticket_change(ticket=ticket, action=Action.CALLBACK, at=now)
     return ticket
 
 

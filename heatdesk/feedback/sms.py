@@ -1,7 +1,8 @@
 """The SMS gateway: queue a message inside the caller's transaction, deliver due ones outside any.
 
-Like the notify outbox (STYLE 5): at least once, leases, capped exponential backoff, a final failed
-state, one idempotency key per message. On top: opt-outs (per number, per ticket), quiet hours for
+Like the notify outbox (STYLE 5), with its knobs and its backoff (`notify.services.outbox_options`,
+`backoff_delay`): at least once, leases, capped exponential backoff, a final failed state, one
+idempotency key per message. On top: opt-outs (per number, per ticket), quiet hours for
 non-urgent messages (22:00–07:00 Asia/Shanghai: held until morning) and a per-number rate limit
 (held, never dropped). The backend is chosen by HEATDESK_SMS_BACKEND (backends.py).
 """
@@ -25,6 +26,7 @@ from heatdesk.core import clock
 from heatdesk.core.logs import log_event
 from heatdesk.feedback import backends
 from heatdesk.feedback.models import SmsKind, SmsMessage, SmsOptOut, SmsStatus, SmsTemplate
+from heatdesk.notify.services import backoff_delay, outbox_options
 from heatdesk.tickets.models import Ticket
 
 logger = logging.getLogger("heatdesk.feedback")
@@ -179,7 +181,7 @@ def _recent_sends(phones: set[str], now: dt.datetime) -> dict[str, list[dt.datet
 
 def _claim_due(*, now: dt.datetime, limit: int, report: SmsDeliveryReport) -> list[tuple[SmsMessage, uuid.UUID]]:
     token = uuid.uuid4()
-    max_attempts = max(1, int(settings.HEATDESK_OUTBOX_MAX_ATTEMPTS))
+    max_attempts = outbox_options().max_attempts
     with transaction.atomic():
         due = SmsMessage.objects.filter(status=SmsStatus.QUEUED, next_attempt_at__lte=now).select_related("ticket")
         if connection.features.has_select_for_update_skip_locked:
@@ -228,21 +230,10 @@ def _send(row: SmsMessage, *, config: backends.GatewayConfig, now: dt.datetime) 
         log_event(logger, logging.INFO, "sms.console", key=row.idempotency_key, kind=row.kind, ticket=row.ticket.number)
         return backends.SendResult(ok=True, provider_id=f"console-{row.pk}")
     try:
-        timeout = float(settings.HEATDESK_OUTBOX_TIMEOUT_SECONDS)
+        timeout = outbox_options().timeout_seconds
         return backends.backend_send(message, config, now=now, nonce=uuid.uuid4().hex, timeout=timeout)
     except Exception as error:  # a formatting bug fails one message, not the batch
         return backends.SendResult(ok=False, error=f"{type(error).__name__}: {error}")
-
-
-def _backoff(attempts: int) -> dt.timedelta:
-    base = float(settings.HEATDESK_OUTBOX_BACKOFF_BASE_SECONDS)
-    factor = float(settings.HEATDESK_OUTBOX_BACKOFF_FACTOR)
-    cap = float(settings.HEATDESK_OUTBOX_BACKOFF_CAP_SECONDS)
-    try:
-        seconds = base * factor ** max(0, attempts - 1)
-    except OverflowError:
-        seconds = cap
-    return dt.timedelta(seconds=min(seconds, cap))
 
 
 def _record(row: SmsMessage, token: uuid.UUID, result: backends.SendResult, *, at: dt.datetime) -> str:
@@ -253,11 +244,12 @@ def _record(row: SmsMessage, token: uuid.UUID, result: backends.SendResult, *, a
         return "sent"
     error = mask_digits(result.error)[:500]
     ours = ours.filter(claim_token=token)
-    if result.permanent or row.attempts >= max(1, int(settings.HEATDESK_OUTBOX_MAX_ATTEMPTS)):
+    options = outbox_options()
+    if result.permanent or row.attempts >= options.max_attempts:
         ours.update(status=SmsStatus.FAILED, error=error, claim_token=None)
         log_event(logger, logging.ERROR, "sms.failed", key=row.idempotency_key, error=error[:200])
         return "failed"
-    ours.update(next_attempt_at=at + _backoff(row.attempts), error=error, claim_token=None)
+    ours.update(next_attempt_at=at + backoff_delay(row.attempts, options=options), error=error, claim_token=None)
     log_event(logger, logging.WARNING, "sms.retry_scheduled", key=row.idempotency_key, error=error[:200])
     return "retrying"
 

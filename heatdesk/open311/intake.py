@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from heatdesk.accounts.models import User
-from heatdesk.feedback.services import ticket_intake_with_sms
 from heatdesk.tickets.models import Channel, Kind, Ticket
-from heatdesk.tickets.services import TicketIntake
+from heatdesk.tickets.services import TicketIntake, ticket_intake
 
 
 @dataclass(frozen=True)
@@ -45,4 +44,4 @@ def ticket_file(*, actor: User, call: IntakeCall, dispatch: bool) -> Ticket:
         room=call.room,
         idempotency_key=call.idempotency_key,
     )
-    return ticket_intake_with_sms(actor=actor, call=intake, dispatch=dispatch).ticket
+    return ticket_intake(actor=actor, call=intake, dispatch=dispatch).ticket

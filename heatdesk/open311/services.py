@@ -24,7 +24,6 @@ from heatdesk.accounts.models import Role, User
 from heatdesk.accounts.services import system_user_get
 from heatdesk.core import clock
 from heatdesk.core.errors import Conflict, NotFound, PermissionDenied, Throttled, TransitionNotAllowed, ValidationFailed
-from heatdesk.feedback.services import ticket_act_with_sms
 from heatdesk.open311 import intake
 from heatdesk.open311.catalog import SERVICE_BY_CODE, attribute_errors, attributes_text
 from heatdesk.open311.models import Open311Client, Open311Submission, RateWindow, SubmissionStatus
@@ -276,4 +275,4 @@ def open311_ticket_take(*, actor: User, number: str) -> Ticket:
             action=Action.TRANSFER,
             payload={"to": actor.username, "reason": reason},
         )
-        return ticket_act_with_sms(actor=actor, number=number, action=Action.DISPATCH, payload={})
+        return ticket_act(actor=actor, number=number, action=Action.DISPATCH, payload={})

@@ -1,15 +1,20 @@
 """`purge-pii`: the retention rule run by an operator or from cron. Which fields are masked, and why the
-reports do not change, is written in `tickets.retention`."""
+reports do not change, is written in `tickets.retention`; the SMS sent to the caller (`feedback.retention`)
+and the community notes tied to the ticket (`community.retention`) are masked in the same transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from heatdesk.audit.models import AuditAction
 from heatdesk.audit.services import audit_record
+from heatdesk.community.retention import community_pii_mask
 from heatdesk.core import clock
 from heatdesk.core.errors import ValidationFailed
+from heatdesk.feedback.retention import sms_pii_mask
 from heatdesk.tickets.retention import PiiMaskCounts, tickets_pii_mask, tickets_pii_purgeable
 
 BATCH_SIZE = 500
@@ -22,6 +27,8 @@ class PurgeReport:
     candidates: int
     masked: PiiMaskCounts
     dry_run: bool
+    sms: int = 0  # SMS whose number was masked
+    community: int = 0  # visit and ledger notes with phone numbers masked
 
 
 def pii_purge(*, older_than_days: int, dry_run: bool = False, batch_size: int = BATCH_SIZE) -> PurgeReport:
@@ -37,10 +44,14 @@ def pii_purge(*, older_than_days: int, dry_run: bool = False, batch_size: int = 
         )
     cutoff = clock.now() - dt.timedelta(days=older_than_days)
     ids = list(tickets_pii_purgeable(closed_before=cutoff).order_by("id").values_list("id", flat=True))
-    masked = PiiMaskCounts()
+    masked, sms, community = PiiMaskCounts(), 0, 0
     for start in range(0, len(ids), batch_size):
-        masked += tickets_pii_mask(ticket_ids=ids[start : start + batch_size], dry_run=dry_run)
-    if not dry_run and (masked.tickets or masked.events or masked.callbacks):
+        batch = ids[start : start + batch_size]
+        with transaction.atomic():
+            masked += tickets_pii_mask(ticket_ids=batch, dry_run=dry_run)
+            sms += sms_pii_mask(ticket_ids=batch, dry_run=dry_run)
+            community += community_pii_mask(ticket_ids=batch, dry_run=dry_run)
+    if not dry_run and (masked.tickets or masked.events or masked.callbacks or sms or community):
         audit_record(
             actor=None,
             action=AuditAction.PII_PURGE,
@@ -51,6 +62,8 @@ def pii_purge(*, older_than_days: int, dry_run: bool = False, batch_size: int = 
                 "tickets": masked.tickets,
                 "events": masked.events,
                 "callbacks": masked.callbacks,
+                "sms": sms,
+                "community": community,
             },
         )
-    return PurgeReport(cutoff=cutoff, candidates=len(ids), masked=masked, dry_run=dry_run)
+    return PurgeReport(cutoff=cutoff, candidates=len(ids), masked=masked, dry_run=dry_run, sms=sms, community=community)

@@ -12,6 +12,7 @@ running deadline and the link. Never the caller's phone. Urgent leaks mention th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from heatdesk.notify.channels import mask_phones
@@ -24,6 +25,9 @@ from heatdesk.tickets.models import Ticket, TicketEvent
 DESK_CODE = "city"  # the city's 12345 heating desk (供热专席): org_kind "desk"
 HELD_BY_STATION = frozenset({"dispatched", "accepted"})
 MENTION_CATEGORIES = frozenset({"leak"})  # 漏水/跑水: someone must move now
+# Lines apps above tickets add to a station group's card, e.g. community's stewards of the compound
+# (registered in their AppConfig.ready: tickets cannot import them).
+STATION_CARD_FACTS: list[Callable[[Ticket], Sequence[tuple[str, str]]]] = []
 
 
 def ticket_place(ticket: Ticket) -> str:
@@ -67,7 +71,15 @@ def running_deadline(ticket: Ticket) -> tuple[dt.datetime | None, str]:
     return deadline, f"{Stage(stage).label}时限" if stage else ""
 
 
-def ticket_message(*, ticket: Ticket, topic: Topic, title: str, happened: str, text: str = "") -> Message:
+def ticket_message(
+    *,
+    ticket: Ticket,
+    topic: Topic,
+    title: str,
+    happened: str,
+    text: str = "",
+    extra_facts: Sequence[tuple[str, str]] = (),
+) -> Message:
     """The card of a ticket change; urgent leaks mention the group's on-duty people."""
     deadline, label = running_deadline(ticket)
     return Message.about_ticket(
@@ -75,7 +87,7 @@ def ticket_message(*, ticket: Ticket, topic: Topic, title: str, happened: str, t
         number=ticket.number,
         title=title,
         text=mask_phones(text),  # a note may carry the caller's number; no group ever sees it
-        facts=ticket_facts(ticket, happened=happened),
+        facts=ticket_facts(ticket, happened=happened) + tuple(extra_facts),
         deadline=deadline,
         deadline_label=label,
         mention=ticket.urgency == "urgent" and ticket.category in MENTION_CATEGORIES,
@@ -133,7 +145,8 @@ def event_announce(*, ticket: Ticket, event: TicketEvent) -> int:
     if recipient is None:
         return 0
     org_kind, org_code = recipient
-    message = ticket_message(ticket=ticket, topic=topic, title=title, happened=happened, text=text)
+    extra = [fact for add in STATION_CARD_FACTS for fact in add(ticket)] if org_kind == OrgKind.STATION else []
+    message = ticket_message(ticket=ticket, topic=topic, title=title, happened=happened, text=text, extra_facts=extra)
     outbox_enqueue(
         message=message,
         org_kind=org_kind,

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from heatdesk.accounts.models import Role
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError
-from heatdesk.feedback.services import ticket_act_with_sms
 from heatdesk.tickets.models import Satisfaction
 from heatdesk.tickets.selectors import ticket_list_visible_to
+from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import Action, TicketStatus, callback_next_try
 from heatdesk.web import selectors
 from heatdesk.web.access import DESK, is_htmx, role_required
@@ -98,7 +98,7 @@ def _outcome_text(ticket) -> str:
 
 def _respond(request, number: str, action: str, payload: dict):
     try:
-        ticket = ticket_act_with_sms(actor=request.user, number=number, action=action, payload=payload)
+        ticket = ticket_act(actor=request.user, number=number, action=action, payload=payload)
     except DomainError as error:
         if not is_htmx(request):
             messages.error(request, f"{number}：{error.message}")

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from heatdesk.community.care import care_lookup
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError
-from heatdesk.feedback.services import ticket_intake_with_sms
 from heatdesk.geo.models import Compound
 from heatdesk.geo.selectors import address_resolve
 from heatdesk.guidance.selectors import guidance_script_for
@@ -20,6 +20,7 @@ from heatdesk.tickets.services import (
     GuidanceOutcome,
     TicketIntake,
     ticket_act,
+    ticket_intake,
     ticket_repeat_call_register,
 )
 from heatdesk.tickets.states import TicketStatus
@@ -134,9 +135,7 @@ def _intake(*, actor, data: dict, steps: list[str]):
     if submit in ("guide_solved", "guide_dispatch"):
         tried = tuple(_steps_tried(data["category"], steps))
         guidance = GuidanceOutcome(solved=submit == "guide_solved", steps=tried, note=data["guidance_note"])
-    return ticket_intake_with_sms(
-        actor=actor, call=call, guidance=guidance, dispatch=submit in ("dispatch", "guide_dispatch")
-    )
+    return ticket_intake(actor=actor, call=call, guidance=guidance, dispatch=submit in ("dispatch", "guide_dispatch"))
 
 
 def _related_numbers(request) -> list[str]:
@@ -231,7 +230,26 @@ def desk_resolve(request):
         building=(resolution.building or "") if resolution else "",
     )
     context["history_oob"] = True
+    context.update(_care_context(request, context))
     return render(request, "web/desk/_resolution.html", context)
+
+
+def _care_context(request, context: dict) -> dict:
+    """The compound's stewards and the household's 重点关爱 flag beside the resolved address (flag reads audited)."""
+    resolution = context.get("resolution")
+    if resolution is None:
+        return {}
+    compound = None
+    if context.get("chosen"):
+        compound = Compound.objects.filter(code=context["chosen"].compound.code).first()
+    elif resolution.compound is not None and resolution.confident:
+        compound = resolution.compound
+    if compound is None:
+        return {}
+    place = [(request.GET.get(name) or getattr(resolution, name, "") or "") for name in ("building", "unit", "room")]
+    building, unit, room = place
+    care = care_lookup(user=request.user, compound=compound, building=building, unit=unit, room=room, via="desk")
+    return {"care": care, "care_key": f"{compound.code}:{'-'.join(place)}"}
 
 
 @require_GET

@@ -15,14 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from heatdesk.accounts.models import Role
 from heatdesk.audit.services import audit_phone_read
+from heatdesk.community.care import ticket_care
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from heatdesk.feedback.selectors import DESK_ROLES, sms_list_for_ticket
-from heatdesk.feedback.services import ticket_act_with_sms
 from heatdesk.geo.selectors import station_list
 from heatdesk.tickets.attachments import IMAGE_EXTENSIONS, ticket_attachment_add
 from heatdesk.tickets.models import ResolutionCause, Satisfaction
 from heatdesk.tickets.selectors import phone_visible_in_full
+from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import TRANSITIONS, Action, callback_next_try
 from heatdesk.web import selectors
 from heatdesk.web.access import TICKET_READERS, forbidden, role_required
@@ -57,8 +58,9 @@ def _displayable(*rows) -> None:
                 setattr(row, field.attname, min(max(value, DISPLAY_EARLIEST), DISPLAY_LATEST))
 
 
-def ticket_context(request, number: str, *, errors: dict | None = None, posted=None) -> dict:
-    """Everything the ticket page renders (raises NotFound when the user may not see the ticket)."""
+def ticket_context(request, number: str, *, errors: dict | None = None, posted=None, care: bool = True) -> dict:
+    """Everything the ticket page renders (raises NotFound when the user may not see the ticket). `care`: the
+    stewards and the 重点关爱 flag (an audited register read), for full pages, not the live refresh."""
     now = clock.now()
     page = selectors.ticket_page(user=request.user, number=number, now=now)
     ticket = page.ticket
@@ -91,6 +93,7 @@ def ticket_context(request, number: str, *, errors: dict | None = None, posted=N
         "version": selectors.live_version(ticket, len(page.alerts)),
         "crew": crew,
         "here": reverse("web:crew-ticket" if crew else "web:ticket", args=[number]),
+        "care": ticket_care(user=request.user, ticket=ticket, request=request) if care else None,
         "sms_messages": list(sms_list_for_ticket(user=request.user, number=number))
         if request.user.role in DESK_ROLES
         else None,
@@ -126,9 +129,7 @@ def ticket_action(request, number: str, action: str):
     if action not in TRANSITIONS:
         raise Http404
     try:
-        ticket_act_with_sms(
-            actor=request.user, number=number, action=action, payload=action_payload(action, request.POST)
-        )
+        ticket_act(actor=request.user, number=number, action=action, payload=action_payload(action, request.POST))
     except NotFound as error:
         return _not_found(request, error)
     except DomainError as error:
@@ -181,7 +182,7 @@ def ticket_live(request, number: str):
     try:
         if request.GET.get("v") == selectors.ticket_live_version(user=request.user, number=number):
             return HttpResponse(status=204)
-        context = ticket_context(request, number)
+        context = ticket_context(request, number, care=False)
     except NotFound:
         return HttpResponse(status=204)
     context["oob"] = True

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from heatdesk.api import ticket_schemas as io
 from heatdesk.api.presenters import attachment_json, event_json, ticket_detail, ticket_summary
 from heatdesk.audit.services import audit_phone_read
+from heatdesk.community.care import call_with_care_urgency
 from heatdesk.core.errors import NotFound, ValidationFailed
-from heatdesk.feedback.services import sms_queue_for_ticket_change, ticket_act_with_sms, ticket_intake_with_sms
 from heatdesk.incidents.services import incident_call_take
 from heatdesk.tickets import selectors, services
 from heatdesk.tickets.attachments import ticket_attachment_add
@@ -67,12 +66,11 @@ def ticket_create(
                     "关联停热事件的来电不单独派单 / a call attached to an incident is not dispatched on its own",
                     code="incident_call_not_dispatched",
                 )
-            with transaction.atomic():  # the attached call and the caller's received SMS together
-                result = incident_call_take(actor=user, code=incident, call=call)
-                if result.created:
-                    sms_queue_for_ticket_change(ticket=result.ticket, action=Action.CREATE, at=result.ticket.created_at)
+            result = incident_call_take(actor=user, code=incident, call=call)
         else:
-            result = ticket_intake_with_sms(actor=user, call=call, dispatch=dispatch)
+            result = services.ticket_intake(
+                actor=user, call=call_with_care_urgency(user=user, call=call, request=request), dispatch=dispatch
+            )
     body = ticket_detail(result.ticket, viewer=user, fresh_events=getattr(result, "events", None))
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open] if related else None
@@ -157,7 +155,7 @@ ACTION_BODIES: dict[str, type[Schema] | None] = {
 
 
 def _act(request, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-    ticket = ticket_act_with_sms(actor=request.auth, number=number, action=action, payload=payload)
+    ticket = services.ticket_act(actor=request.auth, number=number, action=action, payload=payload)
     return ticket_detail(ticket, viewer=request.auth)
 
 

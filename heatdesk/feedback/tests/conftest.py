@@ -1,17 +1,16 @@
-"""Fixtures of the citizen tests: tickets through the real services (with their SMS), a local HTTP receiver."""
+"""Fixtures of the citizen tests: tickets through the real services (with the SMS the worker's chore queues),
+a local HTTP receiver."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from heatdesk.feedback.services import ticket_act_with_sms, ticket_intake_with_sms
-from heatdesk.notify.tests.receiver import QuietServer, Receiver, handler_for
-from heatdesk.tickets.services import TicketIntake
+from heatdesk.feedback.cursor import sms_from_events
+from heatdesk.notify.tests.conftest import receiver  # noqa: F401 - the notify tests' HTTP receiver fixture
+from heatdesk.tickets.services import TicketIntake, ticket_act, ticket_intake
 
 ADDRESS = "回民区蓝爵小区3号楼2单元501"  # served by 桥靠供暖所 (cf-qiaokao)
 STATION_USER = "station-cf-qiaokao"
@@ -25,11 +24,15 @@ def user(username: str) -> Any:
 def new_ticket(*, phone: str = PHONE, dispatch: bool = True, **fields: Any) -> Any:
     fields.setdefault("category", "not_warm")
     call = TicketIntake(caller_phone=phone, address=ADDRESS, **fields)
-    return ticket_intake_with_sms(actor=user("80725"), call=call, dispatch=dispatch).ticket
+    ticket = ticket_intake(actor=user("80725"), call=call, dispatch=dispatch).ticket
+    sms_from_events()  # what the worker does within a second
+    return ticket
 
 
 def act(username: str, ticket: Any, action: str, **payload: Any) -> Any:
-    return ticket_act_with_sms(actor=user(username), number=ticket.number, action=action, payload=payload)
+    ticket = ticket_act(actor=user(username), number=ticket.number, action=action, payload=payload)
+    sms_from_events()
+    return ticket
 
 
 def resolved_ticket(**fields: Any) -> Any:
@@ -37,19 +40,6 @@ def resolved_ticket(**fields: Any) -> Any:
     act(STATION_USER, ticket, "accept")
     act(STATION_USER, ticket, "arrive", indoor_temp="15")  # evidence before 处置完成
     return act(STATION_USER, ticket, "resolve", cause="air_lock", indoor_temp="19")
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    server = QuietServer(("127.0.0.1", 0), handler_for(receiver))
-    receiver.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield receiver
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

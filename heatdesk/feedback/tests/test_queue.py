@@ -9,11 +9,12 @@ from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
 from heatdesk.core.errors import TransitionNotAllowed, ValidationFailed
+from heatdesk.feedback.cursor import sms_from_events
 from heatdesk.feedback.models import SmsMessage, SmsStatus, SmsTemplate
-from heatdesk.feedback.services import sms_opt_out, ticket_act_with_sms, ticket_intake_with_sms
+from heatdesk.feedback.services import sms_opt_out
 from heatdesk.feedback.sms import quiet_release, rate_release, sms_deliver_due, sms_enqueue
-from heatdesk.feedback.tests.conftest import ADDRESS, STATION_USER, act, new_ticket, resolved_ticket, user
-from heatdesk.tickets.services import TicketIntake
+from heatdesk.feedback.tests.conftest import ADDRESS, STATION_USER, new_ticket, resolved_ticket, user
+from heatdesk.tickets.services import TicketIntake, ticket_act, ticket_intake
 
 pytestmark = pytest.mark.django_db
 DAY = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)  # 10:00 in Hohhot
@@ -42,8 +43,10 @@ def test_each_step_queues_its_message_once(daytime):
 
 def test_a_replayed_create_queues_nothing_more(daytime):
     call = TicketIntake(caller_phone="13812345678", address=ADDRESS, category="not_warm", idempotency_key="k-1")
-    first = ticket_intake_with_sms(actor=user("80725"), call=call)
-    again = ticket_intake_with_sms(actor=user("80725"), call=call)
+    first = ticket_intake(actor=user("80725"), call=call)
+    sms_from_events()
+    again = ticket_intake(actor=user("80725"), call=call)
+    sms_from_events()
     assert (first.created, again.created) == (True, False)
     assert kinds(first.ticket) == ["received"]
 
@@ -51,7 +54,8 @@ def test_a_replayed_create_queues_nothing_more(daytime):
 def test_a_refused_action_queues_nothing(daytime):
     ticket = new_ticket()
     with pytest.raises(TransitionNotAllowed):
-        ticket_act_with_sms(actor=user(STATION_USER), number=ticket.number, action="resolve", payload={})
+        ticket_act(actor=user(STATION_USER), number=ticket.number, action="resolve", payload={})
+    sms_from_events()
     assert kinds(ticket) == ["received", "dispatched"]
 
 
@@ -135,14 +139,15 @@ def test_a_message_is_sent_once_even_when_delivered_twice(daytime):
     assert sms_deliver_due(limit=10).claimed == 0
 
 
-def test_queueing_joins_the_callers_transaction(daytime):
+def test_a_rolled_back_change_sends_nothing(daytime):
     ticket = new_ticket(dispatch=False)
 
     def dispatch_then_fail():
         with transaction.atomic():
-            act("80725", ticket, "dispatch")
+            ticket_act(actor=user("80725"), number=ticket.number, action="dispatch", payload={})
             raise RuntimeError("rolled back")
 
     with pytest.raises(RuntimeError):
         dispatch_then_fail()
+    sms_from_events()
     assert kinds(ticket) == ["received"]

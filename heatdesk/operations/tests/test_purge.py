@@ -11,6 +11,8 @@ from django.db.models import Q
 
 from heatdesk.audit.models import AuditEntry
 from heatdesk.core import clock
+from heatdesk.feedback.cursor import sms_from_events
+from heatdesk.feedback.models import SmsMessage
 from heatdesk.operations.purge import pii_purge
 from heatdesk.reports import kpis, selectors
 from heatdesk.reports.season import SeasonSimulator
@@ -37,7 +39,15 @@ def _full_phones_closed() -> int:
     return Ticket.objects.filter(status="closed", caller_phone__regex=f"^{MOBILE}$").count()
 
 
+def _sms_full_phones(status_in: list[str]) -> int:
+    return SmsMessage.objects.filter(ticket__status__in=status_in, to__regex=f"^{MOBILE}$").count()
+
+
 def test_every_kpi_is_the_same_after_the_purge(season):
+    while sms_from_events(limit=500):  # the season's SMS, as the worker would have queued them
+        pass
+    open_sms = dict(SmsMessage.objects.exclude(ticket__status__in=["closed", "merged"]).values_list("id", "to"))
+    assert _sms_full_phones(["closed"]) > 0
     station = Ticket.objects.exclude(station=None).values_list("station__code", flat=True).first()
     before, before_station = _report(season), _report(season, station)
     open_phones = dict(Ticket.objects.exclude(status__in=["closed", "merged"]).values_list("id", "caller_phone"))
@@ -55,6 +65,10 @@ def test_every_kpi_is_the_same_after_the_purge(season):
     assert (
         dict(Ticket.objects.exclude(status__in=["closed", "merged"]).values_list("id", "caller_phone")) == open_phones
     )
+    assert report.sms > 0
+    assert _sms_full_phones(["closed", "merged"]) == 0
+    assert dict(SmsMessage.objects.exclude(ticket__status__in=["closed", "merged"]).values_list("id", "to")) == open_sms
+    assert SmsMessage.objects.filter(ticket__status="closed").first().to.count("*") == 4
 
 
 def test_only_tickets_closed_before_the_cutoff_are_masked(season):

@@ -41,6 +41,16 @@ def test_the_worker_seals_the_finished_days_without_a_manual_step(finished_days)
     assert sorted(KpiSealedDay.objects.values_list("day", flat=True)) == sorted(finished_days)
 
 
+def test_one_worker_pass_queues_and_sends_the_callers_sms(finished_days):
+    from heatdesk.feedback.models import SmsMessage
+
+    assert not SmsMessage.objects.exists()  # the intakes queued none themselves
+    call_command("worker", "--once")
+    call_command("worker", "--once")
+    received = SmsMessage.objects.filter(kind="received")
+    assert sorted(received.values_list("to", flat=True)) == ["13800000001", "13800000002", "13800000003", "13800000009"]
+
+
 def test_a_sealing_pass_is_bounded_and_takes_the_oldest_first(finished_days):
     report = kpi_days_seal(limit=2)
     assert report.sealed == sorted(finished_days)[:2]

@@ -26,5 +26,6 @@ class Command(BaseCommand):
         verb = "would mask" if report.dry_run else "masked"
         self.stdout.write(
             f"tickets closed before {report.cutoff:%Y-%m-%d %H:%M %Z}: {report.candidates}; {verb} "
-            f"{report.masked.tickets} tickets, {report.masked.events} events, {report.masked.callbacks} callbacks"
+            f"{report.masked.tickets} tickets, {report.masked.events} events, {report.masked.callbacks} callbacks, "
+            f"{report.sms} SMS, {report.community} community notes"
         )

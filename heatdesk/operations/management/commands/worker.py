@@ -3,8 +3,8 @@
 It lives here, above the apps it composes: the loop comes from supervision; incidents add the burst
 check (calls behind one substation → a suggested incident); reports adds the morning digest (a
 `DailyJob`) and sealing finished KPI days (at most SEAL_DAYS_PER_PASS a pass, hourly) so a season report
-never waits for `seal-kpi-days` by hand; feedback adds the citizens' SMS delivery. The loop imports
-nothing above itself."""
+never waits for `seal-kpi-days` by hand; feedback adds the citizens' SMS, queued from the ticket event
+log and delivered. The loop imports nothing above itself."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from heatdesk.feedback.cursor import sms_from_events
 from heatdesk.feedback.sms import sms_deliver_due
 from heatdesk.incidents.burst import incidents_burst_check
 from heatdesk.reports.daybook import kpi_days_seal
@@ -23,7 +24,20 @@ from heatdesk.supervision.worker import Chore, Worker, worker_options, worker_se
 SEAL_EVERY_SECONDS = 3600.0
 SEAL_DAYS_PER_PASS = 31  # a month of backlog per hour: a pass stays short; a season catches up in hours
 SMS_EVERY_SECONDS = 2.0
+SMS_FROM_EVENTS_EVERY_SECONDS = 1.0  # the caller's SMS are queued within a second or two of the change
+SMS_FROM_EVENTS_BATCH = 200
 BURST_EVERY_SECONDS = 1.0  # a burst is suggested within a second or two of its fifth call
+
+
+def _sms_from_events_all() -> int:
+    """Queue the SMS of every unseen ticket event (a backlog in batches, a few at most per pass)."""
+    handled = 0
+    for _ in range(10):
+        done = sms_from_events(limit=SMS_FROM_EVENTS_BATCH)
+        handled += done
+        if done < SMS_FROM_EVENTS_BATCH:
+            break
+    return handled
 
 
 def worker_chores(*, deliver_batch: int) -> list[Chore]:
@@ -34,6 +48,7 @@ def worker_chores(*, deliver_batch: int) -> list[Chore]:
             every_seconds=SEAL_EVERY_SECONDS,
             run=lambda: len(kpi_days_seal(limit=SEAL_DAYS_PER_PASS).sealed),
         ),
+        Chore(name="sms_from_events", every_seconds=SMS_FROM_EVENTS_EVERY_SECONDS, run=_sms_from_events_all),
         Chore(
             name="sms_deliver",
             every_seconds=SMS_EVERY_SECONDS,

@@ -148,6 +148,18 @@
       }
     }
   });
+  // 重点关爱: a household on the vulnerable register is urgent by default — ticked once per household,
+  // so the operator's own choice stands while the address panel refreshes.
+  function careUrgent() {
+    var flag = document.querySelector("#resolution [data-vulnerable]");
+    var form = document.getElementById("intake-form");
+    if (!flag || !form) { return; }
+    var key = flag.getAttribute("data-care-key") || "";
+    var urgent = form.querySelector('input[name="urgency"][value="urgent"]');
+    if (urgent && form.dataset.careUrgent !== key) { urgent.checked = true; form.dataset.careUrgent = key; }
+  }
   document.addEventListener("htmx:afterSwap", initWalk);
+  document.addEventListener("htmx:afterSwap", careUrgent);
   initWalk();
+  careUrgent();
 })();
