@@ -25,7 +25,7 @@ from heatdesk.tickets.models import ResolutionCause, Satisfaction
 from heatdesk.tickets.selectors import phone_visible_in_full
 from heatdesk.tickets.states import TRANSITIONS, Action, callback_next_try
 from heatdesk.web import selectors
-from heatdesk.web.access import TICKET_READERS, forbidden, role_required
+from heatdesk.web.access import TICKET_READERS, forbidden, role_required, safe_next
 from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, action_payload, ticket_actions_for
 from heatdesk.web.clocks import current_clock
 from heatdesk.web.queries import TicketQuery, TicketQueryForm, ticket_query_page
@@ -136,7 +136,7 @@ def ticket_action(request, number: str, action: str):
         return render(request, "web/ticket/ticket.html", context, status=422)
     messages.success(request, _("已%(a)s") % {"a": Action(action).label})
     target = reverse("web:crew-ticket" if _is_crew(request) else "web:ticket", args=[number])
-    return redirect(target)
+    return redirect(safe_next(request, target))  # the lead's queue acts through this door and comes back
 
 
 @require_POST

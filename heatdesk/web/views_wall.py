@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from heatdesk.accounts.models import Role
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError
 from heatdesk.supervision.wall import wall_for
 from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import TRANSITIONS, Action
 from heatdesk.web.access import DESK, WALL_VIEWERS, is_htmx, role_required
+from heatdesk.web.queue import lead_queue
 from heatdesk.web.wall import wall_incidents, wall_today
 
 
@@ -23,6 +25,7 @@ def _wall_context(request) -> dict:
         "today": wall_today(user=request.user, now=now),
         "incidents": wall_incidents(user=request.user, now=now),
         "now": now,
+        "queue": lead_queue(user=request.user, rows=False) if request.user.role == Role.DESK_LEAD else None,
         "can_urge": request.user.role in TRANSITIONS[Action.URGE].roles,
     }
 
