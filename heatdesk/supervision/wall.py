@@ -206,7 +206,7 @@ def wall_stage_counts(*, scope: WallScope, clocks: list[RunningClock], now: dt.d
 
 
 DESK_HOLDER = "desk"  # the holder of a ticket waiting for (re)dispatch: the desk, never a station
-GROUPS_PER_STAGE = 3  # holders shown per stage column (the most tickets first); the rest summed up
+GROUPS_PER_STAGE = {"overdue": 3, "at_risk": 2}  # holders shown per stage column (the most tickets first)
 ROWS_PER_GROUP = {"overdue": 2, "at_risk": 1}  # tickets shown per holder (the most pressing first)
 
 
@@ -247,20 +247,21 @@ def holder_of(clock_: RunningClock) -> str:
     return clock_.station
 
 
-def _columns(chosen: list[RunningClock], rows_per_group: int) -> tuple[list[StageColumn], list[RunningClock]]:
+def _columns(chosen: list[RunningClock], band: str) -> tuple[list[StageColumn], list[RunningClock]]:
     """Stage columns of (capped) holder groups, and the clocks whose tickets are shown."""
     by_stage: dict[str, dict[str, list[RunningClock]]] = {stage: defaultdict(list) for stage in Stage.values}
     for clock_ in chosen:
         by_stage[clock_.stage][holder_of(clock_)].append(clock_)
     columns, shown = [], []
+    groups_per_stage, rows_per_group = GROUPS_PER_STAGE[band], ROWS_PER_GROUP[band]
     for stage, holders in by_stage.items():
         column = StageColumn(stage=stage, total=sum(len(c) for c in holders.values()))
         ranked = sorted(holders.items(), key=lambda item: (-len(item[1]), item[0]))
-        for holder, clocks in ranked[:GROUPS_PER_STAGE]:
+        for holder, clocks in ranked[:groups_per_stage]:
             column.groups.append(HolderGroup(stage=stage, holder=holder, name="", total=len(clocks)))
             shown += clocks[:rows_per_group]
-        column.other_holders = max(0, len(ranked) - GROUPS_PER_STAGE)
-        column.other_tickets = sum(len(clocks) for _, clocks in ranked[GROUPS_PER_STAGE:])
+        column.other_holders = max(0, len(ranked) - groups_per_stage)
+        column.other_tickets = sum(len(clocks) for _, clocks in ranked[groups_per_stage:])
         columns.append(column)
     return columns, shown
 
@@ -274,8 +275,8 @@ def wall_lists(
     worst = _worst(clocks, now)
     overdue = sorted((c for c in worst.values() if c.due_at <= now), key=lambda c: (c.due_at, c.ticket_id))
     at_risk = sorted((c for c in worst.values() if c.due_at > now), key=lambda c: (c.due_at, c.ticket_id))
-    overdue_columns, overdue_shown = _columns(overdue, ROWS_PER_GROUP["overdue"])
-    risk_columns, risk_shown = _columns(at_risk, ROWS_PER_GROUP["at_risk"])
+    overdue_columns, overdue_shown = _columns(overdue, "overdue")
+    risk_columns, risk_shown = _columns(at_risk, "at_risk")
     tickets = scope.visible().filter(id__in=[c.ticket_id for c in overdue_shown + risk_shown])
     by_id = {t.id: t for t in tickets.select_related("station", "compound").only(*TICKET_FIELDS)}
     codes = {g.holder for col in overdue_columns + risk_columns for g in col.groups} - {DESK_HOLDER}
