@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from heatdesk.core import clock
 from heatdesk.core.errors import PermissionDenied
@@ -251,3 +252,17 @@ def test_the_callback_list_is_one_line_per_ticket_with_not_reached_in_amber(page
     assert page.count("<details") == 2
     assert f'class="cb-row cb-unreached" id="cb-{tried.number}"' in page
     assert "已 1 次未接通" in page
+
+
+def test_todays_on_time_dispatch_shows_the_desks_late_undispatched_tickets_beside_the_kpi(page_as):
+    noon = timezone.localtime(clock.now()).replace(hour=12, minute=0)  # the desk's day, whatever the hour
+    with clock.moved_to(noon - dt.timedelta(minutes=20)):  # the dispatch window is 10 minutes
+        new_ticket(phone="13700000101", dispatch=False)
+    with clock.moved_to(noon):
+        new_ticket(phone="13700000102")
+        page = page_as("lead").get("/wall/").content.decode()
+
+    stats = page.split('class="stats"')[1].split("</section>")[0]
+
+    assert '1<span class="sub"> / 1' in stats  # the KPI: dispatched on time ÷ dispatched
+    assert "1 件超时未派" in stats
