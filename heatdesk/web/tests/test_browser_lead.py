@@ -84,6 +84,15 @@ def test_the_wall_fits_one_1920_screen_with_73_overdue_tickets(open_as, screensh
     assert height <= LEAD["height"] * SCREEN_SLACK, f"the wall is {height}px tall"
     assert page.evaluate("document.documentElement.scrollWidth") <= LEAD["width"]
 
+    desk_row = overdue.locator('.holder[data-holder="desk"] li').first
+    desk_row.locator("summary").click()
+    page.wait_for_timeout(6000)  # past a 5 s poll: the open note survives it
+    expect(desk_row.locator(".urge-form")).to_be_visible()
+    expect(desk_row.locator(".urge-form")).to_contain_text("话务台派单")
+    desk_row.get_by_label(re.compile("催办说明")).fill("请立即派单")
+    desk_row.get_by_role("button", name=re.compile("确认催办")).click()
+    expect(desk_row).to_contain_text("已催办（第 1 次）")
+
     busiest = overdue.locator('.stage-col[data-stage="response"] .holder').first
     more = busiest.get_by_role("link", name=re.compile("还有 12 条"))
     expect(more).to_be_visible()
