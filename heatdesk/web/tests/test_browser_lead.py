@@ -167,3 +167,21 @@ def test_the_callbacks_list_is_compact_and_the_form_opens_for_one(open_as, scree
     phone_form.get_by_label("满意", exact=True).check()
     phone_form.get_by_role("button", name="提交回访").click()
     expect(page.locator(f"#cb-{solved.number}")).to_contain_text("回访完成，工单已办结")
+
+
+def test_the_wall_and_the_queue_in_english_stay_within_1920(open_as, screenshot_dir):
+    page = open_as("lead", LEAD)
+    with clock.moved_to(clock.now() - dt.timedelta(hours=2)):
+        for n in range(5):
+            new_ticket(phone=f"1360000400{n}")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state("domcontentloaded")
+
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Supervision").click()
+    overdue = page.locator('.band .stage-col[data-stage="response"]').first
+    expect(overdue).to_contain_text("3 more")
+    assert page.evaluate("document.documentElement.scrollWidth") <= LEAD["width"]
+    page.screenshot(path=f"{screenshot_dir}/wall-en.png")
+    page.get_by_role("link", name="Lead queue").first.click()
+    expect(page.locator("#panel-urged")).to_contain_text("Urged")
+    assert page.evaluate("document.documentElement.scrollWidth") <= LEAD["width"]
