@@ -331,7 +331,8 @@ def measure(requests: int) -> list[dict]:
     for name, username, path in pages:
         c = client(username)
         for _ in range(3):  # warm caches (templates, gazetteer index, connection)
-            assert c.get(path()).status_code in (200, 204), name
+            status = c.get(path()).status_code
+            assert status in (200, 204), (name, status)
         times, queries = [], []
         for _ in range(requests):
             reset_queries()
