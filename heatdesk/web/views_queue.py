@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from heatdesk.accounts.models import Role
 from heatdesk.core import clock
 from heatdesk.web.access import role_required
-from heatdesk.web.queue import lead_queue
+from heatdesk.web.selectors import lead_queue
 
 
 @require_GET

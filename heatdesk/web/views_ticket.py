@@ -28,7 +28,7 @@ from heatdesk.web import selectors
 from heatdesk.web.access import TICKET_READERS, forbidden, role_required, safe_next
 from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, action_payload, ticket_actions_for
 from heatdesk.web.clocks import current_clock
-from heatdesk.web.queries import TicketQuery, TicketQueryForm, ticket_query_page
+from heatdesk.web.forms import TicketQueryForm
 from heatdesk.web.timeline import ticket_timeline
 
 UPLOAD_ROLES = (Role.OPERATOR, Role.DESK_LEAD, Role.STATION, Role.COMMUNITY)
@@ -197,10 +197,10 @@ def ticket_list(request):
     context = {"form": form, "now": clock.now(), "page": None, "querystring": ""}
     if request.GET and not form.is_valid():
         return render(request, "web/ticket/list.html", context, status=400)
-    query = form.query() if request.GET else TicketQuery()
+    query = form.query() if request.GET else selectors.TicketQuery()
     page_number = (form.cleaned_data.get("page") if request.GET else None) or 1
     try:
-        page = ticket_query_page(user=request.user, query=query, page=page_number, now=context["now"])
+        page = selectors.ticket_query_page(user=request.user, query=query, page=page_number, now=context["now"])
     except PermissionDenied as error:
         return forbidden(request, error.message)
     params = request.GET.copy()

@@ -13,7 +13,7 @@ from heatdesk.supervision.wall import wall_for
 from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import TRANSITIONS, Action
 from heatdesk.web.access import DESK, WALL_VIEWERS, is_htmx, role_required
-from heatdesk.web.queue import lead_queue
+from heatdesk.web.selectors import lead_queue
 from heatdesk.web.wall import wall_incidents, wall_today
 
 

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from heatdesk.core import clock
 from heatdesk.core.errors import PermissionDenied
-from heatdesk.web.queries import TicketQuery, ticket_query
-from heatdesk.web.queue import lead_queue
+from heatdesk.web.selectors import TicketQuery, lead_queue, ticket_query
 from heatdesk.web.tests.conftest import STATION_USER, act, new_ticket, resolved_ticket, user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_city")]
