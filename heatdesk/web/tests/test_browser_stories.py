@@ -162,6 +162,7 @@ def test_an_operator_calls_back_and_closes_the_ticket(open_as, screenshot_dir):
     page.get_by_role("navigation").get_by_role("link", name="回访").click()
     row = page.locator(f"#cb-{ticket.number}")
     expect(row).to_contain_text("已处置(待回访)")
+    row.locator("summary").click()  # one line per ticket: the form opens for the chosen one
     # First try: nobody answers; the three questions step aside.
     row.get_by_label("未接通").check()
     expect(row.get_by_text("是否解决：问题解决了吗？")).to_be_hidden()
@@ -170,6 +171,7 @@ def test_an_operator_calls_back_and_closes_the_ticket(open_as, screenshot_dir):
     expect(row).to_contain_text("未接通，已记录第 1 次")
     expect(row).to_contain_text("已 1 次未接通")
     # Later the citizen answers: contacted, fixed, satisfied.
+    row.locator("summary").click()
     row.get_by_label("接通", exact=True).check()
     row.get_by_label("已联系").check()
     row.get_by_label("已解决").check()
