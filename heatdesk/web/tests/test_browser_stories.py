@@ -202,7 +202,8 @@ def test_a_supervisor_sees_the_clocks_and_urges_an_overdue_ticket(open_as, scree
     expect(at_risk.locator(".clock.warning")).to_contain_text("剩余")
     expect(page.locator(".station-table")).to_contain_text("桥靠供暖所")
     snap(page, screenshot_dir, "wall")
-    overdue.get_by_role("button", name=f"催办 {late.number}").click()
+    overdue.get_by_label(f"催办 {late.number}", exact=True).click()  # opens the note, names who is urged
+    overdue.get_by_role("button", name=f"确认催办 {late.number}").click()
     expect(page.locator(f"#urge-{late.number}")).to_contain_text("已催办")
 
     page.get_by_role("link", name=late.number).first.click()
