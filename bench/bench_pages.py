@@ -1,4 +1,5 @@
-"""Server time of the pages people work in, over 100,000 tickets: desk, queue, ticket, board, wall, callbacks.
+"""Server time of the pages people work in, over 100,000 tickets: desk, queue, ticket, board, wall, callbacks,
+the lead's queue and 工单查询 with filters.
 
 Usage: .venv/bin/python bench/bench_pages.py [--tickets 100000] [--requests 30] [--postgres URL]
 Builds the tickets with bulk_create in a scratch data dir on SQLite (and, with --postgres, in a scratch
@@ -319,12 +320,19 @@ def measure(requests: int) -> list[dict]:
         ("callbacks (operator)", "80725", lambda: "/callbacks/"),
         ("callbacks (desk lead)", "lead", lambda: "/callbacks/"),
         ("ticket search by phone", "80725", lambda: f"/tickets/?q={phone}"),
+        ("lead queue", "lead", lambda: "/queue/"),
+        ("search: station+stage+overdue", "lead", lambda: "/tickets/?station=cf-qiaokao&stage=response&overdue=on"),
+        ("search: the desk's, overdue", "lead", lambda: "/tickets/?station=desk&overdue=on"),
+        ("search: open, page 3", "lead", lambda: "/tickets/?status=open&page=3"),
+        ("search: extension pending", "lead", lambda: "/tickets/?extension=on"),
+        ("search: phone's last four", "80725", lambda: f"/tickets/?phone4={phone[-4:]}"),
     ]
     results = []
     for name, username, path in pages:
         c = client(username)
         for _ in range(3):  # warm caches (templates, gazetteer index, connection)
-            assert c.get(path()).status_code in (200, 204), name
+            status = c.get(path()).status_code
+            assert status in (200, 204), (name, status)
         times, queries = [], []
         for _ in range(requests):
             reset_queries()

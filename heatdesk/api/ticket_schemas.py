@@ -101,7 +101,9 @@ class UrgeIn(Schema):
 
 class CallbackIn(Schema):
     reached: StrictBool
-    contacted: StrictBool | None = Field(None, description="是否联系: required when reached")
+    contacted: StrictBool | None = Field(
+        None, description="是否联系: required when reached, unless the ticket was solved by phone guidance"
+    )
     fixed: StrictBool | None = Field(None, description="是否解决: required when reached")
     satisfaction: SatisfactionCode | None = Field(None, description="满意度: required when reached")
     comment: str = ""

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from heatdesk.accounts.models import User
 from heatdesk.accounts.selectors import user_scope
 from heatdesk.core.errors import DomainError
+from heatdesk.geo.models import Station
 from heatdesk.notify.selectors import DeliveryHealth, delivery_health, groups_visible_to
 from heatdesk.sla.clocks import ClockView
 from heatdesk.sla.models import Stage
@@ -27,7 +28,6 @@ from heatdesk.tickets.selectors import ticket_list_visible_to
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
 
 MAX_ID_LIST = 20_000  # open tickets passed to the database as a list of ids (bind-parameter limits)
-LIST_LIMIT = 40  # rows per list on the wall; the totals are counted apart
 TICKET_FIELDS = (
     "id",
     "number",
@@ -101,8 +101,8 @@ class Wall:
     open_now: int
     status_counts: dict[str, int]
     stages: list[StageCounts]
-    overdue: list[WallRow]
-    at_risk: list[WallRow]
+    overdue: list[StageColumn]  # by stage, then by holder (capped; the totals are in `alarms`)
+    at_risk: list[StageColumn]
     alarms: dict[str, int]
     companies: list[CompanyRow]
     # The desk's own delays: undispatched tickets past (or near) their dispatch deadline are charged to
@@ -205,23 +205,93 @@ def wall_stage_counts(*, scope: WallScope, clocks: list[RunningClock], now: dt.d
     return list(counts.values())
 
 
+DESK_HOLDER = "desk"  # the holder of a ticket waiting for (re)dispatch: the desk, never a station
+GROUPS_PER_STAGE = {"overdue": 3, "at_risk": 2}  # holders shown per stage column (the most tickets first)
+ROWS_PER_GROUP = {"overdue": 2, "at_risk": 1}  # tickets shown per holder (the most pressing first)
+
+
+@dataclass
+class HolderGroup:
+    """One holder's overdue (or at-risk) tickets at one stage: how many, and the most pressing few."""
+
+    stage: str
+    holder: str  # a station code, or DESK_HOLDER
+    name: str
+    total: int
+    rows: list[WallRow] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+@dataclass
+class StageColumn:
+    """The wall's column of one SLA stage: its holders, the busiest first, capped at GROUPS_PER_STAGE."""
+
+    stage: str
+    total: int = 0
+    groups: list[HolderGroup] = field(default_factory=list)
+    other_holders: int = 0
+    other_tickets: int = 0
+
+    @property
+    def label(self) -> str:
+        return str(Stage(self.stage).label)
+
+
+def holder_of(clock_: RunningClock) -> str:
+    """Who a late clock is charged to: the dispatch stage is the desk's, the others the ticket's station."""
+    if clock_.stage == Stage.DISPATCH or not clock_.station:
+        return DESK_HOLDER
+    return clock_.station
+
+
+def _columns(chosen: list[RunningClock], band: str) -> tuple[list[StageColumn], list[RunningClock]]:
+    """Stage columns of (capped) holder groups, and the clocks whose tickets are shown."""
+    by_stage: dict[str, dict[str, list[RunningClock]]] = {stage: defaultdict(list) for stage in Stage.values}
+    for clock_ in chosen:
+        by_stage[clock_.stage][holder_of(clock_)].append(clock_)
+    columns, shown = [], []
+    groups_per_stage, rows_per_group = GROUPS_PER_STAGE[band], ROWS_PER_GROUP[band]
+    for stage, holders in by_stage.items():
+        column = StageColumn(stage=stage, total=sum(len(c) for c in holders.values()))
+        ranked = sorted(holders.items(), key=lambda item: (-len(item[1]), item[0]))
+        for holder, clocks in ranked[:groups_per_stage]:
+            column.groups.append(HolderGroup(stage=stage, holder=holder, name="", total=len(clocks)))
+            shown += clocks[:rows_per_group]
+        column.other_holders = max(0, len(ranked) - groups_per_stage)
+        column.other_tickets = sum(len(clocks) for _, clocks in ranked[groups_per_stage:])
+        columns.append(column)
+    return columns, shown
+
+
 def wall_lists(
     *, scope: WallScope, clocks: list[RunningClock], now: dt.datetime
-) -> tuple[list[Any], list[Any], dict[str, Any]]:
-    """(overdue, at risk, totals): each ticket once at its most pressing clock, the most urgent first;
-    the first LIST_LIMIT of each list with their tickets, and how many there are in all."""
+) -> tuple[list[StageColumn], list[StageColumn], dict[str, Any]]:
+    """(overdue, at risk, totals): each ticket once at its most pressing clock, grouped by stage and by
+    holder (the desk before dispatch, else the station); a few tickets per holder, the most urgent first,
+    and how many there are in all."""
     worst = _worst(clocks, now)
     overdue = sorted((c for c in worst.values() if c.due_at <= now), key=lambda c: (c.due_at, c.ticket_id))
     at_risk = sorted((c for c in worst.values() if c.due_at > now), key=lambda c: (c.due_at, c.ticket_id))
-    shown = [c.ticket_id for c in overdue[:LIST_LIMIT] + at_risk[:LIST_LIMIT]]
-    tickets = scope.visible().filter(id__in=shown).select_related("station", "compound").only(*TICKET_FIELDS)
-    by_id = {ticket.id: ticket for ticket in tickets}
-
-    def rows(chosen: list[RunningClock]) -> list[WallRow]:
-        return [WallRow(clock=c.view(now), ticket=by_id[c.ticket_id]) for c in chosen if c.ticket_id in by_id]
-
+    overdue_columns, overdue_shown = _columns(overdue, "overdue")
+    risk_columns, risk_shown = _columns(at_risk, "at_risk")
+    tickets = scope.visible().filter(id__in=[c.ticket_id for c in overdue_shown + risk_shown])
+    by_id = {t.id: t for t in tickets.select_related("station", "compound").only(*TICKET_FIELDS)}
+    codes = {g.holder for col in overdue_columns + risk_columns for g in col.groups} - {DESK_HOLDER}
+    names = dict(Station.objects.filter(code__in=codes).values_list("code", "name"))
+    for columns, shown in ((overdue_columns, overdue_shown), (risk_columns, risk_shown)):
+        for column in columns:
+            for group in column.groups:
+                group.name = names.get(group.holder, group.holder)
+                group.rows = [
+                    WallRow(clock=c.view(now), ticket=by_id[c.ticket_id])
+                    for c in shown
+                    if c.stage == group.stage and holder_of(c) == group.holder and c.ticket_id in by_id
+                ]
     totals = {"overdue": len(overdue), "at_risk": len(at_risk)}
-    return rows(overdue[:LIST_LIMIT]), rows(at_risk[:LIST_LIMIT]), totals
+    return overdue_columns, risk_columns, totals
 
 
 def wall_stations(*, scope: WallScope, clocks: list[RunningClock], now: dt.datetime) -> list[CompanyRow]:

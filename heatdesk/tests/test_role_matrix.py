@@ -197,6 +197,7 @@ PAGES = {
     "incidents/<str:code>/update/": ("POST", "/incidents/none/update/", "a d o o o o d d d"),
     "incidents/<str:code>/restore/": ("POST", "/incidents/none/restore/", "a d o o o o d d d"),
     # Work groups (issue 12).
+    "queue/": ("GET", "/queue/", "a d o d d d d d d"),
     "groups/": ("GET", "/groups/", "a d o o o o d d o"),
     "groups/retry/<int:message_id>/": ("POST", "/groups/retry/999999/", "a d d d d d d d d"),
     # Citizens (issue 16): the status page and rating link are public (no personal data, throttled).

@@ -318,7 +318,9 @@ def callback(ctx: ActionContext) -> dict:
         ticket.last_callback_attempt_at = ctx.now
         outcome = "retry"
     else:
-        answers["contacted"] = _bool(payload, "contacted", label="供暖所是否联系")
+        if not (ticket.phone_resolved and payload.get("contacted") is None):
+            answers["contacted"] = _bool(payload, "contacted", label="供暖所是否联系")
+        # else: solved by phone guidance, no station was sent, so none is asked about (contacted stays None)
         answers["fixed"] = _bool(payload, "fixed", label="是否解决")
         satisfaction = payload.get("satisfaction")
         if satisfaction not in Satisfaction.values:

@@ -7,9 +7,12 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from heatdesk.accounts.models import User
 from heatdesk.geo.selectors import station_list
-from heatdesk.sla.models import Urgency
+from heatdesk.sla.models import Stage, Urgency
 from heatdesk.tickets.models import Category, Channel, Kind
+from heatdesk.tickets.states import TicketStatus
+from heatdesk.web.selectors import DESK_HOLDER, MAX_PAGE, TicketQuery, phone_filter_allowed
 
 INTAKE_SUBMITS = ("create", "dispatch", "guide_solved", "guide_dispatch")
 
@@ -66,3 +69,51 @@ class IntakeForm(forms.Form):
 
     def clean_submit(self):
         return self.cleaned_data.get("submit") or "dispatch"
+
+
+def _holder_choices() -> list[tuple[str, str]]:
+    stations = [(s.code, s.name) for s in station_list()]
+    return [("", _("全部")), (DESK_HOLDER, _("话务台（待派单）")), *stations]
+
+
+class TicketQueryForm(forms.Form):
+    """The filters of 工单查询, all optional; every value bounded."""
+
+    q = forms.CharField(label=_("工单号、来电号码、地址或内容"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    station = forms.ChoiceField(label=_("责任方"), required=False)
+    stage = forms.ChoiceField(label=_("环节"), required=False)
+    overdue = forms.BooleanField(label=_("仅超时"), required=False)
+    at_risk = forms.BooleanField(label=_("仅预警"), required=False)
+    extension = forms.BooleanField(label=_("延期待批"), required=False)
+    phone4 = forms.RegexField(
+        label=_("来电尾号"),
+        required=False,
+        regex=r"^\d{4}$",
+        max_length=4,
+        error_messages={"invalid": _("请输入来电号码的后四位数字 / enter the last four digits of the phone")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5, "autocomplete": "off"}),
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["status"].choices = [("", _("全部")), ("open", _("在办")), *TicketStatus.choices]
+        self.fields["station"].choices = _holder_choices()
+        self.fields["stage"].choices = [("", _("全部")), *Stage.choices]
+        if not phone_filter_allowed(user):
+            del self.fields["phone4"]
+
+    def query(self) -> TicketQuery:
+        data = self.cleaned_data
+        return TicketQuery(
+            q=data["q"].strip(),
+            status=data["status"],
+            station=data["station"],
+            stage=data["stage"],
+            overdue=data["overdue"],
+            at_risk=data["at_risk"],
+            extension=data["extension"],
+            phone4=data.get("phone4") or "",
+        )

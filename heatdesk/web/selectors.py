@@ -1,5 +1,6 @@
 """Reads the pages need beyond the ticket selectors: the operator's queue, a caller's history, the
-callback list, the station board and one ticket's page. Always scoped through `ticket_list_visible_to`.
+callback list, the station board, one ticket's page, 工单查询 with filters and the desk lead's queue (督办队列).
+Always scoped through `ticket_list_visible_to`.
 """
 
 from __future__ import annotations
@@ -8,15 +9,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from heatdesk.accounts.models import Role, User
-from heatdesk.core.errors import DomainError, NotFound
-from heatdesk.sla.models import Stage, Urgency
+from heatdesk.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
+from heatdesk.sla.models import AlertLevel, Stage, Urgency
 from heatdesk.supervision.selectors import alert_list_visible_to
 from heatdesk.tickets.clocks import sla_clocks_current
-from heatdesk.tickets.models import Ticket, TicketAttachment, TicketEvent
+from heatdesk.tickets.models import SlaClock, Ticket, TicketAttachment, TicketEvent
 from heatdesk.tickets.selectors import (
+    FULL_PHONE_ROLES,
     TicketFilters,
     overdue_q,
     phone_full_q,
@@ -27,6 +30,7 @@ from heatdesk.tickets.selectors import (
     ticket_search,
 )
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
+from heatdesk.web.actions import CALLBACK_TRIES_NEEDED
 from heatdesk.web.clocks import ClockView, clock_from_row, current_clock
 
 # The operator's queue, by what needs them now (首问负责制: the owner chases every ticket to the end).
@@ -273,3 +277,138 @@ def ticket_find(*, user: User, query: str, limit: int = 50) -> list[Ticket]:
     if rows:
         return rows
     return list(list_rows(ticket_search(user=user, filters=TicketFilters(q=query)))[:limit])
+
+
+# ---- 工单查询 with filters: status, holder (a station, or the desk for undispatched tickets), SLA stage,
+# overdue / at risk, extension pending and the phone's last four digits; combinable, kept in the URL, paged.
+# Built on `tickets.selectors.ticket_search`, so scope and the phone rules are the tickets' own.
+QUERY_PAGE_SIZE = 50
+MAX_PAGE = 10_000
+DESK_HOLDER = "desk"  # the station filter's value for tickets the desk holds (waiting for (re)dispatch)
+UNDISPATCHED = (TicketStatus.RECEIVED, TicketStatus.RETURNED)
+
+
+def phone_filter_allowed(user: User) -> bool:
+    """The phone filter is the desk's (operators, the lead, admins), who see every phone in full."""
+    return user.role in FULL_PHONE_ROLES or user.is_superuser
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    q: str = ""
+    status: str = ""  # a TicketStatus, "open", or "" for all
+    station: str = ""  # a station code, DESK_HOLDER, or ""
+    stage: str = ""  # a Stage: the ticket has a running clock of it
+    overdue: bool = False  # past a running clock's deadline (of `stage` when given)
+    at_risk: bool = False  # a running clock past its warning time, not yet due (预警)
+    extension: bool = False  # 申请延期 waiting for the lead
+    phone4: str = ""
+
+
+def ticket_query(*, user: User, query: TicketQuery, now: dt.datetime) -> QuerySet[Ticket]:
+    """Visible tickets matching every filter, newest first."""
+    if query.phone4 and not phone_filter_allowed(user):
+        raise PermissionDenied(
+            "无权按电话号码查询 / searching by phone number is not allowed for this role",
+            code=ErrorCode.PHONE_SEARCH_NOT_ALLOWED,
+        )
+    statuses = None
+    if query.status == "open":
+        statuses = list(OPEN_STATUSES)
+    elif query.status:
+        statuses = [query.status]
+    station = query.station if query.station != DESK_HOLDER else None
+    filters = TicketFilters(status=statuses, station=station, q=query.q or None, phone=query.phone4 or None)
+    tickets = ticket_search(user=user, filters=filters)
+    if query.station == DESK_HOLDER:
+        tickets = tickets.filter(status__in=UNDISPATCHED)
+    if query.stage or query.overdue or query.at_risk:
+        clocks = SlaClock.objects.filter(met_at__isnull=True)
+        if query.stage:
+            clocks = clocks.filter(stage=query.stage)
+        if query.overdue:
+            clocks = clocks.filter(due_at__lte=now)
+        if query.at_risk:
+            clocks = clocks.filter(warn_at__lte=now, due_at__gt=now)
+        tickets = tickets.filter(status__in=OPEN_STATUSES, id__in=clocks.values("ticket_id"))
+    if query.extension:
+        tickets = tickets.filter(status=TicketStatus.ACCEPTED, extension_requested_until__isnull=False)
+    return list_rows(tickets)
+
+
+def ticket_query_page(*, user: User, query: TicketQuery, page: int, now: dt.datetime) -> Page:
+    """One page of `ticket_query` (the last page when `page` is past it)."""
+    paginator = Paginator(ticket_query(user=user, query=query, now=now), QUERY_PAGE_SIZE)
+    return paginator.get_page(page)
+
+
+# ---- 督办队列 (the desk lead's work queue): extension requests to approve or deny, callbacks unreached three
+# times (ready for 未联系上办结), escalated stages (升级) and urged tickets (已催办).
+PANEL_LIMIT = 25  # rows per panel (the most pressing first); the panel's count is the total
+
+
+def queue_extensions(*, user: User) -> QuerySet[Ticket]:
+    """Accepted tickets whose station asked for more time, the nearest resolution deadline first."""
+    tickets = ticket_list_visible_to(user=user).filter(
+        status=TicketStatus.ACCEPTED, extension_requested_until__isnull=False
+    )
+    return list_rows(tickets).order_by("resolution_deadline", "id")
+
+
+def queue_unreached(*, user: User) -> QuerySet[Ticket]:
+    """Tickets waiting for a callback that failed (not reached) three times or more: the lead may close them."""
+    tickets = ticket_list_visible_to(user=user).filter(
+        status=TicketStatus.RESOLVED, callback_attempts__gte=CALLBACK_TRIES_NEEDED
+    )
+    return list_rows(tickets).order_by("callback_deadline", "id")
+
+
+def queue_escalated(*, user: User) -> QuerySet[Ticket]:
+    """Open tickets with a stage escalated (升级) and still running, the most urged first."""
+    try:
+        alerts = alert_list_visible_to(user=user).filter(level=AlertLevel.ESCALATED, clock__met_at__isnull=True)
+    except DomainError:
+        return Ticket.objects.none()
+    tickets = ticket_list_visible_to(user=user).filter(
+        status__in=OPEN_STATUSES, id__in=alerts.order_by().values("ticket_id")
+    )
+    return list_rows(tickets).order_by("-urge_count", "created_at", "id")
+
+
+def queue_urged(*, user: User) -> QuerySet[Ticket]:
+    """Open tickets the desk has urged (催办), the most urged first."""
+    tickets = ticket_list_visible_to(user=user).filter(status__in=OPEN_STATUSES, urge_count__gt=0)
+    return list_rows(tickets).order_by("-urge_count", "created_at", "id")
+
+
+@dataclass
+class Panel:
+    key: str
+    count: int
+    rows: list[Ticket] = field(default_factory=list)
+
+
+@dataclass
+class LeadQueue:
+    extensions: Panel
+    unreached: Panel
+    escalated: Panel
+    urged: Panel
+
+    @property
+    def panels(self) -> list[Panel]:
+        return [self.extensions, self.unreached, self.escalated, self.urged]
+
+
+def _panel(key: str, tickets: QuerySet[Ticket], *, rows: bool) -> Panel:
+    return Panel(key=key, count=tickets.count(), rows=list(tickets[:PANEL_LIMIT]) if rows else [])
+
+
+def lead_queue(*, user: User, rows: bool = True) -> LeadQueue:
+    """The four panels with their totals (and their first rows unless `rows` is False: counts only)."""
+    return LeadQueue(
+        extensions=_panel("extensions", queue_extensions(user=user), rows=rows),
+        unreached=_panel("unreached", queue_unreached(user=user), rows=rows),
+        escalated=_panel("escalated", queue_escalated(user=user), rows=rows),
+        urged=_panel("urged", queue_urged(user=user), rows=rows),
+    )

@@ -6,6 +6,7 @@ from heatdesk.web import (
     views_desk,
     views_groups,
     views_print,
+    views_queue,
     views_station,
     views_ticket,
     views_wall,
@@ -40,6 +41,8 @@ urlpatterns = [
     path("wall/", views_wall.wall, name="wall"),
     path("wall/live/", views_wall.wall_live, name="wall-live"),
     path("wall/urge/<str:number>/", views_wall.wall_urge, name="wall-urge"),
+    # 督办队列
+    path("queue/", views_queue.queue, name="queue"),
     # 工作群
     path("groups/", views_groups.groups_page, name="groups"),
     path("groups/retry/<int:message_id>/", views_groups.groups_retry, name="groups-retry"),

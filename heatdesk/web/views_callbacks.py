@@ -22,7 +22,7 @@ from heatdesk.web import selectors
 from heatdesk.web.access import DESK, is_htmx, role_required
 from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, callback_payload
 
-PAGE_SIZE = 30  # each row carries its own form; the most urgent deadlines come first
+PAGE_SIZE = 50  # one line per ticket, its form opened on demand; the most urgent deadlines first
 NEW_OVERLAP = dt.timedelta(seconds=60)  # a ticket resolved as the list was drawn still shows up
 
 

@@ -26,9 +26,10 @@ from heatdesk.tickets.selectors import phone_visible_in_full
 from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import TRANSITIONS, Action, callback_next_try
 from heatdesk.web import selectors
-from heatdesk.web.access import TICKET_READERS, forbidden, role_required
+from heatdesk.web.access import TICKET_READERS, forbidden, role_required, safe_next
 from heatdesk.web.actions import CALLBACK_TRIES_NEEDED, action_payload, ticket_actions_for
 from heatdesk.web.clocks import current_clock
+from heatdesk.web.forms import TicketQueryForm
 from heatdesk.web.timeline import step_actors, ticket_timeline
 
 UPLOAD_ROLES = (Role.OPERATOR, Role.DESK_LEAD, Role.STATION, Role.COMMUNITY)
@@ -137,7 +138,7 @@ def ticket_action(request, number: str, action: str):
         return render(request, "web/ticket/ticket.html", context, status=422)
     messages.success(request, _("已%(a)s") % {"a": Action(action).label})
     target = reverse("web:crew-ticket" if _is_crew(request) else "web:ticket", args=[number])
-    return redirect(target)
+    return redirect(safe_next(request, target))  # the lead's queue acts through this door and comes back
 
 
 @require_POST
@@ -192,10 +193,19 @@ def ticket_live(request, number: str):
 @require_GET
 @role_required(*TICKET_READERS)
 def ticket_list(request):
-    """工单查询: by number, phone, address or words; newest first."""
-    query = request.GET.get("q", "")
+    """工单查询: filters (status, holder, stage, overdue, extension pending, phone's last four digits) and
+    words, combinable and kept in the URL; newest first, 50 a page. A bad value is a message, not a 500."""
+    form = TicketQueryForm(request.GET or None, user=request.user)
+    context = {"form": form, "now": clock.now(), "page": None, "querystring": ""}
+    if request.GET and not form.is_valid():
+        return render(request, "web/ticket/list.html", context, status=400)
+    query = form.query() if request.GET else selectors.TicketQuery()
+    page_number = (form.cleaned_data.get("page") if request.GET else None) or 1
     try:
-        rows = selectors.ticket_find(user=request.user, query=query)
+        page = selectors.ticket_query_page(user=request.user, query=query, page=page_number, now=context["now"])
     except PermissionDenied as error:
         return forbidden(request, error.message)
-    return render(request, "web/ticket/list.html", {"rows": rows, "q": query, "now": clock.now()})
+    params = request.GET.copy()
+    params.pop("page", None)
+    context.update(page=page, rows=page.object_list, querystring=params.urlencode(), filtered=bool(params))
+    return render(request, "web/ticket/list.html", context)

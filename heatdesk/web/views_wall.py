@@ -4,30 +4,17 @@ per-station counts and today's figures. Scoped to the viewer; the regulator and 
 from __future__ import annotations
 
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from heatdesk.accounts.models import Role
 from heatdesk.core import clock
 from heatdesk.core.errors import DomainError
 from heatdesk.supervision.wall import wall_for
 from heatdesk.tickets.services import ticket_act
 from heatdesk.tickets.states import TRANSITIONS, Action
 from heatdesk.web.access import DESK, WALL_VIEWERS, is_htmx, role_required
+from heatdesk.web.selectors import lead_queue
 from heatdesk.web.wall import wall_incidents, wall_today
-
-
-def _chart(board) -> dict:
-    """Open tickets per station, split by clock (on track / at risk / overdue), for the wall's bar chart."""
-    rows = [row for company in board.companies for row in company.stations]
-    return {
-        "height": 44 + 26 * len(rows),
-        "stations": [row.name for row in rows],
-        "series": [
-            {"name": _("正常"), "color": "#3a9d5d", "data": [max(0, r.open - r.warning - r.overdue) for r in rows]},
-            {"name": _("预警"), "color": "#e0a100", "data": [r.warning for r in rows]},
-            {"name": _("超时"), "color": "#c62828", "data": [r.overdue for r in rows]},
-        ],
-    }
 
 
 def _wall_context(request) -> dict:
@@ -37,8 +24,8 @@ def _wall_context(request) -> dict:
         "wall": board,
         "today": wall_today(user=request.user, now=now),
         "incidents": wall_incidents(user=request.user, now=now),
-        "chart": _chart(board),
         "now": now,
+        "queue": lead_queue(user=request.user, rows=False) if request.user.role == Role.DESK_LEAD else None,
         "can_urge": request.user.role in TRANSITIONS[Action.URGE].roles,
     }
 

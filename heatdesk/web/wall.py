@@ -56,6 +56,9 @@ class Today:
     dispatched_on_time: Figure  # KPI 按时派单率: value is the numerator, over the dispatched
     closed: Figure  # tickets closed today (an operational count, not a KPI)
     satisfaction: Figure  # KPI 满意率 over the reached callbacks of today's tickets
+    # Today's tickets still waiting for their first dispatch past its deadline: the desk's delay, outside the
+    # KPI's denominator until they are dispatched (late), so shown beside it.
+    undispatched_late: int = 0
 
 
 def wall_today(*, user: User, now: dt.datetime) -> Today:
@@ -71,7 +74,13 @@ def wall_today(*, user: User, now: dt.datetime) -> Today:
         .order_by()
         .count()
     )
+    late = tickets.filter(
+        status__in=[TicketStatus.RECEIVED, TicketStatus.RETURNED],
+        first_dispatched_at__isnull=True,
+        dispatch_deadline__lt=now,
+    )
     return Today(
+        undispatched_late=late.order_by().count(),
         received=Figure.of(values["received"]),
         dispatched_on_time=Figure(on_time["numerator"], on_time["numerator"], on_time["denominator"]),
         closed=Figure(closed),

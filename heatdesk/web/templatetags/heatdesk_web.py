@@ -37,6 +37,8 @@ def main_nav(context):
         items.append((reverse("web:community-ledgers"), _("问题台账")))
     if role in (Role.OPERATOR, Role.DESK_LEAD, Role.COMPANY, Role.REGULATOR, Role.ADMIN) or user.is_superuser:
         items.append((reverse("web:wall"), _("督办大屏")))
+    if role == Role.DESK_LEAD:
+        items.append((reverse("web:queue"), _("督办队列")))
     if role in (Role.DESK_LEAD, Role.ADMIN, Role.COMPANY, Role.STATION):
         items.append((reverse("web:groups"), _("工作群")))
     items.append((reverse("web:tickets"), _("工单查询")))

@@ -162,6 +162,7 @@ def test_an_operator_calls_back_and_closes_the_ticket(open_as, screenshot_dir):
     page.get_by_role("navigation").get_by_role("link", name="回访").click()
     row = page.locator(f"#cb-{ticket.number}")
     expect(row).to_contain_text("已处置(待回访)")
+    row.locator("summary").click()  # one line per ticket: the form opens for the chosen one
     # First try: nobody answers; the three questions step aside.
     row.get_by_label("未接通").check()
     expect(row.get_by_text("是否解决：问题解决了吗？")).to_be_hidden()
@@ -170,6 +171,7 @@ def test_an_operator_calls_back_and_closes_the_ticket(open_as, screenshot_dir):
     expect(row).to_contain_text("未接通，已记录第 1 次")
     expect(row).to_contain_text("已 1 次未接通")
     # Later the citizen answers: contacted, fixed, satisfied.
+    row.locator("summary").click()
     row.get_by_label("接通", exact=True).check()
     row.get_by_label("已联系").check()
     row.get_by_label("已解决").check()
@@ -200,7 +202,8 @@ def test_a_supervisor_sees_the_clocks_and_urges_an_overdue_ticket(open_as, scree
     expect(at_risk.locator(".clock.warning")).to_contain_text("剩余")
     expect(page.locator(".station-table")).to_contain_text("桥靠供暖所")
     snap(page, screenshot_dir, "wall")
-    overdue.get_by_role("button", name=f"催办 {late.number}").click()
+    overdue.get_by_label(f"催办 {late.number}", exact=True).click()  # opens the note, names who is urged
+    overdue.get_by_role("button", name=f"确认催办 {late.number}").click()
     expect(page.locator(f"#urge-{late.number}")).to_contain_text("已催办")
 
     page.get_by_role("link", name=late.number).first.click()

@@ -107,6 +107,13 @@
     });
   });
 
+  // The wall's poll waits while the lead writes an urge note: a swap would close the note and lose the text.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || elt.id !== "wall-live") return;
+    if (elt.querySelector("details.urge[open]")) event.preventDefault();
+  });
+
   // The station board's poll asks for a diff: only the cards changed since its last answer, plus each
   // lane's order; unchanged cards stay in place. Anything it cannot place → the next poll takes it whole.
   var board = { since: null, version: null };
