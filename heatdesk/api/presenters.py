@@ -92,8 +92,8 @@ def event_json(event) -> dict:
 
 
 def ticket_detail(ticket: Ticket, *, viewer: User, fresh_events: list | None = None) -> dict:
-    """`fresh_events`: the events of a ticket created a moment ago, in memory; it has no attachments
-    or callbacks yet, so nothing is read back."""
+    """`fresh_events`: the events of a ticket created a moment ago, in memory; it has no attachments,
+    callbacks or tickets linked to it yet, so nothing is read back."""
     body = ticket_summary(ticket, viewer=viewer)
     fresh = fresh_events is not None
     events = fresh_events if fresh else ticket.events.select_related("actor").order_by("at", "id")
@@ -123,7 +123,10 @@ def ticket_detail(ticket: Ticket, *, viewer: User, fresh_events: list | None = N
             "urge_count": ticket.urge_count,
             "repeat_call_count": ticket.repeat_call_count,
             "parent": ticket.parent.number if ticket.parent_id else None,
-            "related": ticket_related_numbers(ticket),
+            # A fresh ticket is linked to at most the one it named; nothing can link to it yet.
+            "related": ([ticket.related_to.number] if ticket.related_to_id else [])
+            if fresh
+            else ticket_related_numbers(ticket),
             "sla": ticket.sla,
             "attachments": [attachment_json(a) for a in attachments],
             "callbacks": [

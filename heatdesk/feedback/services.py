@@ -55,17 +55,24 @@ def _params(ticket: Ticket, kind: str, at: dt.datetime) -> dict[str, str]:
     return params
 
 
-def sms_queue_for_ticket_change(*, ticket: Ticket, action: str, at: dt.datetime) -> SmsMessage | None:
+def sms_queue_for_ticket_change(
+    *, ticket: Ticket, action: str, at: dt.datetime, fresh_events: list[TicketEvent] | None = None
+) -> SmsMessage | None:
     """Queue the caller's SMS for the action just applied to `ticket`, if that step has one.
 
     Call inside the transaction of the change. Keyed by the action's event, so a replay queues nothing new.
+    `fresh_events`: the events of a ticket created in this transaction, in memory. The action's event is
+    taken from them and, the ticket being new, no message of it can exist yet: nothing is read back.
     """
     kind = _KIND_AFTER.get((action, ticket.status))
     if kind is None:
         return None
-    event = TicketEvent.objects.filter(ticket=ticket, kind=action).order_by("-id").first()
+    if fresh_events is None:
+        event = TicketEvent.objects.filter(ticket=ticket, kind=action).order_by("-id").first()
+    else:
+        event = next((e for e in reversed(fresh_events) if e.kind == action), None)
     key = f"sms:{ticket.id}:{kind}:{event.id if event else at.isoformat()}"
-    if SmsMessage.objects.filter(idempotency_key=key).exists():
+    if fresh_events is None and SmsMessage.objects.filter(idempotency_key=key).exists():
         return None
     return sms_enqueue(
         ticket=ticket,
@@ -74,6 +81,7 @@ def sms_queue_for_ticket_change(*, ticket: Ticket, action: str, at: dt.datetime)
         key=key,
         at=at,
         is_urgent=ticket.is_urgent and kind != SmsKind.RESOLVED,
+        fresh=fresh_events is not None,
     )
 
 
@@ -97,9 +105,8 @@ def ticket_intake_with_sms(
         result = tickets.ticket_intake(actor=actor, call=call, guidance=guidance, dispatch=dispatch)
         if result.created:
             now = clock.now()
-            sms_queue_for_ticket_change(ticket=result.ticket, action=Action.CREATE, at=now)
-            sms_queue_for_ticket_change(ticket=result.ticket, action=Action.DISPATCH, at=now)
-            sms_queue_for_ticket_change(ticket=result.ticket, action=Action.GUIDE, at=now)
+            for action in (Action.CREATE, Action.DISPATCH, Action.GUIDE):
+                sms_queue_for_ticket_change(ticket=result.ticket, action=action, at=now, fresh_events=result.events)
     return result
 
 

@@ -85,18 +85,27 @@ def sms_opted_out(*, phone: str, ticket_id: int) -> bool:
 
 
 def sms_enqueue(
-    *, ticket: Ticket, kind: str, params: dict[str, str], key: str, at: dt.datetime, is_urgent: bool
+    *,
+    ticket: Ticket,
+    kind: str,
+    params: dict[str, str],
+    key: str,
+    at: dt.datetime,
+    is_urgent: bool,
+    fresh: bool = False,
 ) -> SmsMessage | None:
     """Queue one SMS to the ticket's caller inside the caller's transaction; no network.
 
     A key seen before returns that message. A landline gets nothing; an opted-out number or ticket gets a
     row marked `opted_out` (the desk sees it was not sent). Non-urgent messages wait out the quiet hours.
+    `fresh`: the ticket was created in this transaction, so no message can hold a key of it yet (and no
+    one else can race for it): neither the lookup nor the savepoint is needed.
     """
     if not connection.in_atomic_block:
         raise TransactionManagementError("sms_enqueue must run inside the caller's transaction.atomic()")
     if not is_mobile(ticket.caller_phone):
         return None
-    existing = SmsMessage.objects.filter(idempotency_key=key).first()
+    existing = None if fresh else SmsMessage.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
     template, code = sms_template(kind)
@@ -115,11 +124,14 @@ def sms_enqueue(
         idempotency_key=key,
         created_at=at,
     )
-    try:
-        with transaction.atomic():  # a savepoint: losing a race on the key leaves the caller's transaction usable
-            message.save()
-    except IntegrityError:
-        return SmsMessage.objects.get(idempotency_key=key)
+    if fresh:
+        message.save()
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: losing a race on the key leaves the caller's transaction usable
+                message.save()
+        except IntegrityError:
+            return SmsMessage.objects.get(idempotency_key=key)
     log_event(logger, logging.DEBUG, "sms.queued", key=key, kind=kind, status=status)
     return message
 

@@ -108,8 +108,10 @@ def _fingerprint(fields: dict) -> str:
 
 
 def _idempotent_replay(*, actor: User, key: str, fingerprint: str) -> Ticket | None:
-    # Unordered, so the lookup is the partial unique index (created_by, idempotency_key) alone.
-    existing = next(iter(Ticket.objects.filter(created_by=actor, idempotency_key=key).order_by()[:1]), None)
+    # Unordered, and repeating the index's condition (key <> ''): SQLite uses a partial index only when the
+    # query names its WHERE, else it walks every ticket of the operator through the created_by index.
+    found = Ticket.objects.filter(created_by=actor, idempotency_key=key).exclude(idempotency_key="")
+    existing = next(iter(found.order_by()[:1]), None)
     if existing is not None and existing.idempotency_fingerprint != fingerprint:
         raise Conflict(
             "同一幂等键对应了不同的内容 / Idempotency-Key reused with a different request", code="idempotency_mismatch"
