@@ -100,14 +100,15 @@ def ticket_intake_with_sms(
     guidance: tickets.GuidanceOutcome | None = None,
     dispatch: bool = False,
 ) -> tickets.TicketCreateResult:
-    """`tickets.services.ticket_intake` plus the received (and dispatched or resolved) SMS, in one transaction."""
-    with transaction.atomic():
-        result = tickets.ticket_intake(actor=actor, call=call, guidance=guidance, dispatch=dispatch)
-        if result.created:
-            now = clock.now()
-            for action in (Action.CREATE, Action.DISPATCH, Action.GUIDE):
-                sms_queue_for_ticket_change(ticket=result.ticket, action=action, at=now, fresh_events=result.events)
-    return result
+    """`tickets.services.ticket_intake` plus the received (and dispatched or resolved) SMS, in one transaction
+    (the intake's own: its read-only checks and routing run before it opens)."""
+
+    def queue_sms(result: tickets.TicketCreateResult) -> None:
+        now = clock.now()
+        for action in (Action.CREATE, Action.DISPATCH, Action.GUIDE):
+            sms_queue_for_ticket_change(ticket=result.ticket, action=action, at=now, fresh_events=result.events)
+
+    return tickets.ticket_intake(actor=actor, call=call, guidance=guidance, dispatch=dispatch, then=queue_sms)
 
 
 def sms_opt_out(*, phone: str = "", ticket: Ticket | None = None, note: str = "") -> SmsOptOut:

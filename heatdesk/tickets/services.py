@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 
@@ -271,11 +272,20 @@ def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) ->
 
 
 def ticket_intake(
-    *, actor: User, call: TicketIntake, guidance: GuidanceOutcome | None = None, dispatch: bool = False
+    *,
+    actor: User,
+    call: TicketIntake,
+    guidance: GuidanceOutcome | None = None,
+    dispatch: bool = False,
+    then: Callable[[TicketCreateResult], object] | None = None,
 ) -> TicketCreateResult:
     """Take a call: open the ticket routed from its address, record the phone guidance, dispatch it — all in
     one transaction, so a refused guidance or dispatch leaves no ticket behind. A replay with the same
-    idempotency key returns the first result and changes nothing."""
+    idempotency key returns the first result and changes nothing.
+
+    The checks, the replay lookup and the routing only read, and run before the transaction opens: on
+    SQLite the transaction holds the database's one write lock, for the writes alone. `then(result)` runs
+    inside the transaction with the fresh result (what the caller writes with it, e.g. the caller's SMS)."""
     call = _intake_checked(actor, call)
     if guidance is not None and guidance.solved and dispatch:
         raise ValidationFailed("电话指导已解决，无需派单 / guidance solved the call: nothing to dispatch")
@@ -301,12 +311,15 @@ def ticket_intake(
                 events.append(_apply(ticket=ticket, actor=actor, action=Action.GUIDE, payload=guide))
             if dispatch:
                 events.append(_apply(ticket=ticket, actor=actor, action=Action.DISPATCH, payload={}))
+            result = TicketCreateResult(ticket=ticket, created=True, events=events)
+            if then is not None:
+                then(result)
     except IntegrityError:
         existing = _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint) if key else None
         if existing is None:
             raise
         return TicketCreateResult(ticket=existing, created=False)
-    return TicketCreateResult(ticket=ticket, created=True, events=events)
+    return result
 
 
 def ticket_repeat_call_register(
