@@ -22,6 +22,8 @@ What is compared (peer | Heatdesk):
   create            POST /api/tickets/ (session + CSRF)      | POST /api/v1/tickets (Bearer, Idempotency-Key)
   open list, team   datatables JSON, queue=team, Open        | GET /api/v1/tickets?station=…&status=<open>
   board             list page + its datatables JSON (reload) | GET /station/board/ (the full fragment)
+  board_poll        (the same reload)                        | the poll after a change: the diff of the last 13 s
+  board_idle        (the same reload)                        | the page's poll while nothing changed (204)
   phone search      keyword search datatables q=<phone>      | GET /api/v1/tickets?phone=…
   keyword search    (the same keyword search)                | GET /api/v1/tickets?q=<phone>
 Pages are 25 rows on both sides. Ratio > 1 means Heatdesk is better.
@@ -116,7 +118,7 @@ def stop(process: subprocess.Popen | None) -> None:
 
 # ---- The workloads ----------------------------------------------------------------------------------
 
-WORKLOADS = ("create", "open_list", "board", "board_poll", "phone", "keyword")
+WORKLOADS = ("create", "open_list", "board", "board_poll", "board_idle", "phone", "keyword")
 
 
 class Heatdesk:
@@ -130,8 +132,11 @@ class Heatdesk:
 
     def session(self, workload: str, client: int) -> requests.Session:
         session = requests.Session()
-        if workload in ("board", "board_poll"):
+        if workload in ("board", "board_poll", "board_idle"):
             session.cookies.update(self.board_cookies)
+            if workload == "board_idle":  # the page's state after its first load
+                first = session.get(f"{self.base}/station/board/", timeout=60)
+                session.board = {"v": first.headers["X-Board-Version"], "since": first.headers["X-Board-Since"]}
         else:
             session.headers["Authorization"] = f"Bearer {self.tokens[client % len(self.tokens)]}"
         return session
@@ -152,6 +157,13 @@ class Heatdesk:
             headers = {"X-Board-Diff": "1"}
             response = session.get(f"{base}/station/board/", params=params, headers=headers, timeout=60)
             return response.status_code == 200
+        if workload == "board_idle":  # the page's 3 s poll as its script makes it: 204 while nothing changed
+            state = session.board
+            headers = {"X-Board-Diff": "1"}
+            response = session.get(f"{base}/station/board/", params=state, headers=headers, timeout=60)
+            if response.status_code == 200:
+                state.update(v=response.headers["X-Board-Version"], since=response.headers["X-Board-Since"])
+            return response.status_code in (200, 204)
         params = {
             "open_list": {"station": self.team, "status": OPEN},
             "phone": {"phone": self.phone},
@@ -260,12 +272,13 @@ def measure(systems: list, args) -> dict[tuple[str, str], Tally]:
         order = systems if round_index % 2 == 0 else systems[::-1]
         for workload in WORKLOADS:
             for system in order:
-                if isinstance(system, Peer) and workload in ("phone", "board_poll"):
+                if isinstance(system, Peer) and workload in ("phone", "board_poll", "board_idle"):
                     continue  # no phone field: the peer's phone search is its keyword search; no poll: a reload
                 drive(system, workload, args.clients, args.seconds, tallies[(system.name, workload)])
         print(f"round {round_index + 1}/{args.rounds} done", file=sys.stderr)
     tallies[(Peer.name, "phone")] = tallies[(Peer.name, "keyword")]
     tallies[(Peer.name, "board_poll")] = tallies[(Peer.name, "board")]
+    tallies[(Peer.name, "board_idle")] = tallies[(Peer.name, "board")]
     return tallies
 
 
@@ -287,6 +300,7 @@ def table(tallies: dict, board_bytes: tuple[int, int]) -> list[str]:
         ("open list of one team, p50", "open_list", 0.5),
         (f"station board fragment ({board_bytes[1] // 1024} KB), p50", "board", 0.5),
         ("station board poll after a change (diff), p50", "board_poll", 0.5),
+        ("station board poll, nothing changed (204), p50", "board_idle", 0.5),
         ("search by phone, p50", "phone", 0.5),
         ("keyword search `q=<phone>`, p50", "keyword", 0.5),
     ):

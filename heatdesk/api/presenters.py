@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from heatdesk.accounts.models import User
 from heatdesk.tickets.models import Ticket
@@ -39,6 +40,20 @@ def iso(value: dt.datetime | None) -> str | None:
         return value.isoformat()
 
 
+@functools.cache
+def _labels(field: str, language: str) -> dict[str, str]:
+    """A choice field's labels in one language, built once (Django's get_FOO_display flattens and
+    hashes the choices on every call, twice per ticket of every list)."""
+    del language  # the cache key: the labels are translated when the map is built
+    return {str(value): str(label) for value, label in Ticket._meta.get_field(field).flatchoices}
+
+
+def _label(ticket: Ticket, field: str) -> str:
+    """What `get_<field>_display()` says: the label, or the value itself when it is no choice."""
+    value = getattr(ticket, field)
+    return _labels(field, translation.get_language() or "").get(str(value), str(value))
+
+
 def _org(org) -> dict | None:
     return {"code": org.code, "name": org.name} if org is not None else None
 
@@ -51,10 +66,10 @@ def ticket_summary(ticket: Ticket, *, viewer: User) -> dict:
     return {
         "number": ticket.number,
         "status": ticket.status,
-        "status_label": str(ticket.get_status_display()),
+        "status_label": _label(ticket, "status"),
         "kind": ticket.kind,
         "category": ticket.category,
-        "category_label": str(ticket.get_category_display()),
+        "category_label": _label(ticket, "category"),
         "urgency": ticket.urgency,
         "channel": ticket.channel,
         "owner": ticket.owner.username,
@@ -92,8 +107,8 @@ def event_json(event) -> dict:
 
 
 def ticket_detail(ticket: Ticket, *, viewer: User, fresh_events: list | None = None) -> dict:
-    """`fresh_events`: the events of a ticket created a moment ago, in memory; it has no attachments
-    or callbacks yet, so nothing is read back."""
+    """`fresh_events`: the events of a ticket created a moment ago, in memory; it has no attachments,
+    callbacks or tickets linked to it yet, so nothing is read back."""
     body = ticket_summary(ticket, viewer=viewer)
     fresh = fresh_events is not None
     events = fresh_events if fresh else ticket.events.select_related("actor").order_by("at", "id")
@@ -123,7 +138,10 @@ def ticket_detail(ticket: Ticket, *, viewer: User, fresh_events: list | None = N
             "urge_count": ticket.urge_count,
             "repeat_call_count": ticket.repeat_call_count,
             "parent": ticket.parent.number if ticket.parent_id else None,
-            "related": ticket_related_numbers(ticket),
+            # A fresh ticket is linked to at most the one it named; nothing can link to it yet.
+            "related": ([ticket.related_to.number] if ticket.related_to_id else [])
+            if fresh
+            else ticket_related_numbers(ticket),
             "sla": ticket.sla,
             "attachments": [attachment_json(a) for a in attachments],
             "callbacks": [

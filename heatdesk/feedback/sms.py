@@ -87,7 +87,13 @@ def sms_opted_out(*, phone: str, ticket_id: int) -> bool:
 
 
 def sms_enqueue(
-    *, ticket: Ticket, kind: str, params: dict[str, str], key: str, at: dt.datetime, is_urgent: bool
+    *,
+    ticket: Ticket,
+    kind: str,
+    params: dict[str, str],
+    key: str,
+    at: dt.datetime,
+    is_urgent: bool,
 ) -> SmsMessage | None:
     """Queue one SMS to the ticket's caller inside the caller's transaction; no network.
 

@@ -173,6 +173,8 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="ticket_status_created"),
             models.Index(fields=["station", "status"], name="ticket_station_status"),
+            # The station board's poll: the station's newest change in one seek (issue 19).
+            models.Index(fields=["station", "updated_at"], name="ticket_station_updated"),
             models.Index(fields=["owner", "status"], name="ticket_owner_status"),
             models.Index(fields=["compound", "building"], name="ticket_compound_building"),
             models.Index(fields=["closed_at"], name="ticket_closed_at"),

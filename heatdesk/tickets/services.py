@@ -108,8 +108,10 @@ def _fingerprint(fields: dict) -> str:
 
 
 def _idempotent_replay(*, actor: User, key: str, fingerprint: str) -> Ticket | None:
-    # Unordered, so the lookup is the partial unique index (created_by, idempotency_key) alone.
-    existing = next(iter(Ticket.objects.filter(created_by=actor, idempotency_key=key).order_by()[:1]), None)
+    # Unordered, and repeating the index's condition (key <> ''): SQLite uses a partial index only when the
+    # query names its WHERE, else it walks every ticket of the operator through the created_by index.
+    found = Ticket.objects.filter(created_by=actor, idempotency_key=key).exclude(idempotency_key="")
+    existing = next(iter(found.order_by()[:1]), None)
     if existing is not None and existing.idempotency_fingerprint != fingerprint:
         raise Conflict(
             "同一幂等键对应了不同的内容 / Idempotency-Key reused with a different request", code="idempotency_mismatch"
@@ -269,11 +271,18 @@ def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) ->
 
 
 def ticket_intake(
-    *, actor: User, call: TicketIntake, guidance: GuidanceOutcome | None = None, dispatch: bool = False
+    *,
+    actor: User,
+    call: TicketIntake,
+    guidance: GuidanceOutcome | None = None,
+    dispatch: bool = False,
 ) -> TicketCreateResult:
     """Take a call: open the ticket routed from its address, record the phone guidance, dispatch it — all in
     one transaction, so a refused guidance or dispatch leaves no ticket behind. A replay with the same
-    idempotency key returns the first result and changes nothing."""
+    idempotency key returns the first result and changes nothing.
+
+    The checks, the replay lookup and the routing only read, and run before the transaction opens: on
+    SQLite the transaction holds the database's one write lock, for the writes alone."""
     call = _intake_checked(actor, call)
     if guidance is not None and guidance.solved and dispatch:
         raise ValidationFailed("电话指导已解决，无需派单 / guidance solved the call: nothing to dispatch")
@@ -299,12 +308,13 @@ def ticket_intake(
                 events.append(_apply(ticket=ticket, actor=actor, action=Action.GUIDE, payload=guide))
             if dispatch:
                 events.append(_apply(ticket=ticket, actor=actor, action=Action.DISPATCH, payload={}))
+            result = TicketCreateResult(ticket=ticket, created=True, events=events)
     except IntegrityError:
         existing = _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint) if key else None
         if existing is None:
             raise
         return TicketCreateResult(ticket=existing, created=False)
-    return TicketCreateResult(ticket=ticket, created=True, events=events)
+    return result
 
 
 def ticket_repeat_call_register(

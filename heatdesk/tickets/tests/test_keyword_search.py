@@ -59,3 +59,17 @@ def test_the_search_reads_the_index_not_the_table(users, three):
             )
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "ticket_description_trgm" in plan
+
+
+def test_a_phone_like_keyword_reads_the_indexes_not_every_ticket_number(users, three):
+    # given a phone-like keyword (a phone, or a ticket number's digits)
+    leak, _, _ = three
+
+    # when the desk searches with it
+    sql = str(ticket_search(user=users["80725"], filters=TicketFilters(q="13812345678")).query)
+
+    # then the ticket number is matched through the trigram index too, never by a LIKE over the table
+    if connection.vendor == "sqlite":
+        assert '"tickets_ticket"."number" LIKE' not in sql
+        assert sql.count("tickets_ticket_fts MATCH") == 2
+    assert _found(users, leak.number[2:]) == {leak.number}  # the number's digits alone still find it

@@ -2,7 +2,7 @@
 
 import pytest
 
-from heatdesk.web.tests.conftest import OTHER_STATION_USER, STATION_USER, act, new_ticket
+from heatdesk.web.tests.conftest import OTHER_STATION_USER, STATION_USER, act, new_ticket, resolved_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,73 @@ def test_the_board_poll_sends_only_the_changed_cards_and_each_lanes_order(page_a
     assert len(body["html"]) < len(client.get("/station/board/").content) / 2
     assert float(diff["X-Board-Since"]) >= since
     assert client.get("/station/board/", {"v": diff["X-Board-Version"]}).status_code == 204
+
+
+def _ticket_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries if "tickets_ticket" in q["sql"]]
+
+
+def test_the_unchanged_poll_reads_the_tickets_once_however_long_the_stations_history(page_as):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from heatdesk.core import clock
+    from heatdesk.tickets.models import Ticket
+
+    # given a station with open work and a long closed history
+    template = resolved_ticket(phone="13900000031")
+    new_ticket(phone="13900000032")
+    Ticket.objects.filter(id=template.id).update(status="closed", closed_at=clock.now())
+    template.refresh_from_db()
+    old = clock.now() - dt.timedelta(days=20)
+    skip = {"id", "number", "idempotency_key", "idempotency_fingerprint"}
+    values = {f.attname: getattr(template, f.attname) for f in Ticket._meta.concrete_fields if f.name not in skip}
+    values.update(resolved_at=old, closed_at=old, updated_at=old, created_at=old)
+    Ticket.objects.bulk_create(Ticket(**values, number=f"H{i:07d}") for i in range(300))
+    client = page_as(STATION_USER)
+    version = client.get("/station/board/")["X-Board-Version"]
+
+    # when the board polls and nothing changed
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/station/board/", {"v": version})
+
+    # then it answers 204 after one statement on the tickets, which seeks the station's newest change
+    assert response.status_code == 204
+    reads = _ticket_reads(ctx.captured_queries)
+    assert len(reads) == 1, reads
+    assert "ORDER BY updated_at DESC LIMIT 1" in reads[0]
+
+
+def test_the_poll_sees_a_card_resolved_today_and_only_it(page_as):
+    # given a board drawn with two tickets in hand
+    done, other = new_ticket(phone="13900000041"), new_ticket(phone="13900000042")
+    for ticket in (done, other):
+        act(STATION_USER, ticket, "accept")
+    client = page_as(STATION_USER)
+    first = client.get("/station/board/")
+    act(STATION_USER, done, "arrive", indoor_temp="15")
+    act(STATION_USER, done, "resolve", cause="air_lock", indoor_temp="19")
+
+    # when the page's poll asks what changed since its last answer
+    params = {"v": first["X-Board-Version"], "since": first["X-Board-Since"]}
+    diff = client.get("/station/board/", params, headers={"X-Board-Diff": "1"}).json()
+
+    # then the resolved card moved to 今日已处置 and is the one card sent (the margin re-sends the
+    # accepts, which happened within it)
+    assert diff["lanes"]["done"] == {"count": 1, "order": [done.number]}
+    assert diff["lanes"]["working"]["order"] == [other.number]
+    done_lane = diff["html"].split('id="lane-done"')[1]
+    assert done.number in done_lane
+    assert client.get("/station/board/", {"v": diff["version"]}).status_code == 204
+
+
+def test_the_board_version_is_the_stations_alone(page_as):
+    from heatdesk.core import clock
+    from heatdesk.core.errors import PermissionDenied
+    from heatdesk.web.selectors import station_board_version
+    from heatdesk.web.tests.conftest import user
+
+    with pytest.raises(PermissionDenied):
+        station_board_version(user=user("80725"), since=clock.now())
