@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATABASE = "heatdesk_kpi_bench"
+DATABASE = os.environ.get("HEATDESK_KPI_BENCH_DB", "heatdesk_kpi_bench")
 URL = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
 TARGET_MS = 300
 SEASON_START = dt.datetime(2025, 10, 15, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -122,9 +122,10 @@ def _ticket(rng, ticket_id, created, compounds, operators, snapshot):
         _ts(m["resolved"]), _ts(m["closed"]), _ts(max(v for v in (created, *m.values()) if v)),
         phone, "[]", "phone_guidance" if phone else "valve", "", temp, None, None, "", 0, satisfaction, attempts,
         None, unreached, reopen, returned, 1 if repeat_at else 0, 1 if repeat_at else 0, _ts(repeat_at), "", "",
+        "", False,
     )  # fmt: skip
     events = [(ticket_id, "urge", _ts(repeat_at), owner, json.dumps({"repeat_call": True}))] if repeat_at else []
-    return row, [(ticket_id, _ts(a), owner, r, r, f, s, "", o) for a, r, f, s, o in callbacks], events
+    return row, [(ticket_id, _ts(a), owner, r, r, f, s, "", o, "phone") for a, r, f, s, o in callbacks], events
 
 
 TICKET_COLUMNS = (
@@ -135,7 +136,7 @@ TICKET_COLUMNS = (
     "guidance_steps, resolution_cause, resolution_note, arrival_indoor_temp, resolved_indoor_temp, "
     "extension_requested_until, extension_reason, extension_count, satisfaction, callback_attempts, "
     "last_callback_attempt_at, closed_unreached, reopen_count, return_count, urge_count, repeat_call_count, "
-    "last_repeat_call_at, idempotency_key, idempotency_fingerprint"
+    "last_repeat_call_at, idempotency_key, idempotency_fingerprint, incident_code, incident_open"
 )
 
 
@@ -169,7 +170,7 @@ def load(count: int) -> float:
                 events += event_rows
                 if ticket_id % 100_000 == 0:
                     print(f"  … {ticket_id:,} tickets ({time.perf_counter() - began:.0f} s)", flush=True)
-        columns = "ticket_id, at, actor_id, reached, contacted, fixed, satisfaction, comment, outcome"
+        columns = "ticket_id, at, actor_id, reached, contacted, fixed, satisfaction, comment, outcome, channel"
         with raw.copy(f"COPY tickets_ticketcallback ({columns}) FROM STDIN") as copy:
             for callback in callbacks:
                 copy.write_row(callback)

@@ -149,6 +149,75 @@ def _validate_message(*, message: Message, org_kind: str, org_code: str, key: st
         raise ValidationFailed("消息链接须为绝对地址 / a message link must be an absolute http(s) URL")
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One request for `outbox_enqueue_many`: what `outbox_enqueue` takes, without `only_channel`."""
+
+    message: Message
+    org_kind: str
+    org_code: str
+    idempotency_key: str
+
+
+def outbox_enqueue_many(messages: list[Outgoing]) -> int:
+    """Queue many requests (the monitor's pass) in a fixed number of statements whatever their number.
+
+    The same rules as `outbox_enqueue`, request by request: one row per active channel of the org in
+    channel order (a console row if it has none), in list order so each channel's FIFO follows the list;
+    a request key seen before adds nothing. One read of the orgs' channels, one of the keys already
+    queued, then inserts that skip a per-channel key someone committed meanwhile (ON CONFLICT DO
+    NOTHING), so a race never queues one request twice. Inside the caller's transaction; returns rows offered.
+    """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("outbox_enqueue_many must run inside the caller's transaction.atomic()")
+    for out in messages:
+        _validate_message(message=out.message, org_kind=out.org_kind, org_code=out.org_code, key=out.idempotency_key)
+    keys = {out.idempotency_key for out in messages}
+    if not keys:
+        return 0
+    seen = set(OutboxMessage.objects.filter(request_key__in=keys).values_list("request_key", flat=True))
+    fresh = [out for out in messages if out.idempotency_key not in seen]
+    channels_of: dict[tuple[str, str], list[Channel | None]] = {}
+    orgs = Q()
+    for org_kind, org_code in {(out.org_kind, out.org_code) for out in fresh}:
+        orgs |= Q(org_kind=org_kind, org_code=org_code)
+    for channel in Channel.objects.filter(orgs, is_active=True).order_by("id") if fresh else []:
+        channels_of.setdefault((channel.org_kind, channel.org_code), []).append(channel)
+    now, max_attempts = clock.now(), outbox_options().max_attempts
+    rows = [
+        _outbox_row(out.message, out.org_kind, out.org_code, out.idempotency_key, target, now, max_attempts)
+        for out in fresh
+        for target in channels_of.get((out.org_kind, out.org_code)) or [None]
+    ]
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    log_event(logger, logging.DEBUG, "outbox.enqueued_many", requests=len(fresh), rows=len(rows))
+    return len(rows)
+
+
+def _outbox_row(
+    message: Message,
+    org_kind: str,
+    org_code: str,
+    key: str,
+    target: Channel | None,
+    now: dt.datetime,
+    max_attempts: int,
+) -> OutboxMessage:
+    """One request's row for one channel (or the console): its key is `<request key>#<channel id|console>`."""
+    return OutboxMessage(
+        idempotency_key=f"{key}#{target.pk if target else 'console'}",
+        request_key=key,
+        topic=str(message.topic),
+        org_kind=org_kind,
+        org_code=org_code,
+        channel=target,
+        payload=message.to_payload(),
+        max_attempts=max_attempts,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
 def outbox_enqueue(
     *, message: Message, org_kind: str, org_code: str, idempotency_key: str, only_channel: Channel | None = None
 ) -> list[OutboxMessage]:
@@ -173,18 +242,7 @@ def outbox_enqueue(
     now = clock.now()
     max_attempts = outbox_options().max_attempts
     rows = [
-        OutboxMessage(
-            idempotency_key=f"{idempotency_key}#{target.pk if target else 'console'}",
-            request_key=idempotency_key,
-            topic=topic,
-            org_kind=org_kind,
-            org_code=org_code,
-            channel=target,
-            payload=message.to_payload(),
-            max_attempts=max_attempts,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        _outbox_row(message, org_kind, org_code, idempotency_key, target, now, max_attempts)
         for target in targets or [None]
     ]
     try:

@@ -27,12 +27,12 @@ from django.db.models import Min
 from heatdesk.core import clock
 from heatdesk.notify.messages import Message
 from heatdesk.notify.models import OrgKind, Topic
-from heatdesk.notify.services import outbox_enqueue
+from heatdesk.notify.services import Outgoing, outbox_enqueue_many
 from heatdesk.sla import policy
 from heatdesk.sla.models import AlertLevel, Stage
 from heatdesk.supervision.logs import log_event
 from heatdesk.supervision.models import Alert
-from heatdesk.tickets.events import alert_event_record
+from heatdesk.tickets.events import alert_events_record
 from heatdesk.tickets.models import SlaClock, Ticket
 from heatdesk.tickets.notifications import ticket_message
 
@@ -202,9 +202,8 @@ def monitor_pass(*, now: dt.datetime | None = None, limit: int = 500) -> Monitor
         raised_at = at if now is not None else clock.now()
         pending = [pair for row in rows for pair in _climb(row, at=at, raised_at=raised_at)]
         created = _alerts_insert(pending)
-        tickets = Ticket.objects.select_related("compound", "station").in_bulk({row.ticket_id for row, _ in created})
-        for row, alert in created:
-            report.messages += _alert_announce(row, alert, ticket=tickets[row.ticket_id])
+        report.messages = _alerts_announce(created)
+        for _, alert in created:
             report.raised[alert.level] += 1
             lag = (alert.raised_at - alert.threshold_at).total_seconds()
             report.max_lag_seconds = max(report.max_lag_seconds, lag)
@@ -224,23 +223,33 @@ def monitor_pass(*, now: dt.datetime | None = None, limit: int = 500) -> Monitor
     return report
 
 
-def _alert_announce(row: SlaClock, alert: Alert, *, ticket: Ticket) -> int:
-    """Log the alert on its ticket and queue its messages up the ladder; keys make a replayed pass queue nothing new."""
-    alert_event_record(
-        ticket=row.ticket, level=alert.level, stage=alert.stage, threshold_at=alert.threshold_at, at=alert.raised_at
+def _alerts_announce(created: list[tuple[SlaClock, Alert]]) -> int:
+    """Log each new alert on its ticket and queue its messages up the ladder, the whole pass at once:
+    one read of the tickets, one insert of the events, the outbox's fixed few statements. Keys (one
+    per alert and organisation, one row per channel) make a replayed pass queue nothing new."""
+    if not created:
+        return 0
+    tickets = Ticket.objects.select_related("compound", "station").in_bulk({row.ticket_id for row, _ in created})
+    alert_events_record(
+        [(alert.ticket_id, alert.level, alert.stage, alert.threshold_at, alert.raised_at) for _, alert in created]
     )
-    message = alert_message(alert=alert, ticket=ticket, due_at=row.due_at)
-    targets = alert_recipients(
-        stage=alert.stage, level=alert.level, station_code=alert.station_code, company_code=alert.company_code
-    )
-    for org_kind, org_code in targets:
-        outbox_enqueue(
-            message=message,
-            org_kind=org_kind,
-            org_code=org_code,
-            idempotency_key=f"alert:{alert.ticket_id}:{alert.stage}:{alert.cycle}:{alert.level}:{org_kind}:{org_code}",
+    outgoing: list[Outgoing] = []
+    for row, alert in created:
+        message = alert_message(alert=alert, ticket=tickets[row.ticket_id], due_at=row.due_at)
+        targets = alert_recipients(
+            stage=alert.stage, level=alert.level, station_code=alert.station_code, company_code=alert.company_code
         )
-    return len(targets)
+        outgoing += [
+            Outgoing(
+                message=message,
+                org_kind=org_kind,
+                org_code=org_code,
+                idempotency_key=f"alert:{alert.ticket_id}:{alert.stage}:{alert.cycle}:{alert.level}:{org_kind}:{org_code}",
+            )
+            for org_kind, org_code in targets
+        ]
+    outbox_enqueue_many(outgoing)
+    return len(outgoing)
 
 
 def monitor_next_wakeup() -> dt.datetime | None:
