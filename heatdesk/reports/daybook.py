@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -56,7 +57,8 @@ def _seal_day(day: dt.date, fingerprint: str, now: dt.datetime) -> int | None:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                KpiSealedDay.objects.create(day=day, definitions=fingerprint, tickets=population.count(), sealed_at=now)
+                count = population.count()
+                KpiSealedDay.objects.create(day=day, definitions=fingerprint, tickets=count, sealed_at=now)
         except IntegrityError:
             return None  # sealed meanwhile by another process
         grouped = kpis.kpis_raw_grouped(tickets=population, as_of=now, groups=("station_id", "district_id"))
@@ -80,7 +82,7 @@ def _seal_day(day: dt.date, fingerprint: str, now: dt.datetime) -> int | None:
             (KpiResponseTime(day=day, station_id=s, district_id=d, seconds=max(0.0, v)) for s, d, v in seconds),
             batch_size=BATCH,
         )
-    return population.count()
+    return count
 
 
 def kpi_day_unseal(*, days: set[dt.date]) -> None:
@@ -91,9 +93,12 @@ def kpi_day_unseal(*, days: set[dt.date]) -> None:
         KpiSealedDay.objects.filter(day__in=days).delete()
 
 
-def kpi_days_seal(*, before: dt.date | None = None, limit: int | None = None) -> SealReport:
+def kpi_days_seal(
+    *, before: dt.date | None = None, limit: int | None = None, budget_seconds: float | None = None
+) -> SealReport:
     """Seal every day before `before` (default: today) whose tickets are all closed or merged; with
-    `limit`, at most that many days this call (the worker's hourly pass: the oldest first).
+    `limit`, at most that many days this call (the worker's pass: the oldest first); with
+    `budget_seconds`, no day is started once that time has passed (at least one is sealed).
 
     Idempotent and safe to run from several processes; days sealed under other definitions (a changed
     formula or satisfied set) are unsealed first.
@@ -111,7 +116,10 @@ def kpi_days_seal(*, before: dt.date | None = None, limit: int | None = None) ->
         return report
     sealed = set(KpiSealedDay.objects.values_list("day", flat=True))
     day = first.astimezone(_zone()).date()
+    stop_at = None if budget_seconds is None else time.monotonic() + budget_seconds
     while day < before and (limit is None or len(report.sealed) < limit):
+        if stop_at is not None and report.sealed and time.monotonic() >= stop_at:
+            break
         if day not in sealed:
             count = _seal_day(day, fingerprint, now)
             (report.waiting if count is None else report.sealed).append(day)
