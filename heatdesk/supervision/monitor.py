@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min
@@ -159,7 +160,7 @@ def _clocks_move(rows: list[SlaClock], chunk: int = 300) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
-            params: list[object] = []
+            params: list[Any] = []
             for row in part:
                 params += [row.pk, row.next_level, ops.adapt_datetimefield_value(row.next_threshold_at)]
             cursor.execute(
