@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Q, QuerySet, Sum
 
 from heatdesk.core import clock
-from heatdesk.reports import kpis
+from heatdesk.reports import kpis, kpis_beside
 from heatdesk.reports.models import KpiDay, KpiResponseTime, KpiSealedDay, rollup_column
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
@@ -62,13 +62,16 @@ def _seal_day(day: dt.date, fingerprint: str, now: dt.datetime) -> int | None:
         except IntegrityError:
             return None  # sealed meanwhile by another process
         grouped = kpis.kpis_raw_grouped(tickets=population, as_of=now, groups=("station_id", "district_id"))
+        beside = kpis_beside.beside_raw_grouped(tickets=population, groups=("station_id", "district_id"))
+        for key, raw in beside.items():
+            grouped.setdefault(key, {}).update(raw)
         KpiDay.objects.bulk_create(
             [
                 KpiDay(
                     day=day,
                     station_id=station_id,
                     district_id=district_id,
-                    **{rollup_column(key): raw.get(key) or 0 for key in kpis.raw_keys()},
+                    **{rollup_column(key): raw.get(key) or 0 for key in (*kpis.raw_keys(), *kpis_beside.BESIDE_KEYS)},
                 )
                 for (station_id, district_id), raw in grouped.items()
             ]
@@ -164,11 +167,11 @@ class DayBookSlice:
     def _rows(self, model) -> QuerySet:
         return model.objects.filter(self.rows, day__in=self.sealed)
 
-    def sums(self) -> dict:
-        """The sealed days' numerators and denominators, summed in the database."""
+    def sums(self, keys: tuple[str, ...] | list[str] | None = None) -> dict:
+        """The sealed days' numerators and denominators (`keys`, default the KPIs'), summed in the database."""
         if not self.sealed:
             return {}
-        columns = {key: Sum(rollup_column(key)) for key in kpis.raw_keys()}
+        columns = {key: Sum(rollup_column(key)) for key in (kpis.raw_keys() if keys is None else keys)}
         return self._rows(KpiDay).aggregate(**columns)
 
     def grouped_sums(self, group: str) -> dict[object, dict]:

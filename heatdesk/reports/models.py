@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from heatdesk.reports.kpis import raw_keys
+from heatdesk.reports.kpis_beside import BESIDE_KEYS
 
 
 def rollup_column(key: str) -> str:
@@ -60,7 +61,7 @@ class KpiDay(models.Model):
         return f"{self.day} {self.station_id} {self.district_id}"
 
 
-for _key in raw_keys():
+for _key in (*raw_keys(), *BESIDE_KEYS):
     # Sums of seconds are floats; every other numerator and denominator is a count.
     _field = models.FloatField(default=0) if _key.endswith("minutes__num") else models.PositiveIntegerField(default=0)
     KpiDay.add_to_class(rollup_column(_key), _field)

@@ -155,7 +155,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
     tickets = selectors.report_tickets(user=user, period=period, scope=scope)
     book = selectors.report_book(user=user, period=period, scope=scope)
     values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=book)
-    values.update(kpis_beside.community_kpis_compute(tickets=tickets))
+    values.update(kpis_beside.community_kpis_compute(tickets=tickets, book=book))
     ranking_options = {"user": user, "tickets": tickets, "as_of": as_of, "scope": scope, "book": book}
     return {
         "period": period,

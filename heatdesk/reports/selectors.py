@@ -242,14 +242,15 @@ def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of:
     """The KPI report of DESIGN §5 for one period and scope: period, scope, kpis and definitions."""
     as_of = as_of or clock.now()
     tickets = report_tickets(user=user, period=period, scope=scope)
-    values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=report_book(user=user, period=period, scope=scope))
-    values.update(kpis_beside.community_kpis_compute(tickets=tickets))
+    book = report_book(user=user, period=period, scope=scope)
+    values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=book)
+    values.update(kpis_beside.community_kpis_compute(tickets=tickets, book=book))
     return {
         "period": period.as_json(as_of=as_of),
         "scope": scope.as_json(),
         "kpis": {key: {**value, "definition": key} for key, value in values.items()},
         "definitions": kpis.report_definitions_json(),
-        "callback_channels": kpis_beside.callback_channels(tickets=tickets),
+        "callback_channels": kpis_beside.callback_channels(tickets=tickets, book=book),
     }
 
 

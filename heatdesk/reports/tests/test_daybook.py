@@ -125,3 +125,26 @@ def test_the_median_is_the_same_whichever_way_it_is_merged(season, monkeypatch):
     assert _everything()["kpis"]["median_response_minutes"] == merged_in_memory
     truth = truth_kpis(season.tickets, as_of=season.end)["median_response_minutes"]
     assert merged_in_memory["value"] == pytest.approx(truth["value"], abs=0.01)
+
+
+def _kpi_report(**filters):
+    period = selectors.Period(START, START + dt.timedelta(days=3))
+    scope = selectors.report_scope_resolve(user=None, **filters)
+    body = selectors.report_kpis(user=None, period=period, scope=scope, as_of=dt.datetime(2026, 11, 5, tzinfo=dt.UTC))
+    return {key: body[key] for key in ("kpis", "callback_channels")}
+
+
+def test_the_community_figures_and_the_callback_channels_read_from_sealed_days_match_live(season):
+    # Given: the KPI report, with its community figures and its callbacks per channel, computed live.
+    live = {scope: _kpi_report(**filters) for scope, filters in [("all", {}), ("station", {"station": QIAOKAO})]}
+    assert live["all"]["callback_channels"]["phone"]["callbacks"] > 0
+
+    # When: the finished days are sealed, with those figures' sums in the day book.
+    with clock.moved_to(season.end):
+        assert kpi_days_seal().sealed
+    sealed_sums = KpiDay.objects.values_list("callbacks_phone_callbacks_num", flat=True)
+    assert sum(sealed_sums) > 0
+
+    # Then: the report reads the sealed days and says exactly what live computation said.
+    assert _kpi_report() == live["all"]
+    assert _kpi_report(station=QIAOKAO) == live["station"]
