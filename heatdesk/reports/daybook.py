@@ -24,6 +24,7 @@ from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
 
 logger = logging.getLogger("heatdesk.reports")
 BATCH = 5000
+GROUPS = ("station_id", "district_id", "owner_id")  # a day's rows: what a report's scope can pick
 
 
 def _zone():
@@ -61,8 +62,8 @@ def _seal_day(day: dt.date, fingerprint: str, now: dt.datetime) -> int | None:
                 KpiSealedDay.objects.create(day=day, definitions=fingerprint, tickets=count, sealed_at=now)
         except IntegrityError:
             return None  # sealed meanwhile by another process
-        grouped = kpis.kpis_raw_grouped(tickets=population, as_of=now, groups=("station_id", "district_id"))
-        beside = kpis_beside.beside_raw_grouped(tickets=population, groups=("station_id", "district_id"))
+        grouped = kpis.kpis_raw_grouped(tickets=population, as_of=now, groups=GROUPS)
+        beside = kpis_beside.beside_raw_grouped(tickets=population, groups=GROUPS)
         for key, raw in beside.items():
             grouped.setdefault(key, {}).update(raw)
         KpiDay.objects.bulk_create(
@@ -71,18 +72,22 @@ def _seal_day(day: dt.date, fingerprint: str, now: dt.datetime) -> int | None:
                     day=day,
                     station_id=station_id,
                     district_id=district_id,
+                    owner_id=owner_id,
                     **{rollup_column(key): raw.get(key) or 0 for key in (*kpis.raw_keys(), *kpis_beside.BESIDE_KEYS)},
                 )
-                for (station_id, district_id), raw in grouped.items()
+                for (station_id, district_id, owner_id), raw in grouped.items()
             ]
         )
         seconds = (
             population.annotate(seconds=kpis.RESPONSE_SECONDS)
             .filter(seconds__isnull=False)
-            .values_list("station_id", "district_id", "seconds")
+            .values_list("station_id", "district_id", "owner_id", "seconds")
         )
         KpiResponseTime.objects.bulk_create(
-            (KpiResponseTime(day=day, station_id=s, district_id=d, seconds=max(0.0, v)) for s, d, v in seconds),
+            (
+                KpiResponseTime(day=day, station_id=s, district_id=d, owner_id=o, seconds=max(0.0, v))
+                for s, d, o, v in seconds
+            ),
             batch_size=BATCH,
         )
     return count
@@ -137,7 +142,7 @@ def kpi_days_seal(
 @dataclass(frozen=True)
 class DayBookSlice:
     """The sealed days of [first_day, last_day] and the rows of the report's scope (`rows`, a Q on
-    KpiDay/KpiResponseTime: station, company through station, district)."""
+    KpiDay/KpiResponseTime: station, company through station, district, owner)."""
 
     first_day: dt.date
     last_day: dt.date

@@ -42,7 +42,7 @@ class KpiSealedDay(models.Model):
 
 
 class KpiDay(models.Model):
-    """One sealed day's raw KPI aggregates for the tickets of one station in one district."""
+    """One sealed day's raw KPI aggregates for the tickets of one station in one district, owned by one operator."""
 
     day = models.DateField(_("日期"))
     station = models.ForeignKey(
@@ -50,6 +50,10 @@ class KpiDay(models.Model):
     )
     district = models.ForeignKey(
         "geo.District", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The owner (首问负责人), so an operator's report reads the day book too.
+    owner = models.ForeignKey(
+        "accounts.User", verbose_name=_("首问负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -76,6 +80,9 @@ class KpiResponseTime(models.Model):
     )
     district = models.ForeignKey(
         "geo.District", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner = models.ForeignKey(
+        "accounts.User", verbose_name=_("首问负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     seconds = models.FloatField(_("响应秒数"))
 

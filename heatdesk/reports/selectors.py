@@ -217,8 +217,8 @@ def report_tickets(*, user: User | None, period: Period, scope: ReportScope) -> 
 
 def report_book(*, user: User | None, period: Period, scope: ReportScope) -> DayBookSlice | None:
     """The day book for this population, when its scope can be read from it (stations, companies,
-    districts); None for an operator filter or a community's compounds, which are computed live."""
-    if scope.operator is not None or (user is not None and user.role == Role.COMMUNITY and not user.is_superuser):
+    districts, an operator); None for a community's compounds, which are computed live."""
+    if user is not None and user.role == Role.COMMUNITY and not user.is_superuser:
         return None
     # Companies as lists of station ids: the median then walks one index instead of joining stations.
     rows = Q()
@@ -234,6 +234,8 @@ def report_book(*, user: User | None, period: Period, scope: ReportScope) -> Day
         rows &= Q(station_id=scope.station.id)
     if scope.district is not None:
         rows &= Q(district_id=scope.district.id)
+    if scope.operator is not None:
+        rows &= Q(owner__username=scope.operator)
     return DayBookSlice.of(first_day=period.first_day, last_day=period.last_day, rows=rows)
 
 

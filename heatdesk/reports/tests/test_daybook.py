@@ -40,7 +40,9 @@ def _everything(user=None, **filters):
 
 
 def test_sealed_days_report_exactly_what_live_computation_reports(season):
-    live = {scope: _everything(**filters) for scope, filters in [("all", {}), ("station", {"station": QIAOKAO})]}
+    scopes = [("all", {}), ("station", {"station": QIAOKAO}), ("operator", {"operator": "80725"})]
+    live = {scope: _everything(**filters) for scope, filters in scopes}
+    assert live["operator"]["kpis"]["received"]["value"] > 0
     with clock.moved_to(season.end):
         report = kpi_days_seal()
     assert report.sealed  # the first days are over: every ticket closed
@@ -49,6 +51,10 @@ def test_sealed_days_report_exactly_what_live_computation_reports(season):
     assert KpiResponseTime.objects.exists()
     assert _everything() == live["all"]
     assert _everything(station=QIAOKAO) == live["station"]
+    assert _everything(operator="80725") == live["operator"]  # the day book keeps each day's owners apart
+    assert selectors.report_book(
+        user=None, period=selectors.Period(START, START), scope=selectors.ReportScope(operator="80725")
+    ).sealed
 
 
 def test_the_day_book_agrees_with_the_simulators_ground_truth(season, api_as):
@@ -136,7 +142,8 @@ def _kpi_report(**filters):
 
 def test_the_community_figures_and_the_callback_channels_read_from_sealed_days_match_live(season):
     # Given: the KPI report, with its community figures and its callbacks per channel, computed live.
-    live = {scope: _kpi_report(**filters) for scope, filters in [("all", {}), ("station", {"station": QIAOKAO})]}
+    scopes = [("all", {}), ("station", {"station": QIAOKAO}), ("operator", {"operator": "80725"})]
+    live = {scope: _kpi_report(**filters) for scope, filters in scopes}
     assert live["all"]["callback_channels"]["phone"]["callbacks"] > 0
 
     # When: the finished days are sealed, with those figures' sums in the day book.
@@ -148,3 +155,4 @@ def test_the_community_figures_and_the_callback_channels_read_from_sealed_days_m
     # Then: the report reads the sealed days and says exactly what live computation said.
     assert _kpi_report() == live["all"]
     assert _kpi_report(station=QIAOKAO) == live["station"]
+    assert _kpi_report(operator="80725") == live["operator"]
