@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 
 from heatdesk.core import clock
 from heatdesk.reports import kpis, kpis_beside
-from heatdesk.reports.models import KpiDay, KpiResponseTime, KpiSealedDay, rollup_column
+from heatdesk.reports.models import KpiCompoundDay, KpiDay, KpiResponseTime, KpiSealedDay, rollup_column
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
 
@@ -78,6 +78,11 @@ def _seal_day(day: dt.date, fingerprint: str, now: dt.datetime) -> int | None:
                 for (station_id, district_id, owner_id), raw in grouped.items()
             ]
         )
+        per_compound = population.filter(compound__isnull=False).values("compound_id", "station_id", "district_id")
+        KpiCompoundDay.objects.bulk_create(
+            KpiCompoundDay(day=day, requests=row.pop("requests"), **row)
+            for row in per_compound.annotate(requests=Count("id")).order_by()
+        )
         seconds = (
             population.annotate(seconds=kpis.RESPONSE_SECONDS)
             .filter(seconds__isnull=False)
@@ -98,6 +103,7 @@ def kpi_day_unseal(*, days: set[dt.date]) -> None:
     with transaction.atomic():
         KpiDay.objects.filter(day__in=days).delete()
         KpiResponseTime.objects.filter(day__in=days).delete()
+        KpiCompoundDay.objects.filter(day__in=days).delete()
         KpiSealedDay.objects.filter(day__in=days).delete()
 
 
@@ -186,6 +192,13 @@ class DayBookSlice:
         columns = {key: Sum(rollup_column(key)) for key in kpis.raw_keys()}
         rows = self._rows(KpiDay).annotate(report_group=F(group)).values("report_group").annotate(**columns)
         return {row.pop("report_group"): row for row in rows.order_by()}
+
+    def compound_requests(self) -> dict[int, int]:
+        """The sealed days' requests per compound id (the scope's rows; not for an operator's scope)."""
+        if not self.sealed:
+            return {}
+        rows = self._rows(KpiCompoundDay).values("compound_id").annotate(n=Sum("requests")).order_by()
+        return {row["compound_id"]: row["n"] for row in rows}
 
     def response_seconds(self) -> QuerySet:
         """The sealed response times, as a flat one-column query (`seconds`)."""

@@ -98,3 +98,26 @@ class KpiResponseTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.seconds:.0f}s"
+
+
+class KpiCompoundDay(models.Model):
+    """One sealed day's requests per compound (with the tickets' station and district): what the hotspots
+    (热点小区) of a season count, instead of every ticket."""
+
+    day = models.DateField(_("日期"))
+    compound = models.ForeignKey("geo.Compound", verbose_name=_("小区"), on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        "geo.Station", verbose_name=_("供暖所"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey(
+        "geo.District", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requests = models.PositiveIntegerField(_("诉求数"))
+
+    class Meta:
+        verbose_name = _("小区日账")
+        verbose_name_plural = _("小区日账")
+        indexes = [models.Index(fields=["day", "station"], name="reports_compound_day_station")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.compound_id} {self.requests}"

@@ -11,7 +11,7 @@ from heatdesk.accounts.models import User
 from heatdesk.core import clock
 from heatdesk.reports import kpis, overview, rankings, selectors
 from heatdesk.reports.daybook import kpi_days_seal
-from heatdesk.reports.models import KpiDay, KpiResponseTime, KpiSealedDay
+from heatdesk.reports.models import KpiCompoundDay, KpiDay, KpiResponseTime, KpiSealedDay
 from heatdesk.reports.season import SeasonSimulator
 from heatdesk.reports.season_truth import truth_kpis
 from heatdesk.reports.tests.conftest import AS_OF, QIAOKAO, Desk, at
@@ -156,3 +156,23 @@ def test_the_community_figures_and_the_callback_channels_read_from_sealed_days_m
     assert _kpi_report() == live["all"]
     assert _kpi_report(station=QIAOKAO) == live["station"]
     assert _kpi_report(operator="80725") == live["operator"]
+
+
+def test_hotspots_read_from_sealed_days_are_the_live_ones(season):
+    period = selectors.Period(START, START + dt.timedelta(days=3))
+
+    def hotspots(**filters):
+        scope = selectors.report_scope_resolve(user=None, **filters)
+        tickets = selectors.report_tickets(user=None, period=period, scope=scope)
+        book = selectors.report_book(user=None, period=period, scope=scope)
+        return overview.hotspots(tickets=tickets, limit=500, book=book)
+
+    live = {"all": hotspots(), "station": hotspots(station=QIAOKAO)}
+    assert live["all"]
+    assert live["station"]
+    with clock.moved_to(season.end):
+        assert kpi_days_seal().sealed
+
+    assert KpiCompoundDay.objects.exists()
+    assert hotspots() == live["all"]
+    assert hotspots(station=QIAOKAO) == live["station"]
