@@ -22,6 +22,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.transaction import TransactionManagementError
 
 from heatdesk.core import clock
+from heatdesk.core.bulk import rows_insert
 from heatdesk.core.errors import Conflict, NotFound, ValidationFailed
 from heatdesk.core.logs import log_event
 from heatdesk.notify import channels, transport
@@ -149,6 +150,12 @@ def _validate_message(*, message: Message, org_kind: str, org_code: str, key: st
         raise ValidationFailed("消息链接须为绝对地址 / a message link must be an absolute http(s) URL")
 
 
+OUTBOX_INSERT_FIELDS = (
+    *("idempotency_key", "request_key", "topic", "org_kind", "org_code", "channel", "payload", "status"),
+    *("attempts", "max_attempts", "next_attempt_at", "last_error", "created_at"),
+)
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One request for `outbox_enqueue_many`: what `outbox_enqueue` takes, without `only_channel`."""
@@ -189,7 +196,7 @@ def outbox_enqueue_many(messages: list[Outgoing]) -> int:
         for out in fresh
         for target in channels_of.get((out.org_kind, out.org_code)) or [None]
     ]
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    rows_insert(OutboxMessage, rows, fields=OUTBOX_INSERT_FIELDS, ignore_conflicts=True)
     log_event(logger, logging.DEBUG, "outbox.enqueued_many", requests=len(fresh), rows=len(rows))
     return len(rows)
 

@@ -25,6 +25,7 @@ from django.db import connection, models
 from django.db.models import QuerySet
 
 from heatdesk.core import clock
+from heatdesk.core.bulk import rows_insert
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import Ticket, TicketEvent
 from heatdesk.tickets.states import Action
@@ -100,7 +101,8 @@ def alert_events_record(alerts: list[tuple[int, str, str, dt.datetime, dt.dateti
     """Log many raised alerts at once, one `alert_<level>` event each: (ticket id, level, stage,
     threshold_at, at). One INSERT per batch; alert events call for no work-group message here (the
     monitor queues the alert's own). Call it inside the transaction that raises the alerts."""
-    TicketEvent.objects.bulk_create(
+    rows_insert(
+        TicketEvent,
         [
             TicketEvent(
                 ticket_id=ticket_id,
@@ -111,5 +113,5 @@ def alert_events_record(alerts: list[tuple[int, str, str, dt.datetime, dt.dateti
             )
             for ticket_id, level, stage, threshold_at, at in alerts
         ],
-        batch_size=1000,
+        fields=("ticket", "kind", "at", "actor", "data"),
     )
