@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Min, Q
 from django.db.transaction import TransactionManagementError
 
 from heatdesk.core import clock
@@ -318,21 +318,22 @@ def _lease(options: OutboxOptions, limit: int) -> dt.timedelta:
 def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: DeliveryReport) -> list[_Claim]:
     token = uuid.uuid4()
     with transaction.atomic():
-        # Per-channel FIFO: only a channel's oldest undelivered message may go, so a group sees its
-        # messages in the order they were queued even across retries, and a failing group holds up
-        # only itself. (Console rows without a channel queue per organisation.) A row another worker
-        # holds locked is still pending, so its successors wait for it: SKIP LOCKED stays in order.
-        older = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, id__lt=OuterRef("id"))
-        older_same_channel = older.filter(channel_id=OuterRef("channel_id"))
-        older_same_console = older.filter(
-            channel__isnull=True, org_kind=OuterRef("org_kind"), org_code=OuterRef("org_code")
+        # Per-channel FIFO: only a channel's oldest undelivered message (its queue's head) may go, so a
+        # group sees its messages in the order they were queued even across retries, and a failing group
+        # holds up only itself. (Console rows without a channel queue per organisation; a channel belongs
+        # to one organisation, so grouping by all three names each queue.) The heads are read in one
+        # grouped scan — not an "is there an older one?" probe per pending row, which made a backlog
+        # quadratic. A head another worker holds locked is still pending, so its successors wait for it:
+        # SKIP LOCKED stays in order.
+        heads = (
+            OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
+            .order_by()
+            .values("channel_id", "org_kind", "org_code")
+            .annotate(head=Min("id"))
+            .values("head")
         )
         due = (
-            OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-            .filter(
-                (Q(channel__isnull=False) & ~Exists(older_same_channel))
-                | (Q(channel__isnull=True) & ~Exists(older_same_console))
-            )
+            OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now, id__in=heads)
             .select_related("channel")
             .order_by("next_attempt_at", "id")
         )
