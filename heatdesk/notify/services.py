@@ -322,15 +322,15 @@ def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: 
         # group sees its messages in the order they were queued even across retries, and a failing group
         # holds up only itself. (Console rows without a channel queue per organisation; a channel belongs
         # to one organisation, so grouping by all three names each queue.) The heads are read in one
-        # grouped scan — not an "is there an older one?" probe per pending row, which made a backlog
-        # quadratic. A head another worker holds locked is still pending, so its successors wait for it:
-        # SKIP LOCKED stays in order.
-        heads = (
+        # grouped scan, read first (one id per queue) so no plan can rerun it per row — not an "is there
+        # an older one?" probe per pending row, which made a backlog quadratic. A head another worker
+        # holds locked is still pending, so its successors wait for it: SKIP LOCKED stays in order.
+        heads = list(
             OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
             .order_by()
             .values("channel_id", "org_kind", "org_code")
             .annotate(head=Min("id"))
-            .values("head")
+            .values_list("head", flat=True)
         )
         due = (
             OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now, id__in=heads)
