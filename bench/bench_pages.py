@@ -5,7 +5,9 @@ Usage: .venv/bin/python bench/bench_pages.py [--tickets 100000] [--requests 30] 
 Builds the tickets with bulk_create in a scratch data dir on SQLite (and, with --postgres, in a scratch
 database that this script drops and recreates), then times each page through Django's test Client
 (full middleware, template rendering; no network) and prints p50/p95 in ms and the queries per request.
-Each database runs in its own process (Django is set up once per process).
+Each database runs in its own process (Django is set up once per process). `--existing URL` times the
+pages on a database loaded before (bench_kpis's million tickets, `HEATDESK_KPI_BENCH_DB`), with --tickets
+recent ones added on top the first time.
 """
 
 from __future__ import annotations
@@ -143,6 +145,7 @@ def build(count: int, seed: int = 7) -> dict:
         tickets.append(ticket)
 
     # Merged tickets point at an older closed one.
+    before = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0  # on top of a loaded season
     with transaction.atomic():
         for start in range(0, len(tickets), 5000):
             batch = tickets[start : start + 5000]
@@ -151,7 +154,7 @@ def build(count: int, seed: int = 7) -> dict:
                     ticket.status = "closed"
                     ticket.closed_at = ticket.closed_at or ticket.created_at + DAY
             Ticket.objects.bulk_create(batch, batch_size=1000)
-    tickets = list(Ticket.objects.select_related("station__company").order_by("id"))
+    tickets = list(Ticket.objects.select_related("station__company").filter(id__gt=before).order_by("id"))
 
     events, clocks, callbacks, alerts = [], [], [], []
     for ticket in tickets:
@@ -361,26 +364,32 @@ def child(args) -> None:
 
     django.setup()
     from django.core.management import call_command
-
-    from heatdesk.demo import demo_seed
-
-    call_command("migrate", verbosity=0)
-    demo_seed()
-    built = build(args.tickets)
     from django.db import connection
 
+    from heatdesk.demo import demo_seed
+    from heatdesk.tickets.models import Ticket
+
+    call_command("migrate", verbosity=0)
+    if args.existing and Ticket.objects.filter(number__startswith="GR").exists():
+        built = {"tickets": 0, "events": 0, "clocks": 0, "alerts": 0, "callbacks": 0, "open": 0, "build_s": 0}
+    else:
+        demo_seed()
+        built = build(args.tickets)
+    if args.existing:
+        built["total"] = Ticket.objects.count()
     if connection.vendor == "postgresql":  # what autovacuum does after a load; SQLite keeps no statistics by default
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     print(json.dumps({"built": built, "pages": measure(args.requests)}))
 
 
-def run(database_url: str | None, tickets: int, requests: int) -> dict:
+def run(database_url: str | None, tickets: int, requests: int, *, existing: bool = False) -> dict:
     env = {**os.environ, "HEATDESK_DATA_DIR": tempfile.mkdtemp(prefix="heatdesk-bench-pages-")}
     env.pop("HEATDESK_DATABASE_URL", None)
     if database_url:
-        env["HEATDESK_DATABASE_URL"] = _recreate(database_url)
+        env["HEATDESK_DATABASE_URL"] = database_url if existing else _recreate(database_url)
     command = [sys.executable, __file__, "--child", "--tickets", str(tickets), "--requests", str(requests)]
+    command += ["--existing", database_url] if existing and database_url else []
     done = subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["database"] = "PostgreSQL" if database_url else "SQLite (WAL)"
@@ -392,12 +401,20 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--postgres", help="e.g. postgresql://postgres@127.0.0.1:5432/heatdesk_bench_pages")
+    parser.add_argument(
+        "--existing",
+        help="time the pages on an already loaded database (e.g. bench_kpis's million tickets): add --tickets "
+        "recent ones on top once (the working set of the last 60 days), keep it, drop nothing",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
-    runs = [run(None, args.tickets, args.requests)]
+    if args.existing:
+        runs = [run(args.existing, args.tickets, args.requests, existing=True)]
+    else:
+        runs = [run(None, args.tickets, args.requests)]
     if args.postgres:
         runs.append(run(args.postgres, args.tickets, args.requests))
     for result in runs:
@@ -407,6 +424,7 @@ def main() -> None:
             f"{built['events']:,} events, {built['clocks']:,} SLA clocks, {built['alerts']:,} alerts, "
             f"{built['callbacks']:,} callbacks "
             f"(built in {built['build_s']} s); {args.requests} requests per page"
+            + (f"; {built['total']:,} tickets in all" if "total" in built else "")
         )
         print(f"{'page':<28} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KB':>6}  target < {TARGET_MS} ms")
         for row in result["pages"]:

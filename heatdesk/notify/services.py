@@ -18,10 +18,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Min, Q
 from django.db.transaction import TransactionManagementError
 
 from heatdesk.core import clock
+from heatdesk.core.bulk import rows_insert
 from heatdesk.core.errors import Conflict, NotFound, ValidationFailed
 from heatdesk.core.logs import log_event
 from heatdesk.notify import channels, transport
@@ -149,6 +150,81 @@ def _validate_message(*, message: Message, org_kind: str, org_code: str, key: st
         raise ValidationFailed("消息链接须为绝对地址 / a message link must be an absolute http(s) URL")
 
 
+OUTBOX_INSERT_FIELDS = (
+    *("idempotency_key", "request_key", "topic", "org_kind", "org_code", "channel", "payload", "status"),
+    *("attempts", "max_attempts", "next_attempt_at", "last_error", "created_at"),
+)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One request for `outbox_enqueue_many`: what `outbox_enqueue` takes, without `only_channel`."""
+
+    message: Message
+    org_kind: str
+    org_code: str
+    idempotency_key: str
+
+
+def outbox_enqueue_many(messages: list[Outgoing]) -> int:
+    """Queue many requests (the monitor's pass) in a fixed number of statements whatever their number.
+
+    The same rules as `outbox_enqueue`, request by request: one row per active channel of the org in
+    channel order (a console row if it has none), in list order so each channel's FIFO follows the list;
+    a request key seen before adds nothing. One read of the orgs' channels, one of the keys already
+    queued, then inserts that skip a per-channel key someone committed meanwhile (ON CONFLICT DO
+    NOTHING), so a race never queues one request twice. Inside the caller's transaction; returns rows offered.
+    """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("outbox_enqueue_many must run inside the caller's transaction.atomic()")
+    for out in messages:
+        _validate_message(message=out.message, org_kind=out.org_kind, org_code=out.org_code, key=out.idempotency_key)
+    keys = {out.idempotency_key for out in messages}
+    if not keys:
+        return 0
+    seen = set(OutboxMessage.objects.filter(request_key__in=keys).values_list("request_key", flat=True))
+    fresh = [out for out in messages if out.idempotency_key not in seen]
+    channels_of: dict[tuple[str, str], list[Channel | None]] = {}
+    orgs = Q()
+    for org_kind, org_code in {(out.org_kind, out.org_code) for out in fresh}:
+        orgs |= Q(org_kind=org_kind, org_code=org_code)
+    for channel in Channel.objects.filter(orgs, is_active=True).order_by("id") if fresh else []:
+        channels_of.setdefault((channel.org_kind, channel.org_code), []).append(channel)
+    now, max_attempts = clock.now(), outbox_options().max_attempts
+    rows = [
+        _outbox_row(out.message, out.org_kind, out.org_code, out.idempotency_key, target, now, max_attempts)
+        for out in fresh
+        for target in channels_of.get((out.org_kind, out.org_code)) or [None]
+    ]
+    rows_insert(OutboxMessage, rows, fields=OUTBOX_INSERT_FIELDS, ignore_conflicts=True)
+    log_event(logger, logging.DEBUG, "outbox.enqueued_many", requests=len(fresh), rows=len(rows))
+    return len(rows)
+
+
+def _outbox_row(
+    message: Message,
+    org_kind: str,
+    org_code: str,
+    key: str,
+    target: Channel | None,
+    now: dt.datetime,
+    max_attempts: int,
+) -> OutboxMessage:
+    """One request's row for one channel (or the console): its key is `<request key>#<channel id|console>`."""
+    return OutboxMessage(
+        idempotency_key=f"{key}#{target.pk if target else 'console'}",
+        request_key=key,
+        topic=str(message.topic),
+        org_kind=org_kind,
+        org_code=org_code,
+        channel=target,
+        payload=message.to_payload(),
+        max_attempts=max_attempts,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
 def outbox_enqueue(
     *, message: Message, org_kind: str, org_code: str, idempotency_key: str, only_channel: Channel | None = None
 ) -> list[OutboxMessage]:
@@ -173,18 +249,7 @@ def outbox_enqueue(
     now = clock.now()
     max_attempts = outbox_options().max_attempts
     rows = [
-        OutboxMessage(
-            idempotency_key=f"{idempotency_key}#{target.pk if target else 'console'}",
-            request_key=idempotency_key,
-            topic=topic,
-            org_kind=org_kind,
-            org_code=org_code,
-            channel=target,
-            payload=message.to_payload(),
-            max_attempts=max_attempts,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        _outbox_row(message, org_kind, org_code, idempotency_key, target, now, max_attempts)
         for target in targets or [None]
     ]
     try:
@@ -253,21 +318,22 @@ def _lease(options: OutboxOptions, limit: int) -> dt.timedelta:
 def _claim_due(*, now: dt.datetime, limit: int, options: OutboxOptions, report: DeliveryReport) -> list[_Claim]:
     token = uuid.uuid4()
     with transaction.atomic():
-        # Per-channel FIFO: only a channel's oldest undelivered message may go, so a group sees its
-        # messages in the order they were queued even across retries, and a failing group holds up
-        # only itself. (Console rows without a channel queue per organisation.) A row another worker
+        # Per-channel FIFO: only a channel's oldest undelivered message (its queue's head) may go, so a
+        # group sees its messages in the order they were queued even across retries, and a failing group
+        # holds up only itself. (Console rows without a channel queue per organisation; a channel belongs
+        # to one organisation, so grouping by all three names each queue.) The heads are read in one
+        # grouped scan, read first (one id per queue) so no plan can rerun it per row — not an "is there
+        # an older one?" probe per pending row, which made a backlog quadratic. A head another worker
         # holds locked is still pending, so its successors wait for it: SKIP LOCKED stays in order.
-        older = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, id__lt=OuterRef("id"))
-        older_same_channel = older.filter(channel_id=OuterRef("channel_id"))
-        older_same_console = older.filter(
-            channel__isnull=True, org_kind=OuterRef("org_kind"), org_code=OuterRef("org_code")
+        heads = list(
+            OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
+            .order_by()
+            .values("channel_id", "org_kind", "org_code")
+            .annotate(head=Min("id"))
+            .values_list("head", flat=True)
         )
         due = (
-            OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-            .filter(
-                (Q(channel__isnull=False) & ~Exists(older_same_channel))
-                | (Q(channel__isnull=True) & ~Exists(older_same_console))
-            )
+            OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now, id__in=heads)
             .select_related("channel")
             .order_by("next_attempt_at", "id")
         )

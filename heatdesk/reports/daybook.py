@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 
 from heatdesk.core import clock
-from heatdesk.reports import kpis
-from heatdesk.reports.models import KpiDay, KpiResponseTime, KpiSealedDay, rollup_column
+from heatdesk.reports import kpis, kpis_beside
+from heatdesk.reports.models import KpiCompoundDay, KpiDay, KpiResponseTime, KpiSealedDay, rollup_column
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
 
 logger = logging.getLogger("heatdesk.reports")
 BATCH = 5000
+GROUPS = ("station_id", "district_id", "owner_id")  # a day's rows: what a report's scope can pick
 
 
 def _zone():
@@ -56,31 +58,44 @@ def _seal_day(day: dt.date, fingerprint: str, now: dt.datetime) -> int | None:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                KpiSealedDay.objects.create(day=day, definitions=fingerprint, tickets=population.count(), sealed_at=now)
+                count = population.count()
+                KpiSealedDay.objects.create(day=day, definitions=fingerprint, tickets=count, sealed_at=now)
         except IntegrityError:
             return None  # sealed meanwhile by another process
-        grouped = kpis.kpis_raw_grouped(tickets=population, as_of=now, groups=("station_id", "district_id"))
+        grouped = kpis.kpis_raw_grouped(tickets=population, as_of=now, groups=GROUPS)
+        beside = kpis_beside.beside_raw_grouped(tickets=population, groups=GROUPS)
+        for key, raw in beside.items():
+            grouped.setdefault(key, {}).update(raw)
         KpiDay.objects.bulk_create(
             [
                 KpiDay(
                     day=day,
                     station_id=station_id,
                     district_id=district_id,
-                    **{rollup_column(key): raw.get(key) or 0 for key in kpis.raw_keys()},
+                    owner_id=owner_id,
+                    **{rollup_column(key): raw.get(key) or 0 for key in (*kpis.raw_keys(), *kpis_beside.BESIDE_KEYS)},
                 )
-                for (station_id, district_id), raw in grouped.items()
+                for (station_id, district_id, owner_id), raw in grouped.items()
             ]
+        )
+        per_compound = population.filter(compound__isnull=False).values("compound_id", "station_id", "district_id")
+        KpiCompoundDay.objects.bulk_create(
+            KpiCompoundDay(day=day, requests=row.pop("requests"), **row)
+            for row in per_compound.annotate(requests=Count("id")).order_by()
         )
         seconds = (
             population.annotate(seconds=kpis.RESPONSE_SECONDS)
             .filter(seconds__isnull=False)
-            .values_list("station_id", "district_id", "seconds")
+            .values_list("station_id", "district_id", "owner_id", "seconds")
         )
         KpiResponseTime.objects.bulk_create(
-            (KpiResponseTime(day=day, station_id=s, district_id=d, seconds=max(0.0, v)) for s, d, v in seconds),
+            (
+                KpiResponseTime(day=day, station_id=s, district_id=d, owner_id=o, seconds=max(0.0, v))
+                for s, d, o, v in seconds
+            ),
             batch_size=BATCH,
         )
-    return population.count()
+    return count
 
 
 def kpi_day_unseal(*, days: set[dt.date]) -> None:
@@ -88,12 +103,16 @@ def kpi_day_unseal(*, days: set[dt.date]) -> None:
     with transaction.atomic():
         KpiDay.objects.filter(day__in=days).delete()
         KpiResponseTime.objects.filter(day__in=days).delete()
+        KpiCompoundDay.objects.filter(day__in=days).delete()
         KpiSealedDay.objects.filter(day__in=days).delete()
 
 
-def kpi_days_seal(*, before: dt.date | None = None, limit: int | None = None) -> SealReport:
+def kpi_days_seal(
+    *, before: dt.date | None = None, limit: int | None = None, budget_seconds: float | None = None
+) -> SealReport:
     """Seal every day before `before` (default: today) whose tickets are all closed or merged; with
-    `limit`, at most that many days this call (the worker's hourly pass: the oldest first).
+    `limit`, at most that many days this call (the worker's pass: the oldest first); with
+    `budget_seconds`, no day is started once that time has passed (at least one is sealed).
 
     Idempotent and safe to run from several processes; days sealed under other definitions (a changed
     formula or satisfied set) are unsealed first.
@@ -111,7 +130,10 @@ def kpi_days_seal(*, before: dt.date | None = None, limit: int | None = None) ->
         return report
     sealed = set(KpiSealedDay.objects.values_list("day", flat=True))
     day = first.astimezone(_zone()).date()
+    stop_at = None if budget_seconds is None else time.monotonic() + budget_seconds
     while day < before and (limit is None or len(report.sealed) < limit):
+        if stop_at is not None and report.sealed and time.monotonic() >= stop_at:
+            break
         if day not in sealed:
             count = _seal_day(day, fingerprint, now)
             (report.waiting if count is None else report.sealed).append(day)
@@ -126,7 +148,7 @@ def kpi_days_seal(*, before: dt.date | None = None, limit: int | None = None) ->
 @dataclass(frozen=True)
 class DayBookSlice:
     """The sealed days of [first_day, last_day] and the rows of the report's scope (`rows`, a Q on
-    KpiDay/KpiResponseTime: station, company through station, district)."""
+    KpiDay/KpiResponseTime: station, company through station, district, owner)."""
 
     first_day: dt.date
     last_day: dt.date
@@ -156,11 +178,11 @@ class DayBookSlice:
     def _rows(self, model) -> QuerySet:
         return model.objects.filter(self.rows, day__in=self.sealed)
 
-    def sums(self) -> dict:
-        """The sealed days' numerators and denominators, summed in the database."""
+    def sums(self, keys: tuple[str, ...] | list[str] | None = None) -> dict:
+        """The sealed days' numerators and denominators (`keys`, default the KPIs'), summed in the database."""
         if not self.sealed:
             return {}
-        columns = {key: Sum(rollup_column(key)) for key in kpis.raw_keys()}
+        columns = {key: Sum(rollup_column(key)) for key in (kpis.raw_keys() if keys is None else keys)}
         return self._rows(KpiDay).aggregate(**columns)
 
     def grouped_sums(self, group: str) -> dict[object, dict]:
@@ -170,6 +192,13 @@ class DayBookSlice:
         columns = {key: Sum(rollup_column(key)) for key in kpis.raw_keys()}
         rows = self._rows(KpiDay).annotate(report_group=F(group)).values("report_group").annotate(**columns)
         return {row.pop("report_group"): row for row in rows.order_by()}
+
+    def compound_requests(self) -> dict[int, int]:
+        """The sealed days' requests per compound id (the scope's rows; not for an operator's scope)."""
+        if not self.sealed:
+            return {}
+        rows = self._rows(KpiCompoundDay).values("compound_id").annotate(n=Sum("requests")).order_by()
+        return {row["compound_id"]: row["n"] for row in rows}
 
     def response_seconds(self) -> QuerySet:
         """The sealed response times, as a flat one-column query (`seconds`)."""

@@ -34,7 +34,7 @@ from heatdesk.tickets.models import Satisfaction, Ticket, TicketCallback, Ticket
 from heatdesk.tickets.states import TicketStatus
 
 REPEAT_CALL_WINDOW = dt.timedelta(days=7)
-ROLLUP_VERSION = 2  # bump when a formula below changes, so sealed days are recomputed
+ROLLUP_VERSION = 4  # bump when a formula below changes, so sealed days are recomputed
 TEMPERATURE_STANDARD_CELSIUS = 18
 
 COUNT, RATE, MINUTES, MEDIAN = "count", "rate", "minutes", "median"

@@ -1,6 +1,7 @@
 """Figures beside the KPIs of §5, on the same conventions (a period's tickets, created in it): the community
-figures (双管家 · 未诉先办, DESIGN §11 "Community", `{value, numerator, denominator}`, shown per community,
-not in the day book) and the callbacks split by channel. `reports.kpis` re-exports them."""
+figures (双管家 · 未诉先办, DESIGN §11 "Community", `{value, numerator, denominator}`, also shown per
+community) and the callbacks split by channel. `reports.kpis` re-exports them. Their sums are kept in the
+KPI day book too (`BESIDE_KEYS`), so a season report reads sealed days instead of every ticket and callback."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from heatdesk.reports.kpis import (
     COUNT,
     RATE,
     KpiDefinition,
+    _add,
     _callbacks_of,
     _count,
     _d,
@@ -51,9 +53,14 @@ def community_kpis_assemble(raw: dict) -> dict[str, dict]:
     }
 
 
-def community_kpis_compute(*, tickets: QuerySet[Ticket]) -> dict[str, dict]:
-    """proactive_found and ledger_fixed_rate over one population of tickets: one aggregate query."""
-    return community_kpis_assemble(tickets.order_by().aggregate(**community_aggregates()))
+def community_kpis_compute(*, tickets: QuerySet[Ticket], book=None) -> dict[str, dict]:
+    """proactive_found and ledger_fixed_rate over one population of tickets: one aggregate query (over the
+    unsealed days only, plus the sealed days' sums, with a `book`: a daybook.DayBookSlice of the same scope)."""
+    live = book.live(tickets) if book is not None else tickets
+    raw = live.order_by().aggregate(**community_aggregates())
+    if book is not None:
+        _add(raw, book.sums(keys=COMMUNITY_KEYS))
+    return community_kpis_assemble(raw)
 
 
 def community_kpis_by_community(*, tickets: QuerySet[Ticket]) -> list[dict]:
@@ -77,27 +84,56 @@ def community_kpis_by_community(*, tickets: QuerySet[Ticket]) -> list[dict]:
 
 
 CALLBACK_CHANNELS = ("phone", "sms_link")
+CHANNEL_COUNTS = ("callbacks", "reached", "satisfied", "fixed")
+COMMUNITY_KEYS = ("proactive_found__num", "ledger_fixed_rate__num", "ledger_fixed_rate__den")
+CHANNEL_KEYS = tuple(f"callbacks_{channel}_{count}__num" for channel in CALLBACK_CHANNELS for count in CHANNEL_COUNTS)
+BESIDE_KEYS = (*COMMUNITY_KEYS, *CHANNEL_KEYS)  # their day book columns (reports.models.KpiDay)
 
 
-def callback_channels(*, tickets: QuerySet[Ticket]) -> dict[str, dict[str, int]]:
+def channel_aggregates() -> dict:
+    """The callbacks counted per channel: all, reached, reached and satisfied, reached and fixed."""
+    counted = {
+        "callbacks": Q(),
+        "reached": Q(reached=True),
+        "satisfied": Q(reached=True, satisfaction__in=satisfied_set()),
+        "fixed": Q(reached=True, fixed=True),
+    }
+    return {
+        f"callbacks_{channel}_{count}__num": Count("id", filter=Q(channel=channel) & counted[count])
+        for channel in CALLBACK_CHANNELS
+        for count in CHANNEL_COUNTS
+    }
+
+
+def callback_channels(*, tickets: QuerySet[Ticket], book=None) -> dict[str, dict[str, int]]:
     """The callbacks of a population split by how the answer came (phone callback or SMS rating link).
 
     Informative only: 回访率, 满意率 and 解决率 above count both channels under one definition; this shows
-    `{callbacks, reached, satisfied, fixed}` per channel, whose sums are those KPIs' numerators.
+    `{callbacks, reached, satisfied, fixed}` per channel, whose sums are those KPIs' numerators. With a
+    `book`, the sealed days come from the day book and only the other days' callbacks are counted.
     """
-    rows = (
-        _callbacks_of(tickets.order_by())
-        .order_by("channel")
-        .values("channel")
-        .annotate(
-            n_callbacks=Count("id"),
-            n_reached=Count("id", filter=Q(reached=True)),
-            n_satisfied=Count("id", filter=Q(reached=True, satisfaction__in=satisfied_set())),
-            n_fixed=Count("id", filter=Q(reached=True, fixed=True)),
-        )
+    live = book.live(tickets) if book is not None else tickets
+    raw = _callbacks_of(live.order_by()).aggregate(**channel_aggregates())
+    if book is not None:
+        _add(raw, book.sums(keys=CHANNEL_KEYS))
+    return {
+        channel: {count: raw.get(f"callbacks_{channel}_{count}__num") or 0 for count in CHANNEL_COUNTS}
+        for channel in CALLBACK_CHANNELS
+    }
+
+
+def beside_raw_grouped(*, tickets: QuerySet[Ticket], groups: tuple[str, ...]) -> dict[tuple, dict]:
+    """The day book's sums of these figures per group of ticket fields (sealing a day)."""
+    result: dict[tuple, dict] = {}
+    rows = tickets.order_by().values(*groups).annotate(**community_aggregates()).order_by()
+    callback_rows = (
+        _callbacks_of(tickets)
+        .values(*(f"ticket__{group}" for group in groups))
+        .annotate(**channel_aggregates())
+        .order_by()
     )
-    keys = ("callbacks", "reached", "satisfied", "fixed")
-    split = {channel: dict.fromkeys(keys, 0) for channel in CALLBACK_CHANNELS}
     for row in rows:
-        split[row["channel"]] = {key: row[f"n_{key}"] for key in keys}
-    return split
+        _add(result.setdefault(tuple(row.pop(group) for group in groups), {}), row)
+    for row in callback_rows:
+        _add(result.setdefault(tuple(row.pop(f"ticket__{group}") for group in groups), {}), row)
+    return result

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from heatdesk.reports.kpis import raw_keys
+from heatdesk.reports.kpis_beside import BESIDE_KEYS
 
 
 def rollup_column(key: str) -> str:
@@ -41,7 +42,7 @@ class KpiSealedDay(models.Model):
 
 
 class KpiDay(models.Model):
-    """One sealed day's raw KPI aggregates for the tickets of one station in one district."""
+    """One sealed day's raw KPI aggregates for the tickets of one station in one district, owned by one operator."""
 
     day = models.DateField(_("日期"))
     station = models.ForeignKey(
@@ -49,6 +50,10 @@ class KpiDay(models.Model):
     )
     district = models.ForeignKey(
         "geo.District", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The owner (首问负责人), so an operator's report reads the day book too.
+    owner = models.ForeignKey(
+        "accounts.User", verbose_name=_("首问负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -60,7 +65,7 @@ class KpiDay(models.Model):
         return f"{self.day} {self.station_id} {self.district_id}"
 
 
-for _key in raw_keys():
+for _key in (*raw_keys(), *BESIDE_KEYS):
     # Sums of seconds are floats; every other numerator and denominator is a count.
     _field = models.FloatField(default=0) if _key.endswith("minutes__num") else models.PositiveIntegerField(default=0)
     KpiDay.add_to_class(rollup_column(_key), _field)
@@ -76,6 +81,9 @@ class KpiResponseTime(models.Model):
     district = models.ForeignKey(
         "geo.District", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    owner = models.ForeignKey(
+        "accounts.User", verbose_name=_("首问负责人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     seconds = models.FloatField(_("响应秒数"))
 
     class Meta:
@@ -90,3 +98,26 @@ class KpiResponseTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.seconds:.0f}s"
+
+
+class KpiCompoundDay(models.Model):
+    """One sealed day's requests per compound (with the tickets' station and district): what the hotspots
+    (热点小区) of a season count, instead of every ticket."""
+
+    day = models.DateField(_("日期"))
+    compound = models.ForeignKey("geo.Compound", verbose_name=_("小区"), on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        "geo.Station", verbose_name=_("供暖所"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey(
+        "geo.District", verbose_name=_("区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requests = models.PositiveIntegerField(_("诉求数"))
+
+    class Meta:
+        verbose_name = _("小区日账")
+        verbose_name_plural = _("小区日账")
+        indexes = [models.Index(fields=["day", "station"], name="reports_compound_day_station")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.compound_id} {self.requests}"

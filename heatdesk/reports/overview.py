@@ -11,6 +11,7 @@ from django.db.models.functions import Cast, ExtractHour, TruncDate
 
 from heatdesk.core import clock
 from heatdesk.core.databases import reads_replica
+from heatdesk.geo.models import Compound
 from heatdesk.reports import kpis, kpis_beside, rankings, selectors
 from heatdesk.reports.selectors import Period, report_timezone
 from heatdesk.tickets.models import Category, Ticket
@@ -107,8 +108,12 @@ def resolution_histogram(*, tickets: QuerySet[Ticket]) -> list[dict]:
 
 
 @reads_replica
-def hotspots(*, tickets: QuerySet[Ticket], limit: int = 20) -> list[dict]:
-    """Compounds with the most requests per 100 households (compounds without a household count last)."""
+def hotspots(*, tickets: QuerySet[Ticket], limit: int = 20, book=None) -> list[dict]:
+    """Compounds with the most requests per 100 households (compounds without a household count last).
+    With a `book` (a daybook.DayBookSlice of the same period and scope, not an operator's) the sealed
+    days' requests come from the day book and only the other days' tickets are counted."""
+    if book is not None and book.sealed:
+        return _hotspots_booked(tickets=tickets, limit=limit, book=book)
     per_100 = Case(
         When(
             compound__households__gt=0,
@@ -148,6 +153,31 @@ def hotspots(*, tickets: QuerySet[Ticket], limit: int = 20) -> list[dict]:
     ]
 
 
+def _hotspots_booked(*, tickets: QuerySet[Ticket], limit: int, book) -> list[dict]:
+    """`hotspots` from the day book's requests per compound plus the live days': the same items, in the same order."""
+    counts = book.compound_requests()
+    live = book.live(tickets).order_by().filter(compound__isnull=False).values("compound_id").annotate(n=Count("id"))
+    for row in live.order_by():
+        counts[row["compound_id"]] = counts.get(row["compound_id"], 0) + row["n"]
+    compounds = Compound.objects.select_related("district", "station").in_bulk([k for k, n in counts.items() if n])
+    items = []
+    for compound in compounds.values():
+        requests, households = counts[compound.pk], compound.households
+        per_100 = requests * 100.0 / households if households and households > 0 else None
+        items.append((per_100, requests, compound))
+    items.sort(key=lambda item: (item[0] is None, -(item[0] or 0.0), -item[1], item[2].code))
+    return [
+        {
+            "compound": {"code": c.code, "name": c.name, "district": c.district.name if c.district else None},
+            "station": {"code": c.station.code if c.station else None, "name": c.station.name if c.station else None},
+            "households": c.households,
+            "requests": requests,
+            "per_100_households": None if per_100 is None else round(per_100, 2),
+        }
+        for per_100, requests, c in items[:limit]
+    ]
+
+
 @reads_replica
 def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = None, day: bool = False) -> dict:
     """Everything a report page or workbook shows for one period and scope, computed once."""
@@ -155,7 +185,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
     tickets = selectors.report_tickets(user=user, period=period, scope=scope)
     book = selectors.report_book(user=user, period=period, scope=scope)
     values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=book)
-    values.update(kpis_beside.community_kpis_compute(tickets=tickets))
+    values.update(kpis_beside.community_kpis_compute(tickets=tickets, book=book))
     ranking_options = {"user": user, "tickets": tickets, "as_of": as_of, "scope": scope, "book": book}
     return {
         "period": period,
@@ -170,7 +200,7 @@ def report_bundle(*, user, period: Period, scope, as_of: dt.datetime | None = No
         "hourly": hourly_volume(tickets=tickets),
         "response_histogram": response_histogram(tickets=tickets),
         "resolution_histogram": resolution_histogram(tickets=tickets),
-        "hotspots": hotspots(tickets=tickets),
+        "hotspots": hotspots(tickets=tickets, book=None if scope.operator is not None else book),
         "communities": kpis_beside.community_kpis_by_community(tickets=tickets),
         "community_definitions": kpis.COMMUNITY_KPI_DEFINITIONS,
         "tickets": tickets,

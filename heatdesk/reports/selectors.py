@@ -248,8 +248,8 @@ def report_tickets(*, user: User | None, period: Period, scope: ReportScope) -> 
 
 def report_book(*, user: User | None, period: Period, scope: ReportScope) -> DayBookSlice | None:
     """The day book for this population, when its scope can be read from it (stations, companies,
-    districts); None for an operator filter or a community's compounds, which are computed live."""
-    if scope.operator is not None or (user is not None and user.role == Role.COMMUNITY and not user.is_superuser):
+    districts, an operator); None for a community's compounds, which are computed live."""
+    if user is not None and user.role == Role.COMMUNITY and not user.is_superuser:
         return None
     # Companies as lists of station ids: the median then walks one index instead of joining stations.
     rows = Q()
@@ -265,6 +265,8 @@ def report_book(*, user: User | None, period: Period, scope: ReportScope) -> Day
         rows &= Q(station_id=scope.station.id)
     if scope.district is not None:
         rows &= Q(district_id=scope.district.id)
+    if scope.operator is not None:
+        rows &= Q(owner__username=scope.operator)
     return DayBookSlice.of(first_day=period.first_day, last_day=period.last_day, rows=rows)
 
 
@@ -273,14 +275,15 @@ def report_kpis(*, user: User | None, period: Period, scope: ReportScope, as_of:
     """The KPI report of DESIGN §5 for one period and scope: period, scope, kpis and definitions."""
     as_of = as_of or clock.now()
     tickets = report_tickets(user=user, period=period, scope=scope)
-    values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=report_book(user=user, period=period, scope=scope))
-    values.update(kpis_beside.community_kpis_compute(tickets=tickets))
+    book = report_book(user=user, period=period, scope=scope)
+    values = kpis.kpis_compute(tickets=tickets, as_of=as_of, book=book)
+    values.update(kpis_beside.community_kpis_compute(tickets=tickets, book=book))
     return {
         "period": period.as_json(as_of=as_of),
         "scope": scope.as_json(),
         "kpis": {key: {**value, "definition": key} for key, value in values.items()},
         "definitions": kpis.report_definitions_json(),
-        "callback_channels": kpis_beside.callback_channels(tickets=tickets),
+        "callback_channels": kpis_beside.callback_channels(tickets=tickets, book=book),
     }
 
 

@@ -63,12 +63,16 @@ class DailyJob(Protocol):
 class Chore:
     """Periodic work the loop runs besides alerts and messages, given by the layer that composes the
     worker (e.g. reports' sealing of finished KPI days): `run` returns how much it did, for the log.
-    Runs on the first step, then once every `every_seconds` (per process: idempotent work only)."""
+    Runs on the first step, then once every `every_seconds` (per process: idempotent work only). A run
+    that did at least `busy_at` (> 0) may have left a backlog: the next comes after `busy_every_seconds`
+    instead, so a backlog is worked off in short runs between monitor passes, never one long stall."""
 
     name: str
     every_seconds: float
     run: Callable[[], int]
     next_at: float = 0.0
+    busy_at: int = 0
+    busy_every_seconds: float = 0.0
 
 
 class Worker:
@@ -127,6 +131,8 @@ class Worker:
                 continue
             chore.next_at = now + chore.every_seconds
             done = chore.run()
+            if chore.busy_at > 0 and done >= chore.busy_at:
+                chore.next_at = now + chore.busy_every_seconds
             log_event(
                 logging.INFO, "worker.chore", chore=chore.name, done=done, ms=round((time.monotonic() - now) * 1000)
             )

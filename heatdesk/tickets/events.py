@@ -25,6 +25,7 @@ from django.db import connection, models
 from django.db.models import QuerySet
 
 from heatdesk.core import clock
+from heatdesk.core.bulk import rows_insert
 from heatdesk.tickets import notifications
 from heatdesk.tickets.models import Ticket, TicketEvent
 from heatdesk.tickets.states import Action
@@ -93,4 +94,24 @@ def alert_event_record(*, ticket: Ticket, level: str, stage: str, threshold_at, 
     monitor calls it inside the transaction that raises the alert."""
     return event_record(
         ticket=ticket, kind=f"alert_{level}", at=at, data={"stage": stage, "threshold_at": threshold_at.isoformat()}
+    )
+
+
+def alert_events_record(alerts: list[tuple[int, str, str, dt.datetime, dt.datetime]]) -> None:
+    """Log many raised alerts at once, one `alert_<level>` event each: (ticket id, level, stage,
+    threshold_at, at). One INSERT per batch; alert events call for no work-group message here (the
+    monitor queues the alert's own). Call it inside the transaction that raises the alerts."""
+    rows_insert(
+        TicketEvent,
+        [
+            TicketEvent(
+                ticket_id=ticket_id,
+                kind=TicketEventKind(f"alert_{level}").value,
+                actor=None,
+                data={"stage": stage, "threshold_at": threshold_at.isoformat()},
+                at=at,
+            )
+            for ticket_id, level, stage, threshold_at, at in alerts
+        ],
+        fields=("ticket", "kind", "at", "actor", "data"),
     )

@@ -178,6 +178,9 @@ class Ticket(models.Model):
             models.Index(fields=["owner", "status"], name="ticket_owner_status"),
             models.Index(fields=["compound", "building"], name="ticket_compound_building"),
             models.Index(fields=["closed_at"], name="ticket_closed_at"),
+            # A station board's "resolved today" (count and cards): at 1M tickets (station, status) walked
+            # every closed ticket of the station (0.6 s each).
+            models.Index(fields=["station", "resolved_at"], name="ticket_station_resolved"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -12,6 +12,7 @@ running deadline and the link. Never the caller's phone. Urgent leaks mention th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,13 +46,24 @@ def ticket_place(ticket: Ticket) -> str:
     return f"{place} {flat}".strip()
 
 
+@functools.cache
+def _choices(field: str) -> dict[str, Any]:
+    return dict(Ticket._meta.get_field(field).flatchoices)
+
+
+def _label(field: str, value: str) -> str:
+    """A choice's label, as `get_<field>_display` gives it, without rebuilding the choices each call
+    (that cost more than the rest of a monitor pass's message)."""
+    return str(_choices(field).get(value, value))
+
+
 def ticket_facts(ticket: Ticket, *, happened: str) -> tuple[tuple[str, str], ...]:
     """The card's lines a group acts on: what happened, where, what, how urgent, which station."""
     facts = [
         ("事项", happened),
         ("地址", ticket_place(ticket)),
-        ("类别", str(ticket.get_category_display())),
-        ("紧急程度", str(ticket.get_urgency_display())),
+        ("类别", _label("category", ticket.category)),
+        ("紧急程度", _label("urgency", ticket.urgency)),
     ]
     if ticket.station is not None:
         facts.append(("供暖所", ticket.station.name))

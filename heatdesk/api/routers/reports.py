@@ -208,5 +208,10 @@ def report_hotspots(request, query: Query[HotspotQuery]):
     return {
         "period": period.as_json(),
         "scope": scope.as_json(),
-        "items": overview.hotspots(tickets=tickets, limit=query.limit),
+        "items": overview.hotspots(
+            tickets=tickets,
+            limit=query.limit,
+            # The day book counts requests per compound by station and district, not by owner.
+            book=None if scope.operator is not None else selectors.report_book(user=user, period=period, scope=scope),
+        ),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from heatdesk.accounts.models import User
 from heatdesk.core import clock
+from heatdesk.operations.management.commands.worker import worker_chores
 from heatdesk.reports.daybook import kpi_days_seal
 from heatdesk.reports.models import KpiSealedDay
 from heatdesk.supervision.worker import Chore, Worker
@@ -67,3 +69,35 @@ def test_a_chore_runs_on_the_first_step_then_once_per_period(db):
     chore.next_at = 0.0  # an hour later
     worker.step()
     assert runs == [1, 1]
+
+
+def test_a_sealing_pass_starts_no_day_once_its_time_budget_is_spent(finished_days):
+    # A spent budget still seals one day, so a backlog always moves on.
+    assert kpi_days_seal(budget_seconds=0).sealed == sorted(finished_days)[:1]
+    assert kpi_days_seal(budget_seconds=60).sealed == sorted(finished_days)[1:]
+
+
+def test_a_chore_with_a_backlog_comes_back_soon_and_hourly_once_caught_up(db):
+    backlog = [0, 2, 3]  # what each run finds to do, popped from the end
+    chore = Chore(name="seal", every_seconds=3600, run=backlog.pop, busy_at=1, busy_every_seconds=2)
+    worker = Worker(poll=1, batch=10, deliver_batch=10, chores=[chore])
+
+    worker.step()  # did 3: back in 2 s
+    assert 0 < chore.next_at - time.monotonic() <= 2
+    chore.next_at = 0.0
+    worker.step()  # did 2: back in 2 s
+    assert 0 < chore.next_at - time.monotonic() <= 2
+    chore.next_at = 0.0
+    worker.step()  # did nothing: caught up, back in an hour
+    assert chore.next_at - time.monotonic() > 3500
+    assert backlog == []
+
+
+def test_the_workers_sealing_chore_works_a_backlog_off_in_short_runs(finished_days):
+    seal = next(chore for chore in worker_chores(deliver_batch=10) if chore.name == "kpi_days_seal")
+    assert (seal.busy_at, seal.every_seconds) == (1, 3600)
+    assert seal.busy_every_seconds <= 5
+    runs = [seal.run() for _ in range(4)]  # one or more days a run, within its time budget
+    assert sum(runs) == 3
+    assert runs[-1] == 0
+    assert sorted(KpiSealedDay.objects.values_list("day", flat=True)) == sorted(finished_days)

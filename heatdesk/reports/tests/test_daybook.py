@@ -11,7 +11,7 @@ from heatdesk.accounts.models import User
 from heatdesk.core import clock
 from heatdesk.reports import kpis, overview, rankings, selectors
 from heatdesk.reports.daybook import kpi_days_seal
-from heatdesk.reports.models import KpiDay, KpiResponseTime, KpiSealedDay
+from heatdesk.reports.models import KpiCompoundDay, KpiDay, KpiResponseTime, KpiSealedDay
 from heatdesk.reports.season import SeasonSimulator
 from heatdesk.reports.season_truth import truth_kpis
 from heatdesk.reports.tests.conftest import AS_OF, QIAOKAO, Desk, at
@@ -40,7 +40,9 @@ def _everything(user=None, **filters):
 
 
 def test_sealed_days_report_exactly_what_live_computation_reports(season):
-    live = {scope: _everything(**filters) for scope, filters in [("all", {}), ("station", {"station": QIAOKAO})]}
+    scopes = [("all", {}), ("station", {"station": QIAOKAO}), ("operator", {"operator": "80725"})]
+    live = {scope: _everything(**filters) for scope, filters in scopes}
+    assert live["operator"]["kpis"]["received"]["value"] > 0
     with clock.moved_to(season.end):
         report = kpi_days_seal()
     assert report.sealed  # the first days are over: every ticket closed
@@ -49,6 +51,10 @@ def test_sealed_days_report_exactly_what_live_computation_reports(season):
     assert KpiResponseTime.objects.exists()
     assert _everything() == live["all"]
     assert _everything(station=QIAOKAO) == live["station"]
+    assert _everything(operator="80725") == live["operator"]  # the day book keeps each day's owners apart
+    assert selectors.report_book(
+        user=None, period=selectors.Period(START, START), scope=selectors.ReportScope(operator="80725")
+    ).sealed
 
 
 def test_the_day_book_agrees_with_the_simulators_ground_truth(season, api_as):
@@ -125,3 +131,48 @@ def test_the_median_is_the_same_whichever_way_it_is_merged(season, monkeypatch):
     assert _everything()["kpis"]["median_response_minutes"] == merged_in_memory
     truth = truth_kpis(season.tickets, as_of=season.end)["median_response_minutes"]
     assert merged_in_memory["value"] == pytest.approx(truth["value"], abs=0.01)
+
+
+def _kpi_report(**filters):
+    period = selectors.Period(START, START + dt.timedelta(days=3))
+    scope = selectors.report_scope_resolve(user=None, **filters)
+    body = selectors.report_kpis(user=None, period=period, scope=scope, as_of=dt.datetime(2026, 11, 5, tzinfo=dt.UTC))
+    return {key: body[key] for key in ("kpis", "callback_channels")}
+
+
+def test_the_community_figures_and_the_callback_channels_read_from_sealed_days_match_live(season):
+    # Given: the KPI report, with its community figures and its callbacks per channel, computed live.
+    scopes = [("all", {}), ("station", {"station": QIAOKAO}), ("operator", {"operator": "80725"})]
+    live = {scope: _kpi_report(**filters) for scope, filters in scopes}
+    assert live["all"]["callback_channels"]["phone"]["callbacks"] > 0
+
+    # When: the finished days are sealed, with those figures' sums in the day book.
+    with clock.moved_to(season.end):
+        assert kpi_days_seal().sealed
+    sealed_sums = KpiDay.objects.values_list("callbacks_phone_callbacks_num", flat=True)
+    assert sum(sealed_sums) > 0
+
+    # Then: the report reads the sealed days and says exactly what live computation said.
+    assert _kpi_report() == live["all"]
+    assert _kpi_report(station=QIAOKAO) == live["station"]
+    assert _kpi_report(operator="80725") == live["operator"]
+
+
+def test_hotspots_read_from_sealed_days_are_the_live_ones(season):
+    period = selectors.Period(START, START + dt.timedelta(days=3))
+
+    def hotspots(**filters):
+        scope = selectors.report_scope_resolve(user=None, **filters)
+        tickets = selectors.report_tickets(user=None, period=period, scope=scope)
+        book = selectors.report_book(user=None, period=period, scope=scope)
+        return overview.hotspots(tickets=tickets, limit=500, book=book)
+
+    live = {"all": hotspots(), "station": hotspots(station=QIAOKAO)}
+    assert live["all"]
+    assert live["station"]
+    with clock.moved_to(season.end):
+        assert kpi_days_seal().sealed
+
+    assert KpiCompoundDay.objects.exists()
+    assert hotspots() == live["all"]
+    assert hotspots(station=QIAOKAO) == live["station"]

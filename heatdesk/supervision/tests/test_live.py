@@ -16,13 +16,14 @@ from django.db import connection
 
 from heatdesk.accounts.models import User
 from heatdesk.core import clock
-from heatdesk.notify.models import OutboxMessage, OutboxStatus
+from heatdesk.notify.models import Channel, OutboxMessage, OutboxStatus
 from heatdesk.notify.services import channel_create
 from heatdesk.sla.services import sla_policy_update
 from heatdesk.supervision.models import Alert
 from heatdesk.supervision.monitor import MonitorReport, monitor_pass
 from heatdesk.supervision.tests.conftest import clock_of, ticket_make
 from heatdesk.supervision.tests.live import Http, Route, wait_until
+from heatdesk.tickets.models import TicketEvent
 from heatdesk.tickets.services import ticket_act
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,8 +204,11 @@ def test_a_failing_work_group_is_retried_with_backoff_then_given_up_while_other_
 
 
 def test_two_monitor_passes_in_parallel_threads_raise_each_alert_exactly_once(shared_db, settings):
-    # Given: 30 received tickets, each with all three thresholds passed.
+    # Given: 30 received tickets, each with all three thresholds passed; the desk has two robots.
     settings.HEATDESK_SLA_ESCALATE_AFTER_SECONDS = 60
+    robots = [
+        channel_create(org_kind="desk", org_code="city", kind="webhook", url=f"https://h.cn/desk-{n}") for n in (1, 2)
+    ]
     tickets = [ticket_make(room=str(100 + n)) for n in range(30)]
     late = max(clock_of(t, "dispatch").due_at for t in tickets) + dt.timedelta(minutes=2)
     start = threading.Barrier(2)
@@ -234,9 +238,23 @@ def test_two_monitor_passes_in_parallel_threads_raise_each_alert_exactly_once(sh
     assert len(set(Alert.objects.values_list("ticket_id", "stage", "level"))) == 90
     assert sum(report.raised_total for report in reports) == 90
     assert sum(report.clocks for report in reports) == 30
-    keys = list(OutboxMessage.objects.values_list("request_key", flat=True))
-    # dispatch-stage alerts: warning and overdue to the desk, the escalation to the desk and the regulator
-    assert len(keys) == len(set(keys)) == 30 * (1 + 1 + 2)
+    # Each alert logged once on its ticket;
+    events = list(TicketEvent.objects.filter(kind__startswith="alert_").values_list("ticket_id", "kind"))
+    assert len(events) == len(set(events)) == 90
+    # dispatch-stage alerts: warning and overdue to the desk, the escalation to the desk and the regulator,
+    # the desk's requests one row per robot, each ticket's climbing the ladder in order.
+    requests = set(OutboxMessage.objects.values_list("request_key", flat=True))
+    assert len(requests) == 30 * (1 + 1 + 2)
+    keys = list(OutboxMessage.objects.values_list("idempotency_key", flat=True))
+    desk, regulator = (Channel.objects.filter(org_kind=kind, is_active=True).count() for kind in ("desk", "regulator"))
+    assert desk >= 2
+    assert len(keys) == len(set(keys)) == 30 * (3 * desk + max(1, regulator))
+    for robot in robots:
+        queued = OutboxMessage.objects.filter(channel=robot).order_by("id").values_list("request_key", flat=True)
+        assert len(queued) == 90
+        for ticket in tickets:
+            levels = [key.split(":")[4] for key in queued if key.split(":")[1] == str(ticket.id)]
+            assert levels == ["warning", "overdue", "escalated"]
 
 
 def test_two_real_workers_share_the_clocks_and_raise_each_alert_once(shared_db, heatdesk_process):

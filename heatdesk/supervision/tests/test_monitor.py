@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from heatdesk.notify.channels import Envelope, wecom_body
 from heatdesk.notify.messages import Message
@@ -13,7 +15,7 @@ from heatdesk.supervision import monitor
 from heatdesk.supervision.models import Alert
 from heatdesk.supervision.monitor import monitor_next_wakeup, monitor_pass
 from heatdesk.supervision.tests.conftest import clock_of
-from heatdesk.tickets.models import SlaClock
+from heatdesk.tickets.models import SlaClock, TicketEvent
 
 SECOND = dt.timedelta(seconds=1)
 QIAOKAO = "station-cf-qiaokao"
@@ -241,6 +243,31 @@ def test_with_moved_wall_time_the_alert_is_raised_at_the_moved_now(make_ticket, 
     alert = Alert.objects.get(ticket=ticket)
     assert alert.raised_at - alert.threshold_at == 3 * SECOND
     assert report.max_lag_seconds == 3
+
+
+def _statements_of_a_pass(*, now: dt.datetime) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as captured:
+        report = monitor_pass(now=now)
+    return report.raised_total, len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"].upper()])
+
+
+def test_a_pass_costs_the_same_statements_for_three_alerts_as_for_thirty(make_ticket, escalate_after):
+    # Given: one received ticket, and (apart) ten more, each with all three dispatch thresholds passed.
+    one = make_ticket(room="601")
+    late = clock_of(one, "dispatch").due_at + escalate_after + dt.timedelta(minutes=1)
+    few = _statements_of_a_pass(now=late)
+    more = [make_ticket(room=str(700 + n)) for n in range(10)]
+    late = max(clock_of(t, "dispatch").due_at for t in more) + escalate_after + dt.timedelta(minutes=1)
+
+    # When: a pass raises their 30 alerts with their events and 40 messages.
+    many = _statements_of_a_pass(now=late)
+
+    # Then: the statements did not grow with the alerts (bulk inserts, not round trips per message),
+    assert (few[0], many[0]) == (3, 30)
+    assert many[1] == few[1], (few, many)
+    # and every alert has its one event and one message per recipient.
+    assert TicketEvent.objects.filter(kind__startswith="alert_").count() == 33
+    assert OutboxMessage.objects.filter(topic__startswith="alert.").count() == 11 * (1 + 1 + 2)
 
 
 def test_a_batch_takes_at_most_limit_clocks_and_says_there_is_more(make_ticket):

@@ -2,9 +2,11 @@
 
 It lives here, above the apps it composes: the loop comes from supervision; incidents add the burst
 check (calls behind one substation → a suggested incident); reports adds the morning digest (a
-`DailyJob`) and sealing finished KPI days (at most SEAL_DAYS_PER_PASS a pass, hourly) so a season report
-never waits for `seal-kpi-days` by hand; feedback adds the citizens' SMS, queued from the ticket event
-log and delivered. The loop imports nothing above itself."""
+`DailyJob`) and sealing finished KPI days so a season report never waits for `seal-kpi-days` by hand:
+hourly once caught up; with a backlog (a fresh or imported season) a run seals days for at most
+SEAL_BUDGET_SECONDS, then the next comes SEAL_BACKLOG_EVERY_SECONDS later, so alerts never wait long;
+feedback adds the citizens' SMS, queued from the ticket event log and delivered. The loop imports nothing
+above itself."""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from heatdesk.reports.digest import DigestJob
 from heatdesk.supervision.worker import Chore, Worker, worker_options, worker_serve
 
 SEAL_EVERY_SECONDS = 3600.0
-SEAL_DAYS_PER_PASS = 31  # a month of backlog per hour: a pass stays short; a season catches up in hours
+SEAL_DAYS_PER_PASS = 31  # at most a month a run
+SEAL_BUDGET_SECONDS = 0.5  # no new day is started after this: a run stalls the monitor ~ one day's seal
+SEAL_BACKLOG_EVERY_SECONDS = 2.0  # a run that sealed something may have left more: back soon
 SMS_EVERY_SECONDS = 2.0
 SMS_FROM_EVENTS_EVERY_SECONDS = 1.0  # the caller's SMS are queued within a second or two of the change
 SMS_FROM_EVENTS_BATCH = 200
@@ -46,7 +50,9 @@ def worker_chores(*, deliver_batch: int) -> list[Chore]:
         Chore(
             name="kpi_days_seal",
             every_seconds=SEAL_EVERY_SECONDS,
-            run=lambda: len(kpi_days_seal(limit=SEAL_DAYS_PER_PASS).sealed),
+            run=lambda: len(kpi_days_seal(limit=SEAL_DAYS_PER_PASS, budget_seconds=SEAL_BUDGET_SECONDS).sealed),
+            busy_at=1,
+            busy_every_seconds=SEAL_BACKLOG_EVERY_SECONDS,
         ),
         Chore(name="sms_from_events", every_seconds=SMS_FROM_EVENTS_EVERY_SECONDS, run=_sms_from_events_all),
         Chore(
