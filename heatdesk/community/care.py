@@ -86,6 +86,19 @@ def stewards_for(*, user: User, compound: Compound, station_id: int | None = Non
     )
 
 
+def _audit_household_read(
+    *, user: User, compound: Compound, household: str, via: str, request: HttpRequest | None
+) -> None:
+    audit_record(
+        actor=user,
+        action=AuditAction.VULNERABLE_READ,
+        object_type="vulnerable_register",
+        object_id=compound.code,
+        detail={"via": via, "count": 1, "household": household},
+        request=request,
+    )
+
+
 def care_lookup(
     *,
     user: User,
@@ -103,13 +116,8 @@ def care_lookup(
     sees = _sees_flag(user, compound, station_id)
     household = vulnerable_household(compound, building, unit, room) if sees else None
     if household is not None:
-        audit_record(
-            actor=user,
-            action=AuditAction.VULNERABLE_READ,
-            object_type="vulnerable_register",
-            object_id=compound.code,
-            detail={"via": via, "count": 1, "household": f"{building}-{unit}-{room}"},
-            request=request,
+        _audit_household_read(
+            user=user, compound=compound, household=f"{building}-{unit}-{room}", via=via, request=request
         )
     return Care(stewards=stewards_for(user=user, compound=compound, station_id=station_id), household=household)
 
@@ -154,13 +162,10 @@ def call_with_care_urgency(*, user: User, call: TicketIntake, request: HttpReque
         room=call.room,
         station_code=call.station,
     )
-    care = care_lookup(
-        user=user,
-        compound=route.compound,
-        building=route.building,
-        unit=route.unit,
-        room=route.room,
-        via="api",
-        request=request,
-    )
-    return replace(call, urgency="urgent") if care.household is not None else call
+    if route.compound is None or not _sees_flag(user, route.compound, route.station.id if route.station else None):
+        return call
+    if vulnerable_household(route.compound, route.building, route.unit, route.room) is None:
+        return call
+    where = f"{route.building}-{route.unit}-{route.room}"
+    _audit_household_read(user=user, compound=route.compound, household=where, via="api", request=request)
+    return replace(call, urgency="urgent")
