@@ -115,6 +115,10 @@ class Command(BaseCommand):
             self.stdout.write("\n来电聚集度(按实际创建的工单) / clustering of the tickets created:")
             for line in shape_lines(shape):
                 self.stdout.write("  " + line)
+        self._compare(result, period)
+
+    def _compare(self, result, period: selectors.Period) -> None:
+        """The simulator's ground truth beside the reports (live and day book), and the callbacks by channel."""
         truth = season_truth.truth_kpis(result.tickets, as_of=result.end)
         scope = selectors.ReportScope()
         live = kpis.kpis_compute(
