@@ -33,17 +33,18 @@ from heatdesk.incidents.services import IncidentDeclaration, incident_call_take,
 from heatdesk.reports import season_city as city
 from heatdesk.reports import season_model as model
 from heatdesk.reports import weather
+from heatdesk.reports.season_callbacks import CallbackSteps
 from heatdesk.reports.season_record import SeasonResult, SimTicket
 from heatdesk.reports.selectors import report_timezone
 from heatdesk.sla import policy
 from heatdesk.tickets.attachments import ticket_attachment_add
-from heatdesk.tickets.services import TicketIntake, ticket_act, ticket_intake, ticket_repeat_call_register
+from heatdesk.tickets.services import TicketIntake, ticket_act, ticket_intake
 from heatdesk.tickets.states import PHOTO_EVIDENCE_CATEGORIES, TEMPERATURE_EVIDENCE_CATEGORIES, TicketStatus
 
 ACTIONS_PER_TRANSACTION = 2000  # one commit per chunk: SQLite syncs per commit, not per action
 
 
-class SeasonSimulator:
+class SeasonSimulator(CallbackSteps):
     """Plays `requests` requests over `days` days from `start` (local midnight), deterministically per seed."""
 
     def __init__(
@@ -54,9 +55,12 @@ class SeasonSimulator:
         seed: int,
         start: dt.date,
         temperatures: dict[dt.date, float] | None = None,
+        link_share: float = model.P_LINK_ANSWER,
         progress=None,
     ) -> None:
         self.rng = random.Random(seed)
+        self.link_rng = random.Random(f"{seed}/rating-link")  # who answers by link, when, what: own stream
+        self.link_share = link_share
         self.seed = seed
         self.temperatures = temperatures if temperatures is not None else weather.series_read()
         self.zone = report_timezone()
@@ -324,11 +328,11 @@ class SeasonSimulator:
     def on_guide(self, at, ticket: SimTicket) -> None:
         solved = self.rng.random() < model.P_GUIDE_SOLVES
         steps = list(self.rng.sample(model.GUIDANCE_STEPS, k=self.rng.randint(1, 3)))
-        self._act(self._owner(ticket), ticket, "guide", {"solved": solved, "steps": steps, "note": ""})
+        row = self._act(self._owner(ticket), ticket, "guide", {"solved": solved, "steps": steps, "note": ""})
         if solved:
             ticket.phone_resolved = True
             ticket.mark_resolved(at)
-            self._schedule_callback(at, ticket)
+            self._schedule_callback(at, ticket, row, "guide")
         else:
             self.schedule(at + model.minutes(model.lognormal_minutes(self.rng, 2, 0.6)), "dispatch", ticket)
 
@@ -420,67 +424,6 @@ class SeasonSimulator:
     def on_resolve(self, at, ticket: SimTicket) -> None:
         causes = model.REPAIR_CAUSES.get(ticket.category, ("other",))
         payload = {"cause": self.rng.choice(causes), "indoor_temp": round(self.rng.uniform(18, 22), 1), "note": ""}
-        self._act(self._station_user(ticket), ticket, "resolve", payload)
+        row = self._act(self._station_user(ticket), ticket, "resolve", payload)
         ticket.mark_resolved(at)
-        self._schedule_callback(at, ticket)
-
-    # ---- the callback (回访) and the citizen --------------------------------------------------------
-
-    def _schedule_callback(self, at: dt.datetime, ticket: SimTicket) -> None:
-        rng = self.rng
-        if rng.random() < model.P_CALLBACK_FORGOTTEN:
-            when = at + dt.timedelta(hours=rng.uniform(26, 40))
-        else:
-            when = model.within_callback_hours(
-                rng, at + model.minutes(model.lognormal_minutes(rng, 150, 0.9)), self.zone
-            )
-        self.schedule(when, "callback", ticket)
-
-    def on_callback(self, at, ticket: SimTicket) -> None:
-        rng = self.rng
-        if rng.random() >= model.P_CALLBACK_REACHED:
-            self._act(self._owner(ticket), ticket, "callback", {"reached": False})
-            ticket.callback_attempts += 1
-            ticket.callbacks.append((False, None, ""))
-            if ticket.callback_attempts < 3:
-                retry = model.within_callback_hours(rng, at + dt.timedelta(minutes=rng.randint(60, 240)), self.zone)
-                self.schedule(retry, "callback", ticket)
-            else:
-                self.schedule(at + dt.timedelta(minutes=rng.randint(60, 180)), "close_unreached", ticket)
-            return
-        fixed = rng.random() < (0.995 if ticket.reopen_count else model.P_FIXED)
-        answer = model.pick(rng, model.SATISFACTION_IF_FIXED if fixed else model.SATISFACTION_IF_NOT_FIXED)
-        controllable = rng.random() < model.P_UNHAPPY_STATION_CONTROLLABLE
-        payload = {
-            "reached": True,
-            "contacted": rng.random() < model.P_CONTACTED,
-            "fixed": fixed,
-            "satisfaction": answer,
-            "station_controllable": controllable,
-            "comment": "",
-        }
-        self._act(self._owner(ticket), ticket, "callback", payload)
-        ticket.satisfaction = answer
-        ticket.callbacks.append((True, fixed, answer))
-        if fixed and not (answer == "not_satisfied" and controllable):
-            ticket.state, ticket.closed_at = TicketStatus.CLOSED, at
-            return
-        ticket.reopen_count += 1  # 重办: back to the same station, a new cycle
-        ticket.start_cycle(ticket.station, ticket.company, at)
-        self._after_dispatch(at, ticket)
-
-    def on_close_unreached(self, at, ticket: SimTicket) -> None:
-        self._act(self.lead, ticket, "close-unreached", {"note": "三次未接通"})
-        ticket.state, ticket.closed_at, ticket.closed_unreached = TicketStatus.CLOSED, at, True
-
-    def on_repeat_call(self, at, ticket: SimTicket) -> None:
-        if not ticket.is_open:
-            return
-        ticket_repeat_call_register(
-            actor=self.rng.choice(self.operators),
-            number=ticket.number,
-            caller_phone=model.household_phone(self.seed, ticket.household),
-            note="市民再次来电催促",
-        )
-        self.actions += 1
-        ticket.repeat_calls.append(at)
+        self._schedule_callback(at, ticket, row, "resolve")

@@ -60,6 +60,7 @@ P_DEPART_RECORDED = 0.20
 P_TEMP_READING = 0.90
 P_EXTENSION = 0.03  # a repair that needs parts: the station asks for a day more, the lead approves
 P_CALLBACK_REACHED = 0.92
+P_LINK_ANSWER = 0.30  # of citizens with a mobile: answer the resolved SMS's rating link, not the phone
 P_FIXED = 0.99
 P_CONTACTED = 0.97
 P_CALLBACK_FORGOTTEN = 0.015  # called back only the next day or later

@@ -47,7 +47,8 @@ class SimTicket:
     return_count: int = 0
     callback_attempts: int = 0
     satisfaction: str = ""
-    callbacks: list[tuple[bool, bool | None, str]] = field(default_factory=list)  # (reached, fixed, answer)
+    # (reached, fixed, answer, channel: phone | sms_link)
+    callbacks: list[tuple[bool, bool | None, str, str]] = field(default_factory=list)
     repeat_calls: list[dt.datetime] = field(default_factory=list)
     incident: str = ""  # the incident (停热事件) the call is attached to
     waiting_for_incident: bool = False  # attached and not dispatched: the incident's repair carries it

@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Callable, Iterable
 
 from heatdesk.reports.kpis import KPI_DEFINITIONS, MEDIAN, MINUTES, RATE, REPEAT_CALL_WINDOW, satisfied_set
+from heatdesk.reports.kpis_beside import CALLBACK_CHANNELS
 from heatdesk.reports.season_record import SimTicket
 from heatdesk.tickets.states import TicketStatus
 
@@ -68,7 +69,7 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
     )
     ever_resolved = [t for t in tickets if t.resolved_at or t.reopen_count]
     raw["callback_rate"] = (sum(bool(t.callbacks) for t in ever_resolved), len(ever_resolved))
-    reached = [(fixed, answer) for t in tickets for was_reached, fixed, answer in t.callbacks if was_reached]
+    reached = [(fixed, answer) for t in tickets for was_reached, fixed, answer, _ in t.callbacks if was_reached]
     raw["satisfaction_rate"] = (sum(answer in satisfied for _, answer in reached), len(reached))
     raw["resolution_rate"] = (sum(bool(fixed) for fixed, _ in reached), len(reached))
     dispatched = [t for t in tickets if t.first_dispatched_at]
@@ -122,6 +123,33 @@ def truth_kpis(tickets: list[SimTicket], *, as_of: dt.datetime) -> dict[str, dic
     return {key: _shape(key, *raw[key]) for key in KPI_DEFINITIONS}
 
 
+CHANNEL_FIGURES = ("callbacks", "reached", "satisfied", "fixed")
+
+
+def truth_callback_channels(tickets: list[SimTicket]) -> dict[str, dict[str, int]]:
+    """The callbacks split by channel (phone, sms_link) as `kpis_beside.callback_channels` reports them."""
+    satisfied = set(satisfied_set())
+    split = {channel: dict.fromkeys(CHANNEL_FIGURES, 0) for channel in CALLBACK_CHANNELS}
+    for t in tickets:
+        for reached, fixed, answer, channel in t.callbacks:
+            figures = split[channel]
+            figures["callbacks"] += 1
+            figures["reached"] += reached
+            figures["satisfied"] += reached and answer in satisfied
+            figures["fixed"] += bool(reached and fixed)
+    return split
+
+
+def channel_rows(truth: dict[str, dict[str, int]], *reported: dict[str, dict[str, int]]) -> list[tuple]:
+    """(channel.figure, truth, reported…, all match) per channel and figure."""
+    return [
+        (f"{channel}.{figure}", truth[channel][figure], *[r[channel][figure] for r in reported],
+         all(r[channel][figure] == truth[channel][figure] for r in reported))
+        for channel in CALLBACK_CHANNELS
+        for figure in CHANNEL_FIGURES
+    ]  # fmt: skip
+
+
 def _shape(key: str, numerator, denominator) -> dict:
     unit = KPI_DEFINITIONS[key].unit
     if unit == MINUTES:
@@ -172,9 +200,14 @@ def format_value(key: str, value: dict) -> str:
     return str(value["value"])
 
 
-def comparison_table(rows: list[tuple], write: Callable[[str], None], headers: tuple[str, ...]) -> None:
-    """Print key | simulator | reports… | match as an aligned text table."""
-    lines = [(row[0], *[format_value(row[0], v) for v in row[1:-1]], "✓" if row[-1] else "✗") for row in rows]
+def comparison_table(
+    rows: list[tuple], write: Callable[[str], None], headers: tuple[str, ...], *, counts: bool = False
+) -> None:
+    """Print key | simulator | reports… | match as an aligned text table (`counts`: plain numbers, not KPIs)."""
+    lines = [
+        (row[0], *[str(v) if counts else format_value(row[0], v) for v in row[1:-1]], "✓" if row[-1] else "✗")
+        for row in rows
+    ]
     titles = ("key", *headers, "match")
     widths = [max(len(line[i]) for line in [titles, *lines]) for i in range(len(titles) - 1)]
     write("  ".join(f"{t:<{w}}" for t, w in zip(titles, widths, strict=False)) + "  match")

@@ -65,6 +65,40 @@ def sla_clock_start(
             cycle = previous.cycle + 1
             if previous.met_at is None:
                 _meet(SlaClock.objects.filter(id=previous.id), at=started_at)
+    clock = _new_clock(ticket_id, stage, cycle, urgency, started_at, due_at, warn_share, station_code, company_code)
+    clock.save(force_insert=True)
+    return clock
+
+
+def sla_clocks_start_first(
+    *,
+    ticket_id: int,
+    stages: list[tuple[str, dt.datetime, float]],
+    urgency: str,
+    started_at: dt.datetime,
+    station_code: str = "",
+    company_code: str = "",
+) -> list[SlaClock]:
+    """First cycles of several stages that never ran for the ticket ((stage, due_at, warn_share) each):
+    one INSERT for all (a first dispatch starts the response and resolution clocks together)."""
+    clocks = [
+        _new_clock(ticket_id, stage, 1, urgency, started_at, due_at, warn_share, station_code, company_code)
+        for stage, due_at, warn_share in stages
+    ]
+    return SlaClock.objects.bulk_create(clocks)
+
+
+def _new_clock(
+    ticket_id: int,
+    stage: str,
+    cycle: int,
+    urgency: str,
+    started_at: dt.datetime,
+    due_at: dt.datetime,
+    warn_share: float,
+    station_code: str,
+    company_code: str,
+) -> SlaClock:
     clock = SlaClock(
         ticket_id=ticket_id,
         stage=stage,
@@ -77,7 +111,6 @@ def sla_clock_start(
         company_code=company_code or "",
     )
     _first_threshold(clock)
-    clock.save(force_insert=True)
     return clock
 
 

@@ -114,8 +114,22 @@ def _start_cycle(ticket: Ticket, station: Station, now: dt.datetime) -> None:
     ticket.extension_requested_until = None
     ticket.extension_reason = ""
     sla.sla_clocks_meet(ticket_id=ticket.id, stages=[Stage.DISPATCH, Stage.CALLBACK], at=now)
-    ticket.response_deadline = clock_start(ticket, Stage.RESPONSE, now, first=first)
-    ticket.resolution_deadline = clock_start(ticket, Stage.RESOLUTION, now, first=first)
+    if not first:
+        ticket.response_deadline = clock_start(ticket, Stage.RESPONSE, now, first=False)
+        ticket.resolution_deadline = clock_start(ticket, Stage.RESOLUTION, now, first=False)
+        return
+    # The first dispatch: both clocks are new, one INSERT.
+    stages = (Stage.RESPONSE, Stage.RESOLUTION)
+    dues = [policy.deadline(start=now, snapshot=ticket.sla, stage=stage) for stage in stages]
+    sla.sla_clocks_start_first(
+        ticket_id=ticket.id,
+        stages=[(stage, due, ticket.sla[stage]["warn_at"]) for stage, due in zip(stages, dues, strict=True)],
+        urgency=ticket.urgency,
+        started_at=now,
+        station_code=station.code,
+        company_code=station.company.code,
+    )
+    ticket.response_deadline, ticket.resolution_deadline = dues
 
 
 def _mark_resolved(ticket: Ticket, now: dt.datetime) -> None:

@@ -29,6 +29,7 @@ MENTION_CATEGORIES = frozenset({"leak"})  # 漏水/跑水: someone must move now
 # Lines apps above tickets add to a station group's card, e.g. community's stewards of the compound
 # (registered in their AppConfig.ready: tickets cannot import them).
 STATION_CARD_FACTS: list[Callable[[Ticket], Sequence[tuple[str, str]]]] = []
+ANNOUNCED_KINDS = frozenset({"dispatch", "callback", "urge", "extend", "return"})  # the kinds `_what` answers
 
 
 def ticket_place(ticket: Ticket) -> str:
@@ -119,6 +120,8 @@ def _station(ticket: Ticket) -> tuple[str, str] | None:
 def _what(ticket: Ticket, event: TicketEvent) -> tuple[Topic, str, str, str, tuple[str, str] | None] | None:
     """(topic, title, happened, text, recipient) of an event, or None when no group needs to hear it."""
     data: dict[str, Any] = event.data or {}
+    if event.kind not in ANNOUNCED_KINDS or (event.kind == "callback" and data.get("outcome") != "redo"):
+        return None  # most events (before the label lookups below, which every action would pay for)
     number, category = ticket.number, ticket.get_category_display()
     if event.kind == "dispatch":
         return Topic.TICKET_DISPATCHED, f"【派单】{number} {category}", "新派单，请接单", "", _station(ticket)

@@ -39,6 +39,11 @@ def ticket_list_visible_to(*, user: User) -> QuerySet[Ticket]:
     tickets = Ticket.objects.select_related(
         "station", "station__company", "compound", "compound__district", "owner", "substation", "district"
     )
+    return tickets_scoped(tickets, user=user)
+
+
+def tickets_scoped(tickets: QuerySet[Ticket], *, user: User) -> QuerySet[Ticket]:
+    """`tickets` narrowed to what the user may see (the rule of `ticket_list_visible_to`, on any query)."""
     if user.role in READ_ALL_ROLES or user.is_superuser:
         return tickets
     if user.role == Role.STATION:

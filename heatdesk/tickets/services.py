@@ -36,7 +36,7 @@ from heatdesk.tickets.models import (
 )
 from heatdesk.tickets.numbers import ticket_number_next
 from heatdesk.tickets.routing import ticket_route
-from heatdesk.tickets.selectors import first_of, ticket_list_visible_to, ticket_open_related
+from heatdesk.tickets.selectors import first_of, ticket_list_visible_to, ticket_open_related, tickets_scoped
 from heatdesk.tickets.states import TRANSITIONS, Action, TicketStatus, action_refusal
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9\-]{5,19}$")
@@ -429,11 +429,10 @@ def ticket_act(*, actor: User, number: str, action: str, payload: dict | None = 
     Refused actions raise a DomainError and change nothing (no ticket change, no event, no message).
     """
     with transaction.atomic():
-        visible = ticket_list_visible_to(user=actor).filter(number=number)
-        # Lock the ticket row alone; handlers need only its station and company joined.
-        ticket = first_of(
-            visible.select_related(None).select_related("station__company").select_for_update(of=("self",))
-        )
+        # Lock the ticket row alone; handlers need only its station and company joined (built directly on
+        # the scope: every action pays for this query's compilation).
+        visible = tickets_scoped(Ticket.objects.select_related("station__company"), user=actor)
+        ticket = first_of(visible.filter(number=number).select_for_update(of=("self",)))
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
         _apply(ticket=ticket, actor=actor, action=action, payload=dict(payload or {}))

@@ -11,11 +11,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from heatdesk.core import clock
+from heatdesk.feedback.models import RatingLink
 from heatdesk.geo.models import Compound
 from heatdesk.reports import kpis, selectors
 from heatdesk.reports.clustering import calls_shape, ticket_calls_shape
 from heatdesk.reports.season import SeasonSimulator
-from heatdesk.reports.season_truth import kpi_matches, truth_kpis
+from heatdesk.reports.season_truth import kpi_matches, truth_callback_channels, truth_kpis
 from heatdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,38 @@ def test_every_kpi_equals_the_simulators_ground_truth(season, api_as):
     _assert_agree(truth, _api(api_as, season))
 
 
+def test_a_share_of_citizens_answer_by_the_rating_link_and_the_channel_split_equals_the_ground_truth(season, api_as):
+    # given a season where 30 % of citizens (all have a mobile) answer the resolved SMS's rating link,
+    answers = Counter(channel for t in season.tickets for reached, _, _, channel in t.callbacks if reached)
+    assert 0.15 < answers["sms_link"] / (answers["sms_link"] + answers["phone"]) < 0.45
+    # the link answers are real callbacks by the feedback door: the links are used, and leave the phone queue
+    assert RatingLink.objects.filter(used_at__isnull=False).count() == answers["sms_link"]
+    linked = [t for t in season.tickets if any(channel == "sms_link" for *_, channel in t.callbacks)]
+    assert not any(channel == "phone" for t in linked for *_, channel in t.callbacks[: _first_link(t)])
+    # when the reports split the callbacks by channel, then each figure equals the simulator's own count
+    with clock.moved_to(season.end):
+        response = api_as("lead").get("reports/kpis?from=2026-11-01&to=2026-11-05")
+    assert response.json()["callback_channels"] == truth_callback_channels(season.tickets)
+    truth = truth_kpis(season.tickets, as_of=season.end)
+    assert truth["callback_rate"]["numerator"] == sum(
+        bool(t.callbacks) for t in season.tickets if t.resolved_at or t.reopen_count
+    )
+
+
+def _first_link(ticket) -> int:
+    return next(i for i, (*_, channel) in enumerate(ticket.callbacks) if channel == "sms_link")
+
+
+def test_without_link_answers_every_callback_is_by_phone_and_the_kpis_still_agree(demo_city, api_as):
+    result = SeasonSimulator(requests=80, days=2, seed=9, start=START, link_share=0.0).run()
+    assert {channel for t in result.tickets for *_, channel in t.callbacks} == {"phone"}
+    assert not RatingLink.objects.filter(used_at__isnull=False).exists()
+    with clock.moved_to(result.end):
+        response = api_as("lead").get("reports/kpis?from=2026-11-01&to=2026-11-02")
+    _assert_agree(truth_kpis(result.tickets, as_of=result.end), response.json()["kpis"])
+    assert response.json()["callback_channels"] == truth_callback_channels(result.tickets)
+
+
 def test_a_station_scope_equals_the_ground_truth_of_that_station(season, api_as):
     station = Counter(t.station for t in season.tickets).most_common(1)[0][0]
     truth = truth_kpis([t for t in season.tickets if t.station == station], as_of=season.end)
@@ -72,7 +105,7 @@ def test_the_season_looks_like_a_heating_desk(season):
     assert 0.08 < sum(t.phone_resolved for t in not_warm) / len(not_warm) < 0.35
     readings = [t.arrival_temp for t in tickets if t.arrival_temp is not None]
     assert sum(14 <= r <= 20 for r in readings) / len(readings) > 0.7
-    answered = [answer for t in tickets for reached, _, answer in t.callbacks if reached]
+    answered = [answer for t in tickets for reached, _, answer, _ in t.callbacks if reached]
     assert sum(a != "not_satisfied" for a in answered) / len(answered) > 0.95
     assert any(t.return_count for t in tickets)
     assert any(t.repeat_calls for t in tickets)
@@ -94,6 +127,8 @@ def test_the_command_prints_the_comparison_and_refuses_a_used_period(demo_city):
     )
     text = out.getvalue()
     assert f"all {len(kpis.KPI_DEFINITIONS)} KPIs match" in text
+    assert "sms_link.callbacks" in text
+    assert "phone.satisfied" in text
     assert "satisfaction_rate" in text
     assert "share from building-days with ≥ 2 calls" in text
     assert "busiest 10 % of buildings' share" in text

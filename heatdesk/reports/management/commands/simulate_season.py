@@ -11,10 +11,11 @@ from django.db import connection
 
 from heatdesk.core import clock
 from heatdesk.geo.models import Compound
-from heatdesk.reports import kpis, season_truth, selectors, weather
+from heatdesk.reports import kpis, kpis_beside, season_truth, selectors, weather
 from heatdesk.reports.clustering import shape_lines, ticket_calls_shape
 from heatdesk.reports.daybook import kpi_days_seal
 from heatdesk.reports.season import SeasonSimulator
+from heatdesk.reports.season_model import P_LINK_ANSWER
 from heatdesk.tickets.models import Ticket
 
 
@@ -46,11 +47,20 @@ class Command(BaseCommand):
             action="store_true",
             help="打印来电的楼栋聚集度 / print how the created tickets cluster by building",
         )
+        parser.add_argument(
+            "--link-share",
+            type=float,
+            default=None,
+            help="用短信评价链接回复的市民比例 / share of citizens with a mobile who answer by the rating link [0.3]",
+        )
         parser.add_argument("--quiet", action="store_true", help="不打印进度 / no progress lines")
 
-    def handle(self, *args, requests, days, seed, start, quiet, temperatures, report_shape, **options):
+    def handle(self, *args, requests, days, seed, start, quiet, temperatures, report_shape, link_share, **options):
         if requests < 1 or days < 1:
             raise CommandError("--requests 与 --days 须为正数 / --requests and --days must be positive")
+        link_share = P_LINK_ANSWER if link_share is None else link_share
+        if not 0 <= link_share <= 1:
+            raise CommandError("--link-share 须在 0 到 1 之间 / --link-share must be between 0 and 1")
         first_day = _date(start)
         try:
             series = weather.series_read(temperatures or None)
@@ -74,7 +84,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"  … {tickets} 工单 tickets, {actions} 次操作 actions")
 
         simulator = SeasonSimulator(
-            requests=requests, days=days, seed=seed, start=first_day, temperatures=series, progress=progress
+            requests=requests,
+            days=days,
+            seed=seed,
+            start=first_day,
+            temperatures=series,
+            link_share=link_share,
+            progress=progress,
         )
         result = simulator.run()
         self.stdout.write(
@@ -99,6 +115,10 @@ class Command(BaseCommand):
             self.stdout.write("\n来电聚集度(按实际创建的工单) / clustering of the tickets created:")
             for line in shape_lines(shape):
                 self.stdout.write("  " + line)
+        self._compare(result, period)
+
+    def _compare(self, result, period: selectors.Period) -> None:
+        """The simulator's ground truth beside the reports (live and day book), and the callbacks by channel."""
         truth = season_truth.truth_kpis(result.tickets, as_of=result.end)
         scope = selectors.ReportScope()
         live = kpis.kpis_compute(
@@ -108,12 +128,18 @@ class Command(BaseCommand):
             sealed = kpi_days_seal(before=period.last_day + dt.timedelta(days=1))
         booked = selectors.report_kpis(user=None, period=period, scope=scope, as_of=result.end)["kpis"]
         rows = season_truth.comparison_rows(truth, live, booked)
+        channels = season_truth.channel_rows(
+            season_truth.truth_callback_channels(result.tickets),
+            kpis_beside.callback_channels(tickets=selectors.report_tickets(user=None, period=period, scope=scope)),
+        )
         self.stdout.write(
             f"\n指标对照(截至 {result.end.isoformat()}) / KPIs as of the season's end; day book: "
             f"{len(sealed.sealed)} days sealed, {len(sealed.waiting)} with open tickets computed live"
         )
         season_truth.comparison_table(rows, self.stdout.write, ("simulator", "reports (live)", "reports (day book)"))
-        mismatches = [row[0] for row in rows if not row[-1]]
+        self.stdout.write("\n回访渠道 / callbacks by channel (kpis_beside.callback_channels):")
+        season_truth.comparison_table(channels, self.stdout.write, ("simulator", "reports"), counts=True)
+        mismatches = [row[0] for row in [*rows, *channels] if not row[-1]]
         if mismatches:
             self.stderr.write(f"不一致 / mismatches: {', '.join(mismatches)}")
             sys.exit(1)
