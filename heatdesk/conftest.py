@@ -126,3 +126,32 @@ def screenshot_dir():
     path = os.environ.get("HEATDESK_SCREENSHOT_DIR") or os.path.join(os.getcwd(), "artifacts", "screenshots")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+PHONE_WIDTH = 600  # narrower viewports are phones: touch and mobile layout
+
+
+@pytest.fixture
+def open_as(browser, live_server):
+    """open_as("80725", {"width": 390, "height": 844}) → a page signed in through the login form, at that size
+    (the demo city seeded); a phone-sized viewport is a touch phone."""
+    demo_seed()
+    contexts = []
+
+    def make(username: str, viewport: dict | None = None, locale: str = "zh-CN"):
+        viewport = viewport or {"width": 1280, "height": 800}
+        phone = viewport["width"] < PHONE_WIDTH
+        context = browser.new_context(viewport=viewport, locale=locale, is_mobile=phone, has_touch=phone)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(8000)
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("用户名或工号").fill(username)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state("domcontentloaded")
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

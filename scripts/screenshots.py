@@ -20,6 +20,7 @@ callbacks show a working morning; then `heatdesk serve` on a free port and Playw
     station-board-phone.png   station-cf-qiaokao, /station/, 390×844
     crew-phone.png            station-cf-qiaokao, a ticket in hand, 390×844
     wall.png                  lead, /wall/, 1920×1080
+    lead-queue.png            lead, /queue/, 1920×1080
     reports.png               lead, /reports/ over the simulated week, 1366×768
     callbacks.png             operator 80725, /callbacks/, 1366×768
     groups.png                lead, /groups/, 1366×768
@@ -286,6 +287,7 @@ def _shots(url: str, out: Path, first: dt.date, in_hand: str, citizen: str) -> N
             shot(crew, f"/station/tickets/{in_hand}/", "crew-phone")
         lead = page_as("lead", WALL)
         shot(lead, "/wall/", "wall", settle=2)
+        shot(lead, "/queue/", "lead-queue")
         lead_desk = page_as("lead", DESK)
         shot(lead_desk, f"/reports/?from={first}&to={report_today()}", "reports", settle=2)
         shot(lead_desk, "/groups/", "groups")

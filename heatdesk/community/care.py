@@ -25,11 +25,11 @@ from heatdesk.community.selectors import (
     compound_stewards,
     vulnerable_household,
 )
+from heatdesk.core.errors import ValidationFailed
 from heatdesk.geo.models import Compound
 from heatdesk.tickets.models import Ticket
-from heatdesk.tickets.routing import ticket_route
 from heatdesk.tickets.selectors import phone_masked
-from heatdesk.tickets.services import TicketIntake
+from heatdesk.tickets.services import TicketIntake, intake_route
 
 DESK_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD})
 
@@ -154,14 +154,10 @@ def call_with_care_urgency(*, user: User, call: TicketIntake, request: HttpReque
     """A call from a household on the register is urgent unless the caller said otherwise (API intake)."""
     if call.urgency is not None:
         return call
-    route = ticket_route(
-        address=call.address,
-        compound_code=call.compound,
-        building=call.building,
-        unit=call.unit,
-        room=call.room,
-        station_code=call.station,
-    )
+    try:
+        route = intake_route(call)
+    except ValidationFailed:  # the intake refuses it, in its own order of checks
+        return call
     if route.compound is None or not _sees_flag(user, route.compound, route.station.id if route.station else None):
         return call
     if vulnerable_household(route.compound, route.building, route.unit, route.room) is None:

@@ -170,7 +170,8 @@ def _intake_checked(actor: User, call: TicketIntake) -> TicketIntake:
     )
 
 
-def _route(call: TicketIntake):
+def intake_route(call: TicketIntake):
+    """Where the call goes (compound, building, station); an address neither resolved nor chosen is refused."""
     route = ticket_route(
         address=call.address,
         compound_code=call.compound,
@@ -299,7 +300,7 @@ def ticket_intake(
     key = call.idempotency_key
     if key and (existing := _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint)):
         return TicketCreateResult(ticket=existing, created=False)
-    route = _route(call)
+    route = intake_route(call)
     try:
         with transaction.atomic():
             ticket, event = _ticket_open(actor=actor, call=call, route=route, fingerprint=fingerprint)

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from heatdesk.core import clock
-from heatdesk.demo import DEMO_PASSWORD, demo_seed
 from heatdesk.geo.models import Station
 from heatdesk.web.tests.conftest import STATION_USER, act, new_ticket, resolved_ticket
 from heatdesk.web.tests.test_browser_roles import LEAD, OPERATOR, shot
@@ -17,29 +16,6 @@ from heatdesk.web.tests.test_browser_roles import LEAD, OPERATOR, shot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREEN_SLACK = 1.15  # "about one screen": at most 15 % taller than the 1080 px screen
-
-
-@pytest.fixture
-def open_as(browser, live_server):
-    """open_as(username, viewport) → a page signed in as that demo account (the demo city seeded)."""
-    demo_seed()
-    contexts = []
-
-    def make(username: str, viewport):
-        context = browser.new_context(viewport=viewport, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(8000)
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("用户名或工号").fill(username)
-        page.get_by_label("密码").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state("domcontentloaded")
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def seventy_three_overdue() -> dict[str, int]:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from heatdesk.demo import DEMO_PASSWORD, demo_seed
 from heatdesk.web.tests.conftest import STATION_USER, act, new_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,29 +20,6 @@ OPERATOR = {"width": 1366, "height": 768}
 CREW = {"width": 390, "height": 844}
 LEAD = {"width": 1920, "height": 1080}
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-
-
-@pytest.fixture
-def open_as(browser, live_server):
-    demo_seed()
-    contexts = []
-
-    def make(username: str, viewport, locale="zh-CN"):
-        phone = viewport == CREW
-        context = browser.new_context(viewport=viewport, locale=locale, is_mobile=phone, has_touch=phone)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(8000)
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("用户名或工号").fill(username)
-        page.get_by_label("密码").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state("domcontentloaded")
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def shot(page, screenshot_dir: str, name: str) -> None:

@@ -11,37 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from heatdesk.core import clock
-from heatdesk.demo import DEMO_PASSWORD, demo_seed
 from heatdesk.web.tests.conftest import STATION_USER, new_ticket, png_bytes, resolved_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def open_as(browser, live_server):
-    """open_as("80725", PHONE) → a page signed in through the login form, at that size."""
-    demo_seed()
-    contexts = []
-
-    def make(username: str, viewport=DESKTOP):
-        phone = viewport == PHONE
-        context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=phone, has_touch=phone)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(8000)
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("用户名或工号").fill(username)
-        page.get_by_label("密码").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state("domcontentloaded")
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def snap(page, screenshot_dir: str, name: str) -> None:
