@@ -189,6 +189,16 @@ def _seed_morning() -> tuple[str, str]:
         )
         if category == "leak" or i % 4 == 2:
             in_hand = ticket.number if mine else in_hand
+            if i % 8 == 2:  # a part to order: the station asks the lead for more time (督办队列)
+                until = (start + dt.timedelta(days=2)).isoformat()
+                morning.act(
+                    start + dt.timedelta(minutes=80),
+                    crew,
+                    ticket,
+                    "extend",
+                    until=until,
+                    reason="需更换阀门，配件明日到货",
+                )
             continue
         morning.act(start + dt.timedelta(minutes=110), crew, ticket, "resolve", cause="air_lock", indoor_temp="19")
         if i % 3 != 1 and age > 3:
