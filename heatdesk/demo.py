@@ -6,15 +6,19 @@ Lives at the package root because it spans every bounded context: it calls each 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from heatdesk.accounts.models import Role
+from heatdesk.accounts.models import Role, User
 from heatdesk.accounts.services import user_upsert
-from heatdesk.geo.models import Community, Company, Station
+from heatdesk.community.models import VulnerableHousehold, VulnerableKind
+from heatdesk.community.services import StewardIn, VulnerableIn, stewards_replace, vulnerable_register
+from heatdesk.core import clock
+from heatdesk.geo.models import Community, Company, Compound, Station
 from heatdesk.geo.services import ImportReport, gazetteer_import_rows
 from heatdesk.guidance.services import guidance_demo_seed
 from heatdesk.notify.models import Channel, ChannelKind, OrgKind
@@ -103,3 +107,46 @@ def demo_seed() -> SeedReport:
         guidance_demo_seed()
         _demo_work_groups()
     return SeedReport(gazetteer=report, users_changed=changed)
+
+
+STEWARD_SURNAMES = "王李张刘陈杨赵黄周吴"
+REGISTER_KINDS = (VulnerableKind.ELDERLY_ALONE, VulnerableKind.DISABLED, VulnerableKind.INFANT, VulnerableKind.ILL)
+
+
+def demo_care_seed() -> int:
+    """The demo's 双管家 and a few households on the vulnerable register (building 1, unit 1, room 101 of every
+    fifth compound), entered by each community's demo account, so the desk shows 重点关爱 and stewards.
+    Not part of `demo_seed`: tests build their own registers. Returns the households newly registered."""
+    accounts = {user.community_id: user for user in User.objects.filter(role=Role.COMMUNITY, is_active=True)}
+    compounds = Compound.objects.filter(community__isnull=False).select_related("community", "station")
+    registered = 0
+    for index, compound in enumerate(compounds.order_by("code")):
+        actor = accounts.get(compound.community_id)
+        if actor is None:
+            continue
+        surname = STEWARD_SURNAMES[index % len(STEWARD_SURNAMES)]
+        phone = f"1390471{index:04d}"
+        with transaction.atomic():
+            stewards_replace(
+                actor=actor,
+                compound=compound,
+                community=StewardIn(name=f"{surname}丽", phone=phone),
+                enterprise=StewardIn(name=f"{surname}强", phone=f"1380471{index:04d}"),
+                grid=[StewardIn(name=f"{surname}敏", phone=f"1370471{index:04d}")],
+            )
+        if index % 5 or VulnerableHousehold.objects.filter(compound=compound, building="1", room="101").exists():
+            continue
+        kind = REGISTER_KINDS[(index // 5) % len(REGISTER_KINDS)]
+        entry = VulnerableIn(
+            compound=compound.code,
+            building="1",
+            unit="1",
+            room="101",
+            kind=kind,
+            contact_name=f"{surname}女士（女儿）",
+            contact_phone=f"1350471{index:04d}",
+            consent_at=clock.now().date() - dt.timedelta(days=30),
+        )
+        vulnerable_register(actor=actor, entry=entry)
+        registered += 1
+    return registered

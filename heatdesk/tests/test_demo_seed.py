@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 
-from heatdesk.demo import demo_seed
+from heatdesk.community.models import Steward, VulnerableHousehold
+from heatdesk.demo import demo_care_seed, demo_seed
 from heatdesk.geo.models import Company, Compound, CompoundAlias, District, Station, Substation
 
 
@@ -51,3 +52,17 @@ def test_every_station_company_and_community_has_its_demo_account(demo_city):
         assert f"station-{station.code}" in usernames
     for company in Company.objects.all():
         assert f"company-{company.code}" in usernames
+
+
+def test_the_demo_care_seed_gives_every_compound_stewards_and_registers_households_once(demo_city):
+    # given the demo city; when the demo's care seed runs twice
+    first = demo_care_seed()
+    second = demo_care_seed()
+    # then every compound of a community has both stewards and a grid worker, and the register filled once
+    compounds = Compound.objects.filter(community__isnull=False)
+    assert first > 0
+    assert second == 0
+    assert VulnerableHousehold.objects.count() == first
+    for compound in compounds:
+        kinds = set(Steward.objects.filter(compound=compound).values_list("kind", flat=True))
+        assert kinds == {"enterprise", "community", "grid"}, compound.code

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from heatdesk.demo import DEMO_PASSWORD, demo_accounts, demo_seed
+from heatdesk.demo import DEMO_PASSWORD, demo_accounts, demo_care_seed, demo_seed
 
 
 class Command(BaseCommand):
@@ -29,6 +29,10 @@ class Command(BaseCommand):
             f"演示城市 / demo city: {report.gazetteer.created} 新建 created, "
             f"{report.gazetteer.updated} 更新 updated, {report.gazetteer.unchanged} 未变 unchanged; "
             f"accounts changed: {report.users_changed}"
+        )
+        registered = demo_care_seed()
+        self.stdout.write(
+            f"双管家与重点关爱 / stewards and the vulnerable register: {registered} 户新登记 newly registered"
         )
         if no_serve:
             return
