@@ -133,9 +133,9 @@ class Worker:
             done = chore.run()
             if chore.busy_at > 0 and done >= chore.busy_at:
                 chore.next_at = now + chore.busy_every_seconds
-            log_event(
-                logging.INFO, "worker.chore", chore=chore.name, done=done, ms=round((time.monotonic() - now) * 1000)
-            )
+            # Idle runs (every second or two) at DEBUG: the log shows the work done, not the polling.
+            level = logging.INFO if done else logging.DEBUG
+            log_event(level, "worker.chore", chore=chore.name, done=done, ms=round((time.monotonic() - now) * 1000))
 
     def _count(self, monitor: MonitorReport, delivery: DeliveryReport, seconds: float) -> None:
         totals = self.totals
