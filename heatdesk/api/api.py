@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from heatdesk.api.auth import AUTH
 from heatdesk.api.errors import DocumentedErrorsAPI, install_error_handlers
-from heatdesk.api.renderers import Utf8JSONRenderer
+from heatdesk.api.renderers import RENDERER
 from heatdesk.api.routers import accounts, channels, geo, health, incidents, reports, sla, supervision, tickets
 
 api = DocumentedErrorsAPI(
@@ -13,7 +13,7 @@ api = DocumentedErrorsAPI(
     description="供热专席工单系统接口 / work-order API of the 12345 heating service desk",
     auth=AUTH,
     urls_namespace="api",
-    renderer=Utf8JSONRenderer(),
+    renderer=RENDERER,
 )
 install_error_handlers(api)
 api.add_router("", health.router)

@@ -30,12 +30,13 @@ MILESTONES = (
 )
 
 
-def iso(value: dt.datetime | None) -> str | None:
-    """The time in the desk's zone; a time at the edge of the calendar (9999-12-31) stays in UTC, not a 500."""
+def iso(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> str | None:
+    """The time in the desk's zone (`tz`, looked up once per list by the caller, else the current one); a
+    time at the edge of the calendar (9999-12-31) stays in UTC, not a 500."""
     if not value:
         return None
     try:
-        return timezone.localtime(value).isoformat()
+        return timezone.localtime(value, tz).isoformat()
     except OverflowError:
         return value.isoformat()
 
@@ -48,9 +49,8 @@ def _labels(field: str, language: str) -> dict[str, str]:
     return {str(value): str(label) for value, label in Ticket._meta.get_field(field).flatchoices}
 
 
-def _label(ticket: Ticket, field: str) -> str:
+def _label(field: str, value) -> str:
     """What `get_<field>_display()` says: the label, or the value itself when it is no choice."""
-    value = getattr(ticket, field)
     return _labels(field, translation.get_language() or "").get(str(value), str(value))
 
 
@@ -58,42 +58,122 @@ def _org(org) -> dict | None:
     return {"code": org.code, "name": org.name} if org is not None else None
 
 
-def ticket_summary(ticket: Ticket, *, viewer: User) -> dict:
-    phone = ticket.caller_phone
-    if not phone_visible_in_full(user=viewer, ticket=ticket):
-        phone = phone_masked(phone)
-    compound = ticket.compound
+# The columns a summary shows, read by `.values()` for a list (no model instances, no seven joined
+# objects per row); `_summary_row` makes the same mapping from a Ticket in hand.
+SUMMARY_COLUMNS = (
+    "number",
+    "status",
+    "kind",
+    "category",
+    "urgency",
+    "channel",
+    "owner__username",
+    "station_id",
+    "station__code",
+    "station__name",
+    "station__company__code",
+    "station__company__name",
+    "compound_id",
+    "compound__code",
+    "compound__name",
+    "compound__district__name",
+    "building",
+    "unit",
+    "room",
+    "address",
+    "caller_phone",
+    "dispatch_deadline",
+    "response_deadline",
+    "resolution_deadline",
+    "callback_deadline",
+    *MILESTONES,
+    "satisfaction",
+    "reopen_count",
+    "incident_code",
+)
+
+
+def _summary_row(ticket: Ticket) -> dict:
+    station, compound = ticket.station, ticket.compound
+    company = station.company if station is not None else None
+    row = {name: getattr(ticket, name) for name in SUMMARY_COLUMNS if "__" not in name}
+    row.update(
+        {
+            "owner__username": ticket.owner.username,
+            "station__code": station.code if station else None,
+            "station__name": station.name if station else None,
+            "station__company__code": company.code if company else None,
+            "station__company__name": company.name if company else None,
+            "compound__code": compound.code if compound else None,
+            "compound__name": compound.name if compound else None,
+            "compound__district__name": compound.district.name if compound else None,
+        }
+    )
+    return row
+
+
+class _Row:
+    """A summary row seen as a ticket by `phone_visible_in_full` (station_id, status, first_dispatched_at)."""
+
+    __slots__ = ("first_dispatched_at", "station_id", "status")
+
+    def __init__(self, row: dict):
+        self.station_id, self.status = row["station_id"], row["status"]
+        self.first_dispatched_at = row["first_dispatched_at"]
+
+
+def summary_phone_full(row: dict, *, viewer: User) -> bool:
+    """Whether this summary row shows its caller's phone in full to `viewer` (the audited case)."""
+    return phone_visible_in_full(user=viewer, ticket=_Row(row))
+
+
+def summary_json(row: dict, *, viewer: User, full_phone: bool | None = None) -> dict:
+    """The summary (DESIGN §8) of one row of `SUMMARY_COLUMNS`, in TicketSummaryOut's field order."""
+    if full_phone is None:
+        full_phone = summary_phone_full(row, viewer=viewer)
+    tz = timezone.get_current_timezone()
+    phone = row["caller_phone"] if full_phone else phone_masked(row["caller_phone"])
+    station = {"code": row["station__code"], "name": row["station__name"]} if row["station_id"] else None
+    company = None
+    if station is not None and row["station__company__code"] is not None:
+        company = {"code": row["station__company__code"], "name": row["station__company__name"]}
+    compound = None
+    if row["compound_id"]:
+        compound = {"code": row["compound__code"], "name": row["compound__name"]}
+        compound["district"] = row["compound__district__name"]
     return {
-        "number": ticket.number,
-        "status": ticket.status,
-        "status_label": _label(ticket, "status"),
-        "kind": ticket.kind,
-        "category": ticket.category,
-        "category_label": _label(ticket, "category"),
-        "urgency": ticket.urgency,
-        "channel": ticket.channel,
-        "owner": ticket.owner.username,
-        "station": _org(ticket.station),
-        "company": _org(ticket.station.company) if ticket.station else None,
-        "compound": {"code": compound.code, "name": compound.name, "district": compound.district.name}
-        if compound
-        else None,
-        "building": ticket.building,
-        "unit": ticket.unit,
-        "room": ticket.room,
-        "address": ticket.address,
+        "number": row["number"],
+        "status": row["status"],
+        "status_label": _label("status", row["status"]),
+        "kind": row["kind"],
+        "category": row["category"],
+        "category_label": _label("category", row["category"]),
+        "urgency": row["urgency"],
+        "channel": row["channel"],
+        "owner": row["owner__username"],
+        "station": station,
+        "company": company,
+        "compound": compound,
+        "building": row["building"],
+        "unit": row["unit"],
+        "room": row["room"],
+        "address": row["address"],
         "caller_phone": phone,
         "deadlines": {
-            "dispatch": iso(ticket.dispatch_deadline),
-            "response": iso(ticket.response_deadline),
-            "resolution": iso(ticket.resolution_deadline),
-            "callback": iso(ticket.callback_deadline),
+            "dispatch": iso(row["dispatch_deadline"], tz),
+            "response": iso(row["response_deadline"], tz),
+            "resolution": iso(row["resolution_deadline"], tz),
+            "callback": iso(row["callback_deadline"], tz),
         },
-        **{name: iso(getattr(ticket, name)) for name in MILESTONES},
-        "satisfaction": ticket.satisfaction or None,
-        "reopen_count": ticket.reopen_count,
-        "incident": ticket.incident_code or None,
+        **{name: iso(row[name], tz) for name in MILESTONES},
+        "satisfaction": row["satisfaction"] or None,
+        "reopen_count": row["reopen_count"],
+        "incident": row["incident_code"] or None,
     }
+
+
+def ticket_summary(ticket: Ticket, *, viewer: User) -> dict:
+    return summary_json(_summary_row(ticket), viewer=viewer)
 
 
 def event_json(event) -> dict:
