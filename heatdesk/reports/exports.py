@@ -108,17 +108,6 @@ def _xlsx_cell(ws, value: object) -> WriteOnlyCell:
     return cell
 
 
-def _local(value: dt.datetime | None) -> dt.datetime | None:
-    """Excel has no time zones: write the desk's wall-clock time, without tzinfo (a time at the calendar's
-    edge, which has no local time, is written in UTC rather than breaking the download mid-stream)."""
-    if not value:
-        return None
-    try:
-        return value.astimezone(report_timezone()).replace(tzinfo=None)
-    except OverflowError:
-        return value.replace(tzinfo=None)
-
-
 def ticket_rows(*, tickets: QuerySet[Ticket], viewer=None, limit: int | None = None) -> Iterator[dict]:
     """Tickets as flat dicts of TICKET_COLUMNS (local naive datetimes), phones masked for the viewer."""
     fields = [field for _, field in TICKET_COLUMNS] + ["station_id"]
@@ -131,7 +120,7 @@ def ticket_rows(*, tickets: QuerySet[Ticket], viewer=None, limit: int | None = N
             record["caller_phone"] = phone_masked(record["caller_phone"])
         for name, value in record.items():
             if isinstance(value, dt.datetime):
-                record[name] = _local(value)
+                record[name] = ticket_sheet.excel_local_time(value)
         yield record
 
 

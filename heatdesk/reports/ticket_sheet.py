@@ -99,7 +99,11 @@ def _owner(row: dict) -> str:
     return f"{row['owner__job_number']} {name}".strip() if row["owner__job_number"] else name
 
 
-def _local(value: dt.datetime) -> dt.datetime:
+def excel_local_time(value: dt.datetime | None) -> dt.datetime | None:
+    """Excel has no time zones: write the desk's wall-clock time, without tzinfo (a time at the calendar's
+    edge, which has no local time, is written in UTC rather than breaking the download mid-stream)."""
+    if not value:
+        return None
     try:
         return value.astimezone(report_timezone()).replace(tzinfo=None)
     except OverflowError:
@@ -117,7 +121,7 @@ def _cell(column: Column, value: object) -> object:
     if column.kind == YES_NO:
         return gettext("是") if value else gettext("否")
     if column.kind == TIME and isinstance(value, dt.datetime):
-        return _local(value)
+        return excel_local_time(value)
     if isinstance(value, Decimal):
         return float(value)
     return value
