@@ -77,11 +77,11 @@ def station_board(request):
 
 
 def _since(request) -> dt.datetime | None:
+    # A stamp that is no time at all (nan, inf, 1e300, -1e300) is no stamp: the whole board, never a 500.
     try:
-        stamp = float(request.GET.get("since", ""))
-    except ValueError:
+        return dt.datetime.fromtimestamp(float(request.GET.get("since", "")), tz=dt.UTC) - DIFF_MARGIN
+    except (ValueError, OverflowError, OSError):
         return None
-    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC) - DIFF_MARGIN
 
 
 class _ChangedCards(list):

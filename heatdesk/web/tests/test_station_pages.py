@@ -74,6 +74,17 @@ def test_the_board_poll_answers_nothing_until_the_board_changes(page_as):
     assert arrived.number in changed.content.decode()
 
 
+@pytest.mark.parametrize("since", ["nan", "inf", "-inf", "1e300", "-1e300", "x"])
+def test_a_board_poll_with_a_stamp_that_is_no_time_gets_the_whole_board_not_a_500(page_as, since):
+    ticket = new_ticket(phone="13900000031")
+    client = page_as(STATION_USER)
+
+    response = client.get("/station/board/", {"v": "old", "since": since}, headers={"X-Board-Diff": "1"})
+
+    assert response.status_code == 200
+    assert ticket.number in response.content.decode()
+
+
 def test_the_board_poll_sends_only_the_changed_cards_and_each_lanes_order(page_as):
     import datetime as dt
 
