@@ -60,3 +60,21 @@ def test_a_ledger_from_the_page(page_as, stewarded):
     assert response.status_code == 302
     page = page_as(cast.community).get(response["Location"]).content.decode()
     assert page.count('data-state="open"') == 2
+
+
+@pytest.mark.parametrize("count", ["abc", "-3", "1000000000", "1e9"])
+def test_a_stewards_form_with_a_grid_count_that_is_no_small_number_saves_without_a_500(page_as, stewarded, count):
+    cast = stewarded
+    path = f"/community/compounds/{cast.compound}/stewards/"
+    body = {"community_name": "新管家", "community_phone": "13900000009", "community_on": "on", "grid_count": count}
+    assert page_as(cast.community).post(path, body).status_code == 302
+    assert "新管家" in page_as(cast.station).get(path).content.decode()
+
+
+@pytest.mark.parametrize("household", ["abc", "99999999999999999999", "-1"])
+def test_refusing_a_ledger_household_that_is_no_id_is_a_message_not_a_500(page_as, stewarded, household):
+    cast = stewarded
+    body = {"compound": cast.compound, "title": "6号楼", "category": "not_warm", "households": "6-1-101"}
+    ledger_page = page_as(cast.community).post("/community/ledgers/", body)["Location"]
+    response = page_as(cast.community).post(ledger_page, {"household": household, "note": "不在家"})
+    assert response.status_code == 302

@@ -53,6 +53,15 @@ def community_home(request):
     )
 
 
+def _small_number(post, name: str, *, most: int) -> int:
+    """A count or id from a form, held to 0..most; 0 when it is no whole number (bad input: no 500, no huge loop)."""
+    try:
+        value = int(post.get(name, "0") or 0)
+    except ValueError:
+        return 0
+    return max(0, min(value, most))
+
+
 def _person(post, prefix: str) -> services.StewardIn | None:
     name = post.get(f"{prefix}_name", "").strip()
     if not name:
@@ -71,7 +80,8 @@ def stewards_page(request, code: str):
         return forbidden(request, error.message)
     error_message = ""
     if request.method == "POST":
-        grid = [_person(request.POST, f"grid{n}") for n in range(int(request.POST.get("grid_count", "0") or 0) + 1)]
+        count = _small_number(request.POST, "grid_count", most=services.MAX_GRID_WORKERS)
+        grid = [_person(request.POST, f"grid{n}") for n in range(count + 1)]
         try:
             services.stewards_replace(
                 actor=request.user,
@@ -272,7 +282,7 @@ def ledger_page(request, ledger_id: int):
                 services.ledger_close(actor=request.user, ledger_id=ledger_id)
                 messages.success(request, "台账已销账")
             else:
-                household = int(request.POST.get("household", "0") or 0)
+                household = _small_number(request.POST, "household", most=2**31 - 1)
                 services.ledger_household_refused(
                     actor=request.user, ledger_id=ledger_id, household_id=household, note=request.POST.get("note", "")
                 )
