@@ -28,6 +28,7 @@ from heatdesk.community.selectors import (
 from heatdesk.core.errors import ValidationFailed
 from heatdesk.geo.models import Compound
 from heatdesk.tickets.models import Ticket
+from heatdesk.tickets.routing import Route
 from heatdesk.tickets.selectors import phone_masked
 from heatdesk.tickets.services import TicketIntake, intake_route
 
@@ -150,18 +151,23 @@ def station_card_facts(ticket: Ticket) -> list[tuple[str, str]]:
     return [("小区管家", "；".join(parts))] if parts else []
 
 
-def call_with_care_urgency(*, user: User, call: TicketIntake, request: HttpRequest | None = None) -> TicketIntake:
-    """A call from a household on the register is urgent unless the caller said otherwise (API intake)."""
+def call_with_care_urgency(
+    *, user: User, call: TicketIntake, request: HttpRequest | None = None
+) -> tuple[TicketIntake, Route | None]:
+    """A call from a household on the register is urgent unless the caller said otherwise (API intake).
+
+    Returns the call and the route found on the way (None when none was looked up), which the intake takes
+    instead of routing the same address a second time."""
     if call.urgency is not None:
-        return call
+        return call, None
     try:
         route = intake_route(call)
     except ValidationFailed:  # the intake refuses it, in its own order of checks
-        return call
+        return call, None
     if route.compound is None or not _sees_flag(user, route.compound, route.station.id if route.station else None):
-        return call
+        return call, route
     if vulnerable_household(route.compound, route.building, route.unit, route.room) is None:
-        return call
+        return call, route
     where = f"{route.building}-{route.unit}-{route.room}"
     _audit_household_read(user=user, compound=route.compound, household=where, via="api", request=request)
-    return replace(call, urgency="urgent")
+    return replace(call, urgency="urgent"), route

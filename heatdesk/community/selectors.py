@@ -23,6 +23,7 @@ from heatdesk.community.models import (
     VulnerableHousehold,
 )
 from heatdesk.core import clock
+from heatdesk.core.prepared import PreparedQuery
 from heatdesk.geo.models import Compound
 from heatdesk.tickets.models import Ticket
 from heatdesk.tickets.selectors import phone_masked
@@ -85,13 +86,24 @@ class RegisteredHousehold:
     contact_phone_masked: str
 
 
+# Read on every API create that leaves the urgency to the register: compiled once.
+_HOUSEHOLD = PreparedQuery(
+    VulnerableHousehold,
+    lambda compound_id, building, unit, room: (
+        VulnerableHousehold.objects.filter(compound_id=compound_id)
+        .filter(building=building)
+        .filter(unit=unit)
+        .filter(room=room)
+        .order_by()[:1]
+    ),
+)
+
+
 def vulnerable_household(compound: Compound | None, building: str, unit: str, room: str) -> RegisteredHousehold | None:
     """The register's row for this household, if any, with the phone masked: intake flags it urgent by default."""
     if compound is None or not building or not room:
         return None
-    row = VulnerableHousehold.objects.filter(
-        compound=compound, building=str(building).strip(), unit=str(unit or "").strip(), room=str(room).strip()
-    ).first()
+    row = _HOUSEHOLD.first(compound.id, str(building).strip(), str(unit or "").strip(), str(room).strip())
     if row is None:
         return None
     return RegisteredHousehold(

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from heatdesk.core.errors import ValidationFailed
+from heatdesk.core.prepared import PreparedQuery
 from heatdesk.geo.models import BuildingRange, Compound, Station, Substation
 from heatdesk.geo.pinyin import slug
 
@@ -84,11 +85,17 @@ def building_set_text(text: str) -> str:
     return ",".join(parts + sorted(found.labels, key=lambda label: (not label.isdigit(), len(label), label)))
 
 
+_RANGES = PreparedQuery(
+    BuildingRange,
+    lambda compound_id: BuildingRange.objects.filter(compound_id=compound_id).select_related("station", "substation"),
+)
+
+
 def building_range_for(compound: Compound, building: str | None) -> BuildingRange | None:
     """The imported range of the compound that holds the building, if any."""
     if not building:
         return None
-    for record in compound.building_ranges.select_related("station", "substation"):
+    for record in _RANGES.all(compound.id):
         if building in building_set(record.buildings):
             return record
     return None

@@ -24,6 +24,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
+from heatdesk.core.prepared import PreparedQuery
 from heatdesk.geo.address import ParsedAddress, building_number, parse_address
 from heatdesk.geo.building_ranges import building_range_for
 from heatdesk.geo.gazetteer_index import GazetteerIndex, gazetteer_index
@@ -294,11 +295,22 @@ def _confidence(scores: list[float]) -> float:
     return max(0.0, round(best - 2 * max(0.0, CLEAR_LEAD - (best - runner_up)), 3))
 
 
+# The three reads of every resolve, compiled once (the ORM's compile cost more than the queries).
+_COMPOUNDS = PreparedQuery(
+    Compound,
+    lambda *ids: Compound.objects.select_related("district", "station__company", "substation").filter(id__in=ids),
+)
+_BUILDINGS = PreparedQuery(
+    Building,
+    lambda compound_id: Building.objects.filter(compound_id=compound_id).select_related(
+        "station__company", "substation"
+    ),
+)
+
+
 def _candidates(index: GazetteerIndex, ranked: list[tuple[int, _Hit]]) -> tuple[list[Candidate], Compound | None]:
     """The ranked compounds as read now from the database, and the best one."""
-    compounds = Compound.objects.select_related("district", "station__company", "substation").in_bulk(
-        [compound_id for compound_id, _ in ranked]
-    )
+    compounds = {compound.id: compound for compound in _COMPOUNDS.all(*(compound_id for compound_id, _ in ranked))}
     found = []
     for compound_id, hit in ranked:
         compound = compounds.get(compound_id)
@@ -323,7 +335,7 @@ def compound_serving(compound: Compound, building: str | None) -> tuple[Station,
     station, substation = compound.station, compound.substation
     if not building:
         return station, substation
-    for record in Building.objects.filter(compound=compound).select_related("station__company", "substation"):
+    for record in _BUILDINGS.all(compound.id):
         if building_number(record.number) == building:
             station = record.station or station
             return station, record.substation or (substation if record.station is None else None)

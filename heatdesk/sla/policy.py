@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
+from heatdesk.core.prepared import PreparedQuery
 from heatdesk.sla.models import AlertLevel, SlaRule, Stage, Urgency
 
 MINUTE = 60
@@ -35,9 +36,12 @@ DEFAULT_WARN_AT = Decimal("0.8")
 LADDER: tuple[AlertLevel, ...] = (AlertLevel.WARNING, AlertLevel.OVERDUE, AlertLevel.ESCALATED)
 
 
+_RULES = PreparedQuery(SlaRule, lambda urgency: SlaRule.objects.filter(urgency=urgency))  # every create reads it
+
+
 def policy_snapshot(*, urgency: str) -> dict[str, dict[str, float]]:
     """The windows a new ticket of this urgency runs under: {stage: {"seconds", "warn_at"}}."""
-    rules = {rule.stage: rule for rule in SlaRule.objects.filter(urgency=urgency)}
+    rules = {rule.stage: rule for rule in _RULES.all(urgency)}
     snapshot = {}
     for stage in Stage.values:
         rule = rules.get(stage)

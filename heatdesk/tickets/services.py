@@ -20,6 +20,7 @@ from heatdesk.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from heatdesk.core.prepared import PreparedQuery
 from heatdesk.geo.services import compound_alias_learn
 from heatdesk.sla import policy
 from heatdesk.sla.models import Stage, Urgency
@@ -35,7 +36,7 @@ from heatdesk.tickets.models import (
     TicketEvent,
 )
 from heatdesk.tickets.numbers import ticket_number_next
-from heatdesk.tickets.routing import ticket_route
+from heatdesk.tickets.routing import Route, ticket_route
 from heatdesk.tickets.selectors import first_of, ticket_list_visible_to, ticket_open_related, tickets_scoped
 from heatdesk.tickets.states import TRANSITIONS, Action, TicketStatus, action_refusal
 
@@ -107,11 +108,21 @@ def _fingerprint(fields: dict) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+_REPLAY = PreparedQuery(
+    Ticket,
+    lambda actor_id, key, none: (
+        Ticket.objects.filter(created_by_id=actor_id)
+        .filter(idempotency_key=key)
+        .exclude(idempotency_key=none)
+        .order_by()[:1]
+    ),
+)
+
+
 def _idempotent_replay(*, actor: User, key: str, fingerprint: str) -> Ticket | None:
     # Unordered, and repeating the index's condition (key <> ''): SQLite uses a partial index only when the
     # query names its WHERE, else it walks every ticket of the operator through the created_by index.
-    found = Ticket.objects.filter(created_by=actor, idempotency_key=key).exclude(idempotency_key="")
-    existing = next(iter(found.order_by()[:1]), None)
+    existing = _REPLAY.first(actor.id, key, "")
     if existing is not None and existing.idempotency_fingerprint != fingerprint:
         raise Conflict(
             "同一幂等键对应了不同的内容 / Idempotency-Key reused with a different request", code="idempotency_mismatch"
@@ -170,7 +181,7 @@ def _intake_checked(actor: User, call: TicketIntake) -> TicketIntake:
     )
 
 
-def intake_route(call: TicketIntake):
+def intake_route(call: TicketIntake) -> Route:
     """Where the call goes (compound, building, station); an address neither resolved nor chosen is refused."""
     route = ticket_route(
         address=call.address,
@@ -277,13 +288,15 @@ def ticket_intake(
     call: TicketIntake,
     guidance: GuidanceOutcome | None = None,
     dispatch: bool = False,
+    route: Route | None = None,
 ) -> TicketCreateResult:
     """Take a call: open the ticket routed from its address, record the phone guidance, dispatch it — all in
     one transaction, so a refused guidance or dispatch leaves no ticket behind. A replay with the same
     idempotency key returns the first result and changes nothing.
 
     The checks, the replay lookup and the routing only read, and run before the transaction opens: on
-    SQLite the transaction holds the database's one write lock, for the writes alone."""
+    SQLite the transaction holds the database's one write lock, for the writes alone. `route` is this very
+    call's routing when the caller already looked it up (the API's register check), so it is not done twice."""
     call = _intake_checked(actor, call)
     if guidance is not None and guidance.solved and dispatch:
         raise ValidationFailed("电话指导已解决，无需派单 / guidance solved the call: nothing to dispatch")
@@ -300,7 +313,7 @@ def ticket_intake(
     key = call.idempotency_key
     if key and (existing := _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint)):
         return TicketCreateResult(ticket=existing, created=False)
-    route = intake_route(call)
+    route = route or intake_route(call)
     try:
         with transaction.atomic():
             ticket, event = _ticket_open(actor=actor, call=call, route=route, fingerprint=fingerprint)

@@ -77,9 +77,8 @@ def ticket_create(
                 )
             result = incident_call_take(actor=user, code=incident, call=call)
         else:
-            result = services.ticket_intake(
-                actor=user, call=call_with_care_urgency(user=user, call=call, request=request), dispatch=dispatch
-            )
+            call, route = call_with_care_urgency(user=user, call=call, request=request)
+            result = services.ticket_intake(actor=user, call=call, dispatch=dispatch, route=route)
     body = ticket_detail(result.ticket, viewer=user, fresh_events=getattr(result, "events", None))
     body["repeat_call"] = result.repeat_call
     body["related_open_tickets"] = [ticket_summary(t, viewer=user) for t in result.related_open] if related else None
