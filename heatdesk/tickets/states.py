@@ -69,8 +69,13 @@ class Refusal:
     """Why an action is not possible now: the domain error the door raises (bilingual message)."""
 
     error: type[DomainError]
-    message: str
+    # Text, or a function that writes it: the listings ask about every action and read no message.
+    text: str | Callable[[], str]
     code: str | None = None
+
+    @property
+    def message(self) -> str:
+        return self.text() if callable(self.text) else self.text
 
     def as_error(self) -> DomainError:
         return self.error(self.message, code=self.code)
@@ -231,16 +236,18 @@ def action_refusal(*, user: User, ticket: Ticket, action: str, now: dt.datetime)
     """Why `user` may not take `action` on `ticket` now (role, station, status, then the action's guards);
     None when the table allows it. The door raises it; the listings ask it. Payload checks come later."""
     rule = TRANSITIONS[action]
-    label = Action(action).label
     if user.role not in rule.roles:
-        role = user.get_role_display()
-        return Refusal(PermissionDenied, f"{role}不能执行「{label}」 / role {user.role} may not {action}")
+        return Refusal(
+            PermissionDenied,
+            lambda: f"{user.get_role_display()}不能执行「{Action(action).label}」 / role {user.role} may not {action}",
+        )
     if rule.station_bound and ticket.station_id != user.station_id:
         return Refusal(OutOfScope, "该工单不属于本供暖所 / this ticket is not dispatched to your station")
     if ticket.status not in rule.sources:
+        status = ticket.status
         return Refusal(
             TransitionNotAllowed,
-            f"工单{TicketStatus(ticket.status).label}，不能{label} / cannot {action} a {ticket.status} ticket",
+            lambda: f"工单{TicketStatus(status).label}，不能{Action(action).label} / cannot {action} a {status} ticket",
         )
     for guard in rule.guards:
         refusal = guard(user, ticket, now)
