@@ -296,7 +296,7 @@ def database(env: Mapping[str, str], directory: Path) -> dict[str, Any]:
             config.setdefault("TEST", {})["NAME"] = env.get("HEATDESK_TEST_DATABASE_NAME") or None
         return config
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "heatdesk.core.sqlite_backend",
         "NAME": directory / "heatdesk.sqlite3",
         # Kept open across requests: a new connection re-reads the schema and re-runs the pragmas, which cost
         # 1.4 ms, as much as a whole phone search (issue 19).
