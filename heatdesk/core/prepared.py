@@ -43,10 +43,10 @@ def _bound(connection, value: object) -> object:
 class PreparedQuery(Generic[M]):
     """`build(*values)` returns the queryset; its SQL must take exactly `values`, in that order, as its
     parameters (checked when it is compiled: a mismatch is an error, never a wrong answer). A query over a
-    list (`pk__in`) is compiled once per length."""
+    list (`pk__in`) is compiled once per length. `for_write`: a locking read, on the primary."""
 
-    def __init__(self, model: type[M], build: Callable[..., QuerySet[M]]):
-        self.model, self._build = model, build
+    def __init__(self, model: type[M], build: Callable[..., QuerySet[M]], *, for_write: bool = False):
+        self.model, self._build, self._for_write = model, build, for_write
         self._compiled: dict[tuple[str, int], _Compiled | None] = {}
         self._lock = threading.Lock()
 
@@ -74,7 +74,7 @@ class PreparedQuery(Generic[M]):
         )
 
     def all(self, *values: object) -> list[M]:
-        alias = router.db_for_read(self.model)
+        alias = (router.db_for_write if self._for_write else router.db_for_read)(self.model)
         shape = (alias, len(values))
         if shape not in self._compiled:
             with self._lock:

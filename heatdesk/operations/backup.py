@@ -37,7 +37,11 @@ from heatdesk.core.errors import ValidationFailed
 FORMAT, VERSION = "heatdesk-backup", 1
 SQLITE_FILE, PGDUMP_FILE, MANIFEST, SECRET_KEY = "database.sqlite3", "database.pgdump", "manifest.json", "secret_key"
 MEDIA = "media"
-ENGINES = {"django.db.backends.sqlite3": "sqlite", "heatdesk.core.sqlite_backend": "sqlite", "django.db.backends.postgresql": "postgresql"}
+ENGINES = {
+    "django.db.backends.sqlite3": "sqlite",
+    "heatdesk.core.sqlite_backend": "sqlite",
+    "django.db.backends.postgresql": "postgresql",
+}
 
 
 class BackupError(ValidationFailed):

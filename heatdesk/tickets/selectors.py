@@ -42,17 +42,27 @@ def ticket_list_visible_to(*, user: User) -> QuerySet[Ticket]:
     return tickets_scoped(tickets, user=user)
 
 
+def ticket_scope(*, user: User) -> tuple[str, object] | None:
+    """The rule of what a user may see as one filter: (lookup, value), ("", None) for everything, None for
+    nothing."""
+    if user.role in READ_ALL_ROLES or user.is_superuser:
+        return "", None
+    if user.role == Role.STATION:
+        return "station_id", user.station_id
+    if user.role == Role.COMPANY:
+        return "station__company_id", user.company_id
+    if user.role == Role.COMMUNITY:
+        return "compound__community_id", user.community_id
+    return None
+
+
 def tickets_scoped(tickets: QuerySet[Ticket], *, user: User) -> QuerySet[Ticket]:
     """`tickets` narrowed to what the user may see (the rule of `ticket_list_visible_to`, on any query)."""
-    if user.role in READ_ALL_ROLES or user.is_superuser:
-        return tickets
-    if user.role == Role.STATION:
-        return tickets.filter(station_id=user.station_id)
-    if user.role == Role.COMPANY:
-        return tickets.filter(station__company_id=user.company_id)
-    if user.role == Role.COMMUNITY:
-        return tickets.filter(compound__community_id=user.community_id)
-    return tickets.none()
+    scope = ticket_scope(user=user)
+    if scope is None:
+        return tickets.none()
+    lookup, value = scope
+    return tickets.filter(**{lookup: value}) if lookup else tickets
 
 
 def ticket_visible_to(*, user: User, ticket: Ticket) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from heatdesk.accounts.models import Role, User
 from heatdesk.core import clock
@@ -37,7 +38,13 @@ from heatdesk.tickets.models import (
 )
 from heatdesk.tickets.numbers import ticket_number_next
 from heatdesk.tickets.routing import Route, ticket_route
-from heatdesk.tickets.selectors import first_of, ticket_list_visible_to, ticket_open_related, tickets_scoped
+from heatdesk.tickets.selectors import (
+    first_of,
+    ticket_list_visible_to,
+    ticket_open_related,
+    ticket_scope,
+    tickets_scoped,
+)
 from heatdesk.tickets.states import TRANSITIONS, Action, TicketStatus, action_refusal
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9\-]{5,19}$")
@@ -437,16 +444,42 @@ def _apply(*, ticket: Ticket, actor: User, action: str, payload: dict) -> Ticket
     return event_record(ticket=ticket, kind=action, actor=actor, at=now, data=data)
 
 
+def _locked_in_scope(lookup: str) -> PreparedQuery[Ticket]:
+    """The ticket row by number, locked (FOR UPDATE OF the ticket alone), within one kind of scope; handlers
+    need only its station and company joined. Every action runs it: compiled once per kind of scope."""
+
+    def build(number: str, *scope_value: object) -> QuerySet[Ticket]:
+        found = Ticket.objects.select_related("station__company").filter(number=number)
+        if lookup:
+            found = found.filter(**{lookup: scope_value[0]})
+        return found.select_for_update(of=("self",)).order_by()[:1]
+
+    return PreparedQuery(Ticket, build, for_write=True)
+
+
+_SCOPE_LOOKUPS = ("", "station_id", "station__company_id", "compound__community_id")  # of selectors.ticket_scope
+_LOCKS = {lookup: _locked_in_scope(lookup) for lookup in _SCOPE_LOOKUPS}
+
+
+def _ticket_locked(*, actor: User, number: str) -> Ticket | None:
+    """The ticket the actor may see, its row locked until the transaction ends; None when there is none."""
+    scope = ticket_scope(user=actor)
+    if scope is None:
+        return None
+    lookup, value = scope
+    if lookup and value is None:  # a scoped account without its organisation: the plain query says what it sees
+        visible = tickets_scoped(Ticket.objects.select_related("station__company"), user=actor)
+        return first_of(visible.filter(number=number).select_for_update(of=("self",)))
+    return _LOCKS[lookup].first(number, *([value] if lookup else []))
+
+
 def ticket_act(*, actor: User, number: str, action: str, payload: dict | None = None) -> Ticket:
     """Apply one lifecycle action: lock the row, check status, role and scope, change, write one event.
 
     Refused actions raise a DomainError and change nothing (no ticket change, no event, no message).
     """
     with transaction.atomic():
-        # Lock the ticket row alone; handlers need only its station and company joined (built directly on
-        # the scope: every action pays for this query's compilation).
-        visible = tickets_scoped(Ticket.objects.select_related("station__company"), user=actor)
-        ticket = first_of(visible.filter(number=number).select_for_update(of=("self",)))
+        ticket = _ticket_locked(actor=actor, number=number)
         if ticket is None:
             raise NotFound(f"工单 {number} 不存在或无权查看 / ticket {number} not found")
         _apply(ticket=ticket, actor=actor, action=action, payload=dict(payload or {}))
