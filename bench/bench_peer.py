@@ -264,7 +264,10 @@ def drive(system, workload: str, clients: int, seconds: float, tally: Tally, max
 
 def measure(systems: list, args) -> dict[tuple[str, str], Tally]:
     """A short warm-up of each workload, then rounds that alternate which system goes first."""
-    workloads = [w for w in WORKLOADS if w in args.workloads.split(",")]
+    chosen = set(args.workloads.split(","))
+    if chosen & {"phone", "board_poll", "board_idle"}:  # the peer's side of these is its keyword search or list
+        chosen |= {"keyword", "board"}
+    workloads = [w for w in WORKLOADS if w in chosen]
     tallies = {(s.name, w): Tally() for s in systems for w in WORKLOADS}
     for system in systems:
         for workload in workloads:
