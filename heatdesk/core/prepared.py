@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 M = TypeVar("M", bound=Model)
 
@@ -29,11 +29,11 @@ class _Compiled:
     model: type[Model]
     init_list: list[str]
     fields: tuple[int, int]
-    converters: list[tuple[int, tuple[list[Callable], Any]]]
-    populators: list
+    converters: list[tuple[int, tuple[list[Callable[..., Any]], Any]]]
+    populators: list[Any]
 
 
-def _bound(connection, value: object) -> object:
+def _bound(connection: Any, value: Any) -> Any:
     """A value as the compiler would have bound it (SQLite keeps datetimes as text)."""
     if isinstance(value, dt.datetime):
         return connection.ops.adapt_datetimefield_value(value)
@@ -50,7 +50,7 @@ class PreparedQuery(Generic[M]):
         self._compiled: dict[tuple[str, int], _Compiled | None] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, alias: str, values: tuple) -> _Compiled | None:
+    def _compile(self, alias: str, values: tuple[object, ...]) -> _Compiled | None:
         """The statement, or None for a shape that can match nothing (`pk__in` an empty list)."""
         queryset = self._build(*values).using(alias)
         connection = connections[alias]

@@ -234,11 +234,12 @@ def _related_target(call: TicketIntake, route) -> Ticket | None:
     return target
 
 
-def _ticket_open(*, actor: User, call: TicketIntake, route, fingerprint: str) -> tuple[Ticket, TicketEvent]:
+def _ticket_open(
+    *, actor: User, call: TicketIntake, route, fingerprint: str, snapshot: dict
+) -> tuple[Ticket, TicketEvent]:
     """Insert the received ticket, owned by its creator (首问负责制), with its dispatch clock and create event.
     A call attached to an incident runs no clock of its own: the incident's repair ticket carries them."""
     now = clock.now()
-    snapshot = policy.policy_snapshot(urgency=call.urgency)
     attached = bool(call.incident)
     related = _related_target(call, route)
     ticket = Ticket.objects.create(
@@ -321,9 +322,12 @@ def ticket_intake(
     if key and (existing := _idempotent_replay(actor=actor, key=key, fingerprint=fingerprint)):
         return TicketCreateResult(ticket=existing, created=False)
     route = route or intake_route(call)
+    snapshot = policy.policy_snapshot(urgency=call.urgency)  # read outside the write lock, like the routing
     try:
         with transaction.atomic():
-            ticket, event = _ticket_open(actor=actor, call=call, route=route, fingerprint=fingerprint)
+            ticket, event = _ticket_open(
+                actor=actor, call=call, route=route, fingerprint=fingerprint, snapshot=snapshot
+            )
             events = [event]
             if guide is not None:
                 events.append(_apply(ticket=ticket, actor=actor, action=Action.GUIDE, payload=guide))

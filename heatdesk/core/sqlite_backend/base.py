@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+from typing import Any
 
 from django.db.backends.sqlite3 import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writer_lock_fd: int | None = None
 
@@ -42,28 +43,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if fd is not None:
             os.close(fd)  # closing the descriptor releases the flock
 
-    def _start_transaction_under_autocommit(self):
+    def _start_transaction_under_autocommit(self) -> None:
         self._writer_lock_take()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
             self._writer_lock_release()
             raise
 
-    def _commit(self):
+    def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]
         finally:
             self._writer_lock_release()
 
-    def _rollback(self):
+    def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]
         finally:
             self._writer_lock_release()
 
-    def _close(self):
+    def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]
         finally:
             self._writer_lock_release()
