@@ -133,8 +133,10 @@ def test_no_generated_request_gets_a_server_error(heatdesk_server: str, tmp_path
         "/api/v1/auth/logout",
         "--seed",
         "11",
+        # One worker: with two threads, hypothesis's lambda descriptions hit CPython 3.11's "AST constructor
+        # recursion depth mismatch" race now and then (a crash of the tool, reported as a runtime error).
         "--workers",
-        "2",
+        "1",
         "--request-timeout",
         "30",
         "--generation-database",
