@@ -61,9 +61,15 @@ class CompoundStewards:
         }
 
 
+# Read for every card sent to a station group: compiled once.
+_STEWARDS = PreparedQuery(
+    Steward, lambda compound_id: Steward.objects.filter(compound_id=compound_id).order_by("kind", "position", "id")
+)
+
+
 def compound_stewards(compound: Compound) -> CompoundStewards:
     """Who to call about a compound: for the desk at intake, the ticket page and the station's work-group card."""
-    rows = list(Steward.objects.filter(compound=compound).order_by("kind", "position", "id"))
+    rows = _STEWARDS.all(compound.id)
 
     def view(row: Steward) -> StewardView:
         return StewardView(name=row.name, phone=row.phone, on_duty=row.on_duty)

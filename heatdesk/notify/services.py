@@ -25,6 +25,7 @@ from heatdesk.core import clock
 from heatdesk.core.bulk import rows_insert
 from heatdesk.core.errors import Conflict, NotFound, ValidationFailed
 from heatdesk.core.logs import log_event
+from heatdesk.core.prepared import PreparedQuery
 from heatdesk.notify import channels, transport
 from heatdesk.notify.messages import MAX_TITLE_LENGTH, Message
 from heatdesk.notify.models import Channel, ChannelKind, OrgKind, OutboxMessage, OutboxStatus
@@ -225,6 +226,17 @@ def _outbox_row(
     )
 
 
+# Every announced ticket event reads these two: compiled once.
+_QUEUED_FOR_KEY = PreparedQuery(OutboxMessage, lambda key: OutboxMessage.objects.filter(request_key=key).order_by("id"))
+_ACTIVE_CHANNELS = PreparedQuery(
+    Channel,
+    # `is_active=True` is written into the SQL as the bare column, not bound.
+    lambda kind, code: (
+        Channel.objects.filter(org_kind=kind).filter(org_code=code).filter(is_active=True).order_by("id")
+    ),
+)
+
+
 def outbox_enqueue(
     *, message: Message, org_kind: str, org_code: str, idempotency_key: str, only_channel: Channel | None = None
 ) -> list[OutboxMessage]:
@@ -238,13 +250,11 @@ def outbox_enqueue(
         raise TransactionManagementError("outbox_enqueue must run inside the caller's transaction.atomic()")
     _validate_message(message=message, org_kind=org_kind, org_code=org_code, key=idempotency_key)
     topic = str(message.topic)
-    existing = list(OutboxMessage.objects.filter(request_key=idempotency_key).order_by("id"))
+    existing = _QUEUED_FOR_KEY.all(idempotency_key)
     if existing:
         return existing
     targets: list[Channel | None] = (
-        [only_channel]
-        if only_channel is not None
-        else list(Channel.objects.filter(org_kind=org_kind, org_code=org_code, is_active=True).order_by("id"))
+        [only_channel] if only_channel is not None else list(_ACTIVE_CHANNELS.all(org_kind, org_code))
     )
     now = clock.now()
     max_attempts = outbox_options().max_attempts
