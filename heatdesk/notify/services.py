@@ -226,14 +226,11 @@ def _outbox_row(
     )
 
 
-# Every announced ticket event reads these two: compiled once.
+# Every announced ticket event reads these two: compiled once (`is_active=True` is in the SQL, not bound).
 _QUEUED_FOR_KEY = PreparedQuery(OutboxMessage, lambda key: OutboxMessage.objects.filter(request_key=key).order_by("id"))
 _ACTIVE_CHANNELS = PreparedQuery(
     Channel,
-    # `is_active=True` is written into the SQL as the bare column, not bound.
-    lambda kind, code: (
-        Channel.objects.filter(org_kind=kind).filter(org_code=code).filter(is_active=True).order_by("id")
-    ),
+    lambda kind, code: Channel.objects.filter(org_kind=kind, is_active=True).filter(org_code=code).order_by("id"),
 )
 
 

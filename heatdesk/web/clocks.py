@@ -14,6 +14,7 @@ from heatdesk.sla.models import Stage
 from heatdesk.tickets.clocks import stage_of_status
 
 __all__ = [
+    "DUE_COLUMNS",
     "MET",
     "MET_LATE",
     "OK",
@@ -22,6 +23,7 @@ __all__ = [
     "ClockView",
     "clock_from_row",
     "current_clock",
+    "current_due",
     "duration_text",
 ]
 
@@ -35,6 +37,21 @@ def _times(ticket, stage: str) -> tuple[dt.datetime | None, dt.datetime | None]:
     if stage == Stage.RESOLUTION:
         return ticket.dispatched_at, ticket.resolution_deadline
     return ticket.resolved_at, ticket.callback_deadline
+
+
+# The columns `current_due` reads: a list can rank rows by them without loading tickets.
+DUE_COLUMNS = ("id", "status", "urgency", "first_dispatched_at", "created_at", "dispatched_at", "resolved_at")
+DUE_COLUMNS += ("dispatch_deadline", "response_deadline", "resolution_deadline", "callback_deadline")
+
+
+def current_due(ticket) -> dt.datetime | None:
+    """When the clock that matters now is due (what `current_clock` shows as due; None when none runs).
+    `ticket` may be a row of its status, first dispatch, start times and deadlines."""
+    stage = stage_of_status(ticket.status, ever_dispatched=ticket.first_dispatched_at is not None)
+    if stage is None:
+        return None
+    start, due = _times(ticket, stage)
+    return due if start is not None else None
 
 
 def current_clock(ticket, *, now: dt.datetime) -> ClockView | None:

@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -33,7 +34,7 @@ from heatdesk.tickets.selectors import (
 )
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
 from heatdesk.web.actions import CALLBACK_TRIES_NEEDED
-from heatdesk.web.clocks import ClockView, clock_from_row, current_clock
+from heatdesk.web.clocks import DUE_COLUMNS, ClockView, clock_from_row, current_clock, current_due
 
 # The operator's queue, by what needs them now (首问负责制: the owner chases every ticket to the end).
 NEED_CALLBACK, NEED_RETURNED, NEED_DISPATCH, NEED_OVERDUE, NEED_WATCH = 1, 2, 3, 4, 5
@@ -105,13 +106,16 @@ def desk_queue(*, user: User, now: dt.datetime, limit: int = 60) -> tuple[list[T
         output_field=IntegerField(),
     )
     mine = ticket_list_visible_to(user=user).filter(owner=user, status__in=OPEN_STATUSES).annotate(need=need)
-    rows = list(list_rows(mine).order_by("created_at", "id")[:500])
+    # Ranked on plain rows of the clock's columns; only the `limit` shown become full rows (an operator
+    # with 500 open tickets made 500 model instances with their joins for 60 lines: 95 ms at 100k tickets).
     far = now + dt.timedelta(days=3650)
+    light = [SimpleNamespace(**row) for row in mine.order_by("created_at", "id").values(*DUE_COLUMNS)[:500]]
+    light.sort(key=lambda row: (row.urgency != Urgency.URGENT, current_due(row) or far, row.id))
+    place = {row.id: index for index, row in enumerate(light[:limit])}
+    rows = sorted(list_rows(mine.filter(id__in=list(place))), key=lambda row: place[row.id])
     for row in rows:
         view = current_clock(row, now=now)
         row.due_at = view.due_at if view is not None else None
-    rows.sort(key=lambda row: (row.urgency != Urgency.URGENT, row.due_at or far, row.id))
-    rows = rows[:limit]
     _attach_urges(rows)
     counts = {row["need"]: row["n"] for row in mine.order_by().values("need").annotate(n=Count("id"))}
     return rows, counts
