@@ -8,13 +8,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from heatdesk.accounts.models import READ_ALL_ROLES, Role, User
 from heatdesk.core.errors import PermissionDenied
 from heatdesk.geo.models import Station
 from heatdesk.sla.models import AlertLevel, Stage
 from heatdesk.supervision.models import Alert
+from heatdesk.tickets.models import SlaClock
 
 # The higher level wins when a stage holds several open alerts (an overdue stage was warned first).
 LEVEL_RANK = {AlertLevel.WARNING: 1, AlertLevel.OVERDUE: 2, AlertLevel.ESCALATED: 3}
@@ -84,6 +85,18 @@ class AlertCounts:
     stations: list[StationCounts]
     totals: dict[str, int]
     by_stage: dict[str, dict[str, int]]
+
+
+def escalated_per_station(*, user: User) -> dict[str, int]:
+    """`alert_counts_visible_to(...).stations[*].escalated` counted by the database: the running stages
+    with an escalation (升级 is the highest level, so a stage with one counts as escalated there). The wall
+    needs only these; reading every open alert for them cost 60 ms at 100k tickets."""
+    # From the running clocks (a partial index holds them) to their alerts: not a scan of every alert.
+    running = SlaClock.objects.filter(met_at__isnull=True).values("id")
+    escalated = alert_list_visible_to(user=user).filter(level=AlertLevel.ESCALATED, clock_id__in=running)
+    # A running clock is one (ticket, stage), which is the key alert_counts_visible_to counts by.
+    rows = escalated.order_by().values("station_code").annotate(n=Count("clock_id", distinct=True))
+    return {row["station_code"]: row["n"] for row in rows}
 
 
 def alert_counts_visible_to(*, user: User) -> AlertCounts:

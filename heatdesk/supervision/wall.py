@@ -2,7 +2,7 @@
 
 Computed from the running SLA clocks (tickets.SlaClock: start, warn and due times of every open stage),
 so the wall is right to the second even while the worker that raises alerts is behind; escalations
-(升级) are the worker's decision and come from its alerts (`alert_counts_visible_to`). Today's KPI
+(升级) are the worker's decision and come from its alerts (`escalated_per_station`). Today's KPI
 figures are not here: the page takes them from the reports' KPI definitions (web.wall).
 """
 
@@ -22,7 +22,7 @@ from heatdesk.geo.models import Station
 from heatdesk.notify.selectors import DeliveryHealth, delivery_health, groups_visible_to
 from heatdesk.sla.clocks import ClockView
 from heatdesk.sla.models import Stage
-from heatdesk.supervision.selectors import alert_counts_visible_to
+from heatdesk.supervision.selectors import escalated_per_station
 from heatdesk.tickets.models import SlaClock, Ticket
 from heatdesk.tickets.selectors import ticket_list_visible_to
 from heatdesk.tickets.states import OPEN_STATUSES, TicketStatus
@@ -326,13 +326,12 @@ def wall_stations(*, scope: WallScope, clocks: list[RunningClock], now: dt.datet
         else:
             row.warning += 1
     try:
-        escalations = alert_counts_visible_to(user=scope.user)
+        escalations = escalated_per_station(user=scope.user)
     except DomainError:
-        escalations = None
-    if escalations is not None:
-        for counted in escalations.stations:
-            if counted.station in rows:
-                rows[counted.station].escalated = counted.escalated
+        escalations = {}
+    for code, count in escalations.items():
+        if code in rows:
+            rows[code].escalated = count
     companies: dict[str, CompanyRow] = defaultdict(lambda: CompanyRow(name=""))
     for row in sorted(rows.values(), key=lambda row: (-row.overdue, -row.warning, -row.open, row.code)):
         company = companies[row.company]

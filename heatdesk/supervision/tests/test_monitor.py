@@ -14,6 +14,7 @@ from heatdesk.notify.models import OutboxMessage, Topic
 from heatdesk.supervision import monitor
 from heatdesk.supervision.models import Alert
 from heatdesk.supervision.monitor import monitor_next_wakeup, monitor_pass
+from heatdesk.supervision.selectors import alert_counts_visible_to, escalated_per_station
 from heatdesk.supervision.tests.conftest import clock_of
 from heatdesk.tickets.models import SlaClock, TicketEvent
 
@@ -346,3 +347,14 @@ def test_every_level_has_a_topic_labels_and_recipients(level):
     recipients = monitor.alert_recipients(stage="resolution", level=level, station_code="s", company_code="c")
     assert recipients
     assert monitor.TOPICS[level] == f"alert.{level}"
+
+
+def test_the_walls_escalations_per_station_equal_the_boards_counts(make_ticket, act, escalate_after, users):
+    tickets = [act("80725", make_ticket(), "dispatch") for _ in range(3)]
+    act("station-cf-qiaokao", tickets[2], "accept")  # its response stage is met: its alerts no longer count
+    latest = max(clock_of(t, "response").due_at for t in tickets)
+    monitor_pass(now=latest + 2 * escalate_after)  # warned, overdue and escalated: three alerts per stage
+    for username in ("lead", "regulator", QIAOKAO, "company-chengfa"):
+        board = {row.station: row.escalated for row in alert_counts_visible_to(user=users[username]).stations}
+        assert escalated_per_station(user=users[username]) == {k: v for k, v in board.items() if v}
+    assert escalated_per_station(user=users["lead"]) == {"cf-qiaokao": 2}
