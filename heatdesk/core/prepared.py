@@ -42,7 +42,8 @@ def _bound(connection: Any, value: Any) -> Any:
 
 class PreparedQuery(Generic[M]):
     """`build(*values)` returns the queryset; its SQL must take exactly `values`, in that order, as its
-    parameters (checked when it is compiled: a mismatch is an error, never a wrong answer). A query over a
+    parameters (checked when it is compiled: a mismatch is an error, never a wrong answer; the check sees
+    values, not names, so a caller that swaps two of one type is caught by its own tests). A query over a
     list (`pk__in`) is compiled once per length. `for_write`: a locking read, on the primary."""
 
     def __init__(self, model: type[M], build: Callable[..., QuerySet[M]], *, for_write: bool = False):
