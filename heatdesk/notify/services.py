@@ -265,7 +265,7 @@ def outbox_enqueue(
         with transaction.atomic():
             OutboxMessage.objects.bulk_create(rows)
     except IntegrityError:
-        existing = list(OutboxMessage.objects.filter(request_key=idempotency_key).order_by("id"))
+        existing = _QUEUED_FOR_KEY.all(idempotency_key)
         if existing:
             return existing
         raise

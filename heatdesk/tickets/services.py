@@ -117,10 +117,10 @@ def _fingerprint(fields: dict) -> str:
 
 _REPLAY = PreparedQuery(
     Ticket,
-    lambda actor_id, key, none: (
+    lambda actor_id, key, blank: (
         Ticket.objects.filter(created_by_id=actor_id)
         .filter(idempotency_key=key)
-        .exclude(idempotency_key=none)
+        .exclude(idempotency_key=blank)
         .order_by()[:1]
     ),
 )
@@ -461,8 +461,7 @@ def _locked_in_scope(lookup: str) -> PreparedQuery[Ticket]:
     return PreparedQuery(Ticket, build, for_write=True)
 
 
-_SCOPE_LOOKUPS = ("", "station_id", "station__company_id", "compound__community_id")  # of selectors.ticket_scope
-_LOCKS = {lookup: _locked_in_scope(lookup) for lookup in _SCOPE_LOOKUPS}
+_LOCKS: dict[str, PreparedQuery[Ticket]] = {}  # by the lookups selectors.ticket_scope gives, made on first use
 
 
 def _ticket_locked(*, actor: User, number: str) -> Ticket | None:
@@ -474,7 +473,8 @@ def _ticket_locked(*, actor: User, number: str) -> Ticket | None:
     if lookup and value is None:  # a scoped account without its organisation: the plain query says what it sees
         visible = tickets_scoped(Ticket.objects.select_related("station__company"), user=actor)
         return first_of(visible.filter(number=number).select_for_update(of=("self",)))
-    return _LOCKS[lookup].first(number, *([value] if lookup else []))
+    query = _LOCKS.get(lookup) or _LOCKS.setdefault(lookup, _locked_in_scope(lookup))
+    return query.first(number, *([value] if lookup else []))
 
 
 def ticket_act(*, actor: User, number: str, action: str, payload: dict | None = None) -> Ticket:
